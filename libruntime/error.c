@@ -1,0 +1,104 @@
+/* error.c — status codes, messages, and the per-thread last error. */
+#include "internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define RT_ERRMSG_MAX 1024
+
+static _Thread_local struct {
+  int code;
+  char msg[RT_ERRMSG_MAX];
+} last;
+
+const char *rt_strerror(int code)
+{
+  switch (code) {
+  case RT_OK:
+    return "success";
+#define RT__ERR_MSG(name, value, msg)                                         \
+  case RT_##name:                                                             \
+    return msg;
+    RT_ERRNO_MAP(RT__ERR_MSG)
+#undef RT__ERR_MSG
+  default:
+    return "unknown error";
+  }
+}
+
+const char *rt_err_name(int code)
+{
+  switch (code) {
+  case RT_OK:
+    return "OK";
+#define RT__ERR_NAME(name, value, msg)                                        \
+  case RT_##name:                                                             \
+    return #name;
+    RT_ERRNO_MAP(RT__ERR_NAME)
+#undef RT__ERR_NAME
+  default:
+    return "UNKNOWN";
+  }
+}
+
+const char *rt_last_error(void) { return last.msg; }
+
+int rt_last_error_code(void) { return last.code; }
+
+void rt_clear_error(void)
+{
+  last.code = 0;
+  last.msg[0] = '\0';
+}
+
+static int set_errorv(int code, const char *fmt, va_list ap)
+{
+  last.code = code;
+  if (vsnprintf(last.msg, sizeof last.msg, fmt, ap) < 0)
+    snprintf(last.msg, sizeof last.msg, "%s", rt_strerror(code));
+  return code;
+}
+
+int rt_set_error(int code, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  set_errorv(code, fmt, ap);
+  va_end(ap);
+  return code;
+}
+
+int rt__error(int code, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  set_errorv(code, fmt, ap);
+  va_end(ap);
+  return code;
+}
+
+int rt__syserror(int err, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  set_errorv(-err, fmt, ap);
+  va_end(ap);
+  size_t n = strlen(last.msg);
+  snprintf(last.msg + n, sizeof last.msg - n, ": %s", strerror(err));
+  return -err;
+}
+
+int rt__error_context(const char *fmt, ...)
+{
+  char prefix[RT_ERRMSG_MAX / 2], old[RT_ERRMSG_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(prefix, sizeof prefix, fmt, ap);
+  va_end(ap);
+  memcpy(old, last.msg, sizeof old);
+  size_t n = strlen(prefix);
+  memcpy(last.msg, prefix, n);
+  snprintf(last.msg + n, sizeof last.msg - n, ": %s", old);
+  return last.code;
+}

@@ -1,0 +1,16 @@
+/*
+ * runtime.h — libruntime, one shared runtime for a program and its plugins.
+ *
+ * The umbrella header: include this one.  Each part has its own header under
+ * runtime/; see runtime(3) for an overview and one man page per part.
+ */
+#ifndef RUNTIME_H
+#define RUNTIME_H
+
+#include <runtime/defs.h>
+#include <runtime/error.h>
+#include <runtime/version.h>
+#include <runtime/alloc.h>
+#include <runtime/buf.h>
+
+#endif /* RUNTIME_H */
