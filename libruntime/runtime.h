@@ -12,6 +12,7 @@
 #include <runtime/version.h>
 #include <runtime/alloc.h>
 #include <runtime/buf.h>
+#include <runtime/net.h>
 #include <runtime/plugin.h>
 #include <runtime/module.h>
 

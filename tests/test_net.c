@@ -1,0 +1,608 @@
+/* test_net.c — name resolution, address formatting and the resolver cache.
+ *
+ * No network: only numeric addresses, "localhost" from /etc/hosts, and
+ * names under the reserved ".invalid" domain, which never reach a name
+ * server.  Lookups that could fall through to DNS (a long non-numeric name,
+ * "localhost" as IPv6 without a ::1 line in /etc/hosts) are made numeric or
+ * skipped. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <runtime.h>
+
+static struct rt_net_stats stats(void)
+{
+  struct rt_net_stats st;
+  assert_int_equal(rt_net_stats(&st), 0);
+  return st;
+}
+
+static void sleep_ms(long ms)
+{
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+/* Each test starts from an empty cache with the default settings. */
+static int reset_cache(void **state)
+{
+  (void)state;
+  rt_resolve_cache_flush();
+  return rt_resolve_cache_configure(RT_RESOLVE_CACHE_CAPACITY,
+                                    RT_RESOLVE_CACHE_TTL_MS,
+                                    RT_RESOLVE_CACHE_NEGATIVE_TTL_MS);
+}
+
+static void assert_first_addr(const rt_addrlist *l, const char *want)
+{
+  char text[RT_ADDR_STRLEN];
+  socklen_t len = 0;
+  const struct sockaddr *sa = rt_addrlist_get(l, 0, &len);
+  assert_non_null(sa);
+  assert_int_equal(rt_addr_format(sa, len, text, sizeof text), 0);
+  assert_string_equal(text, want);
+}
+
+/* cmocka 1.1's skip() prints "not ok N # SKIP", which the TAP driver
+ * counts as a failure; a test whose precondition is missing says so in a
+ * TAP comment and passes without asserting anything else. */
+#define SKIP_UNLESS(cond, why)                                                \
+  do {                                                                        \
+    if (!(cond)) {                                                            \
+      printf("# skipped: %s\n", why);                                         \
+      return;                                                                 \
+    }                                                                         \
+  } while (0)
+
+static bool ipv6_loopback_usable(void)
+{
+  int fd = socket(AF_INET6, SOCK_STREAM, 0);
+  if (fd < 0)
+    return false;
+  struct sockaddr_in6 sa = {.sin6_family = AF_INET6,
+                            .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+  bool ok = bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+  close(fd);
+  return ok;
+}
+
+/* True if /etc/hosts maps "localhost" to ::1, so an IPv6 lookup of it is
+ * answered locally. */
+static bool hosts_has_ipv6_localhost(void)
+{
+  FILE *f = fopen("/etc/hosts", "r");
+  if (f == NULL)
+    return false;
+  char line[512];
+  bool found = false;
+  while (!found && fgets(line, sizeof line, f)) {
+    char *save = NULL, *tok = strtok_r(line, " \t\n", &save);
+    if (tok == NULL || strcmp(tok, "::1") != 0)
+      continue;
+    while (!found && (tok = strtok_r(NULL, " \t\n", &save)) && tok[0] != '#')
+      found = strcmp(tok, "localhost") == 0;
+  }
+  fclose(f);
+  return found;
+}
+
+/* ---- lookups ----------------------------------------------------------- */
+
+static void test_localhost_ipv4(void **state)
+{
+  (void)state;
+  rt_addrlist *l = NULL;
+  assert_int_equal(rt_resolve("localhost", "80", RT_RESOLVE_IPV4, &l), 0);
+  assert_true(rt_addrlist_count(l) >= 1);
+  assert_first_addr(l, "127.0.0.1:80");
+  for (size_t i = 0; i < rt_addrlist_count(l); i++)
+    assert_int_equal(rt_addrlist_get(l, i, NULL)->sa_family, AF_INET);
+  rt_addrlist_free(l);
+}
+
+static void test_localhost_any_family(void **state)
+{
+  (void)state;
+  rt_addrlist *l = NULL;
+  assert_int_equal(rt_resolve("localhost", "8080", 0, &l), 0);
+  bool loopback = false;
+  for (size_t i = 0; i < rt_addrlist_count(l); i++) {
+    char text[RT_ADDR_STRLEN];
+    socklen_t len;
+    const struct sockaddr *sa = rt_addrlist_get(l, i, &len);
+    assert_int_equal(rt_addr_format(sa, len, text, sizeof text), 0);
+    loopback |= strcmp(text, "127.0.0.1:8080") == 0 ||
+                strcmp(text, "[::1]:8080") == 0;
+  }
+  assert_true(loopback);
+  rt_addrlist_free(l);
+}
+
+static void test_localhost_ipv6(void **state)
+{
+  (void)state;
+  SKIP_UNLESS(ipv6_loopback_usable(), "::1 is not available");
+  SKIP_UNLESS(hosts_has_ipv6_localhost(),
+              "/etc/hosts does not map localhost to ::1 (asking DNS instead "
+              "would leave the machine)");
+  rt_addrlist *l = NULL;
+  assert_int_equal(rt_resolve("localhost", "443", RT_RESOLVE_IPV6, &l), 0);
+  assert_first_addr(l, "[::1]:443");
+  rt_addrlist_free(l);
+}
+
+static void test_numeric_ipv6(void **state)
+{
+  (void)state;
+  SKIP_UNLESS(ipv6_loopback_usable(), "::1 is not available");
+  rt_addrlist *l = NULL;
+  assert_int_equal(rt_resolve("::1", "80", RT_RESOLVE_NUMERIC, &l), 0);
+  assert_int_equal(rt_addrlist_count(l), 1);
+  assert_first_addr(l, "[::1]:80");
+  rt_addrlist_free(l);
+  /* An IPv6 literal asked for as IPv4 only has no answer. */
+  assert_int_equal(rt_resolve("::1", NULL, RT_RESOLVE_IPV4 | RT_RESOLVE_NUMERIC, &l), RT_ERESOLVE);
+  assert_null(l);
+}
+
+static void test_numeric_ipv4(void **state)
+{
+  (void)state;
+  rt_addrlist *l = NULL;
+  assert_int_equal(rt_resolve("127.0.0.1", "65535", RT_RESOLVE_NUMERIC, &l),
+                   0);
+  assert_int_equal(rt_addrlist_count(l), 1);
+  assert_first_addr(l, "127.0.0.1:65535");
+  assert_null(rt_addrlist_get(l, 1, NULL));
+  rt_addrlist_free(l);
+  assert_int_equal(rt_resolve("127.0.0.1", NULL, 0, &l), 0);
+  assert_first_addr(l, "127.0.0.1:0");
+  rt_addrlist_free(l);
+}
+
+static void test_numeric_flag_refuses_names(void **state)
+{
+  (void)state;
+  rt_addrlist *l = NULL;
+  assert_int_equal(rt_resolve("localhost", "80", RT_RESOLVE_NUMERIC, &l),
+                   RT_ERESOLVE);
+  assert_null(l);
+  assert_non_null(strstr(rt_last_error(), "resolving 'localhost' service "
+                                          "'80': Name or service not known"));
+  assert_non_null(strstr(rt_last_error(), "RT_RESOLVE_NUMERIC"));
+  assert_int_equal(rt_resolve("127.0.0.1", "http", RT_RESOLVE_NUMERIC, &l),
+                   RT_ERESOLVE);
+}
+
+static void test_service_names(void **state)
+{
+  (void)state;
+  rt_addrlist *l = NULL;
+  SKIP_UNLESS(access("/etc/services", R_OK) == 0, "no /etc/services");
+  assert_int_equal(rt_resolve("127.0.0.1", "http", 0, &l), 0);
+  assert_first_addr(l, "127.0.0.1:80");
+  rt_addrlist_free(l);
+  assert_int_equal(rt_resolve("127.0.0.1", "no-such-service-x", 0, &l),
+                   RT_ERESOLVE);
+  assert_non_null(strstr(rt_last_error(),
+                         "resolving '127.0.0.1' service 'no-such-service-x'"));
+  assert_non_null(strstr(rt_last_error(), "/etc/services"));
+}
+
+static void test_passive_wildcard(void **state)
+{
+  (void)state;
+  rt_addrlist *l = NULL;
+  assert_int_equal(
+      rt_resolve(NULL, "8080", RT_RESOLVE_PASSIVE | RT_RESOLVE_IPV4, &l), 0);
+  assert_first_addr(l, "0.0.0.0:8080");
+  rt_addrlist_free(l);
+}
+
+static void test_invalid_tld_fails_without_lookup(void **state)
+{
+  (void)state;
+  struct rt_net_stats before = stats();
+  rt_addrlist *l = (rt_addrlist *)&l;
+  assert_int_equal(rt_resolve("nosuch.invalid", NULL, 0, &l), RT_ERESOLVE);
+  assert_null(l);
+  assert_int_equal(rt_last_error_code(), RT_ERESOLVE);
+  assert_true(rt_str_has_prefix(
+      rt_last_error(), "resolving 'nosuch.invalid': Name or service not known"));
+  assert_int_equal(rt_resolve("A.B.INVALID.", "80", 0, &l), RT_ERESOLVE);
+  assert_int_equal(rt_resolve("invalid", NULL, 0, &l), RT_ERESOLVE);
+  struct rt_net_stats after = stats();
+  assert_int_equal(after.misses, before.misses);
+  assert_int_equal(after.hits, before.hits);
+  /* "notinvalid" is an ordinary name; checked numerically to stay local. */
+  assert_int_equal(rt_resolve("notinvalid", NULL, RT_RESOLVE_NUMERIC, &l),
+                   RT_ERESOLVE);
+  assert_int_equal(stats().misses, before.misses + 1);
+}
+
+/* ---- argument checks --------------------------------------------------- */
+
+static void test_null_and_empty_arguments(void **state)
+{
+  (void)state;
+  rt_addrlist *l = NULL;
+  assert_int_equal(rt_resolve(NULL, "80", 0, &l), RT_EINVAL);
+  assert_non_null(strstr(rt_last_error(), "host is NULL"));
+  assert_int_equal(rt_resolve("", "80", 0, &l), RT_EINVAL);
+  assert_non_null(strstr(rt_last_error(), "empty"));
+  assert_int_equal(rt_resolve("localhost", "", 0, &l), RT_EINVAL);
+  assert_non_null(strstr(rt_last_error(), "service"));
+  assert_int_equal(rt_resolve("localhost", "80", 0, NULL), RT_EINVAL);
+  assert_non_null(strstr(rt_last_error(), "result pointer"));
+  assert_int_equal(rt_resolve("localhost", "80", 1u << 20, &l), RT_EINVAL);
+  assert_non_null(strstr(rt_last_error(), "unknown flags 0x100000"));
+  assert_int_equal(rt_resolve("local host", "80", 0, &l), RT_EINVAL);
+  assert_non_null(strstr(rt_last_error(), "space or control character"));
+  assert_null(l);
+}
+
+static void fill_labels(char *name, size_t len, size_t label)
+{
+  memset(name, 'a', len);
+  for (size_t i = label; i < len; i += label + 1)
+    name[i] = '.';
+  name[len] = '\0';
+}
+
+static void test_long_names(void **state)
+{
+  (void)state;
+  char name[400];
+  rt_addrlist *l = NULL;
+  struct rt_net_stats before = stats();
+  fill_labels(name, 254, 50);
+  assert_int_equal(rt_resolve(name, NULL, 0, &l), RT_EINVAL);
+  assert_non_null(strstr(rt_last_error(), "longer than 253 bytes"));
+  fill_labels(name, 399, 50);
+  assert_int_equal(rt_resolve(name, NULL, 0, &l), RT_EINVAL);
+  fill_labels(name, 100, 64);
+  assert_int_equal(rt_resolve(name, NULL, 0, &l), RT_EINVAL);
+  assert_non_null(strstr(rt_last_error(), "label 1"));
+  assert_non_null(strstr(rt_last_error(), "64 bytes long"));
+  assert_int_equal(rt_resolve("a..b", NULL, 0, &l), RT_EINVAL);
+  assert_non_null(strstr(rt_last_error(), "empty label (label 2)"));
+  assert_int_equal(rt_resolve(".a", NULL, 0, &l), RT_EINVAL);
+  assert_int_equal(stats().misses, before.misses);
+  /* At the limits (253 bytes plus a final dot, 63-byte labels) the name is
+   * accepted and handed to getaddrinfo, numeric-only to stay local. */
+  fill_labels(name, 253, 63);
+  strcat(name, ".");
+  assert_int_equal(rt_resolve(name, NULL, RT_RESOLVE_NUMERIC, &l),
+                   RT_ERESOLVE);
+  assert_non_null(strstr(rt_last_error(), "Name or service not known"));
+  assert_int_equal(stats().misses, before.misses + 1);
+  memset(name, 'x', 64);
+  name[64] = '\0';
+  assert_int_equal(rt_resolve("localhost", name, 0, &l), RT_EINVAL);
+}
+
+/* ---- address lists and formatting -------------------------------------- */
+
+static void test_addrlist_null_safe(void **state)
+{
+  (void)state;
+  assert_int_equal(rt_addrlist_count(NULL), 0);
+  assert_null(rt_addrlist_get(NULL, 0, NULL));
+  rt_addrlist_free(NULL);
+}
+
+static void test_format_ipv4_and_ipv6(void **state)
+{
+  (void)state;
+  char text[RT_ADDR_STRLEN];
+  struct sockaddr_in in = {.sin_family = AF_INET, .sin_port = htons(80)};
+  inet_pton(AF_INET, "192.0.2.7", &in.sin_addr);
+  assert_int_equal(
+      rt_addr_format((struct sockaddr *)&in, sizeof in, text, sizeof text), 0);
+  assert_string_equal(text, "192.0.2.7:80");
+  struct sockaddr_in6 in6 = {.sin6_family = AF_INET6,
+                             .sin6_port = htons(443)};
+  inet_pton(AF_INET6, "2001:db8::1", &in6.sin6_addr);
+  assert_int_equal(
+      rt_addr_format((struct sockaddr *)&in6, sizeof in6, text, sizeof text),
+      0);
+  assert_string_equal(text, "[2001:db8::1]:443");
+  unsigned lo = if_nametoindex("lo");
+  SKIP_UNLESS(lo != 0, "no interface named lo for a scoped address");
+  inet_pton(AF_INET6, "fe80::1", &in6.sin6_addr);
+  in6.sin6_scope_id = lo;
+  assert_int_equal(
+      rt_addr_format((struct sockaddr *)&in6, sizeof in6, text, sizeof text),
+      0);
+  assert_string_equal(text, "[fe80::1%lo]:443");
+}
+
+static void test_format_errors(void **state)
+{
+  (void)state;
+  char text[RT_ADDR_STRLEN];
+  struct sockaddr_in in = {.sin_family = AF_INET, .sin_port = htons(8080)};
+  inet_pton(AF_INET, "127.0.0.1", &in.sin_addr);
+  const struct sockaddr *sa = (struct sockaddr *)&in;
+  char small[8];
+  assert_int_equal(rt_addr_format(sa, sizeof in, small, sizeof small),
+                   RT_ERANGE);
+  assert_string_equal(small, "127.0.0");
+  assert_non_null(strstr(rt_last_error(), "RT_ADDR_STRLEN"));
+  assert_int_equal(rt_addr_format(sa, 4, text, sizeof text), RT_EINVAL);
+  assert_string_equal(text, "");
+  struct sockaddr un = {.sa_family = AF_UNIX};
+  assert_int_equal(rt_addr_format(&un, sizeof un, text, sizeof text),
+                   RT_EINVAL);
+  assert_non_null(strstr(rt_last_error(), "not an IPv4 or IPv6"));
+  assert_int_equal(rt_addr_format(NULL, 0, text, sizeof text), RT_EINVAL);
+  assert_int_equal(rt_addr_format(sa, sizeof in, NULL, 0), RT_EINVAL);
+}
+
+/* ---- the cache --------------------------------------------------------- */
+
+static void test_hit_after_miss(void **state)
+{
+  (void)state;
+  struct rt_net_stats s0 = stats();
+  assert_int_equal(s0.entries, 0);
+  rt_addrlist *a = NULL, *b = NULL, *c = NULL;
+  assert_int_equal(rt_resolve("localhost", "80", RT_RESOLVE_IPV4, &a), 0);
+  struct rt_net_stats s1 = stats();
+  assert_int_equal(s1.misses, s0.misses + 1);
+  assert_int_equal(s1.hits, s0.hits);
+  assert_int_equal(s1.entries, 1);
+  assert_int_equal(rt_resolve("LocalHost", "80", RT_RESOLVE_IPV4, &b), 0);
+  struct rt_net_stats s2 = stats();
+  assert_int_equal(s2.hits, s1.hits + 1);
+  assert_int_equal(s2.misses, s1.misses);
+  assert_ptr_equal(a, b); /* the cached list itself, shared */
+  /* Another port, family or flag set is another key. */
+  assert_int_equal(rt_resolve("localhost", "81", RT_RESOLVE_IPV4, &c), 0);
+  assert_first_addr(c, "127.0.0.1:81");
+  assert_int_equal(stats().misses, s2.misses + 1);
+  rt_addrlist_free(a);
+  rt_addrlist_free(b);
+  rt_addrlist_free(c);
+}
+
+static void test_expiry(void **state)
+{
+  (void)state;
+  assert_int_equal(rt_resolve_cache_configure(16, 40, 40), 0);
+  assert_int_equal(stats().ttl_ms, 40);
+  rt_addrlist *l = NULL;
+  assert_int_equal(rt_resolve("127.0.0.1", "1", RT_RESOLVE_NUMERIC, &l), 0);
+  rt_addrlist_free(l);
+  struct rt_net_stats s0 = stats();
+  sleep_ms(60);
+  assert_int_equal(rt_resolve("127.0.0.1", "1", RT_RESOLVE_NUMERIC, &l), 0);
+  assert_first_addr(l, "127.0.0.1:1");
+  rt_addrlist_free(l);
+  struct rt_net_stats s1 = stats();
+  assert_int_equal(s1.expirations, s0.expirations + 1);
+  assert_int_equal(s1.misses, s0.misses + 1);
+  assert_int_equal(s1.hits, s0.hits);
+  assert_int_equal(s1.entries, 1);
+}
+
+static void test_flush(void **state)
+{
+  (void)state;
+  rt_addrlist *kept = NULL, *l = NULL;
+  assert_int_equal(rt_resolve("localhost", "22", RT_RESOLVE_IPV4, &kept), 0);
+  assert_int_equal(stats().entries, 1);
+  rt_resolve_cache_flush();
+  assert_int_equal(stats().entries, 0);
+  assert_first_addr(kept, "127.0.0.1:22"); /* still owned by the caller */
+  struct rt_net_stats s0 = stats();
+  assert_int_equal(rt_resolve("localhost", "22", RT_RESOLVE_IPV4, &l), 0);
+  assert_int_equal(stats().misses, s0.misses + 1);
+  assert_ptr_not_equal(l, kept);
+  rt_addrlist_free(l);
+  rt_addrlist_free(kept);
+}
+
+static int resolve_port(int port, unsigned flags)
+{
+  char service[8];
+  snprintf(service, sizeof service, "%d", port);
+  rt_addrlist *l = NULL;
+  int rc = rt_resolve("127.0.0.1", service, RT_RESOLVE_NUMERIC | flags, &l);
+  rt_addrlist_free(l);
+  return rc;
+}
+
+static void test_eviction_at_capacity(void **state)
+{
+  (void)state;
+  assert_int_equal(rt_resolve_cache_configure(4, 60000, 1000), 0);
+  struct rt_net_stats s0 = stats();
+  for (int port = 1; port <= 4; port++)
+    assert_int_equal(resolve_port(port, 0), 0);
+  assert_int_equal(resolve_port(1, 0), 0); /* 1 is now the most recent */
+  assert_int_equal(resolve_port(5, 0), 0); /* evicts 2, the oldest */
+  assert_int_equal(resolve_port(6, 0), 0); /* evicts 3 */
+  struct rt_net_stats s1 = stats();
+  assert_int_equal(s1.entries, 4);
+  assert_int_equal(s1.capacity, 4);
+  assert_int_equal(s1.evictions, s0.evictions + 2);
+  assert_int_equal(s1.misses, s0.misses + 6);
+  assert_int_equal(resolve_port(1, 0), 0);
+  assert_int_equal(resolve_port(4, 0), 0);
+  assert_int_equal(stats().hits, s1.hits + 2);
+  assert_int_equal(resolve_port(2, 0), 0);
+  assert_int_equal(stats().misses, s1.misses + 1);
+  /* Shrinking evicts at once; capacity 0 stops caching. */
+  assert_int_equal(rt_resolve_cache_configure(1, 60000, 1000), 0);
+  assert_int_equal(stats().entries, 1);
+  assert_int_equal(rt_resolve_cache_configure(0, 60000, 1000), 0);
+  assert_int_equal(resolve_port(7, 0), 0);
+  assert_int_equal(resolve_port(7, 0), 0);
+  assert_int_equal(stats().entries, 0);
+  assert_int_equal(rt_resolve_cache_configure((1u << 20) + 1, 1, 1),
+                   RT_EINVAL);
+  assert_non_null(strstr(rt_last_error(), "capacity"));
+}
+
+static void test_negative_answers(void **state)
+{
+  (void)state;
+  rt_addrlist *l = NULL;
+  struct rt_net_stats s0 = stats();
+  assert_int_equal(rt_resolve("localhost", NULL, RT_RESOLVE_NUMERIC, &l),
+                   RT_ERESOLVE);
+  assert_int_equal(rt_resolve("localhost", NULL, RT_RESOLVE_NUMERIC, &l),
+                   RT_ERESOLVE);
+  /* The cached failure carries the same message. */
+  assert_true(rt_str_has_prefix(
+      rt_last_error(), "resolving 'localhost': Name or service not known"));
+  struct rt_net_stats s1 = stats();
+  assert_int_equal(s1.misses, s0.misses + 1);
+  assert_int_equal(s1.failures, s0.failures + 1);
+  assert_int_equal(s1.hits, s0.hits + 1);
+  /* negative_ttl_ms 0: failures are not remembered. */
+  assert_int_equal(rt_resolve_cache_configure(16, 60000, 0), 0);
+  rt_resolve_cache_flush();
+  assert_int_equal(rt_resolve("localhost", NULL, RT_RESOLVE_NUMERIC, &l),
+                   RT_ERESOLVE);
+  assert_int_equal(rt_resolve("localhost", NULL, RT_RESOLVE_NUMERIC, &l),
+                   RT_ERESOLVE);
+  assert_int_equal(stats().misses, s1.misses + 2);
+  assert_int_equal(stats().entries, 0);
+}
+
+static void test_nocache_bypasses(void **state)
+{
+  (void)state;
+  struct rt_net_stats s0 = stats();
+  assert_int_equal(resolve_port(99, RT_RESOLVE_NOCACHE), 0);
+  assert_int_equal(resolve_port(99, RT_RESOLVE_NOCACHE), 0);
+  struct rt_net_stats s1 = stats();
+  assert_int_equal(s1.uncached, s0.uncached + 2);
+  assert_int_equal(s1.misses, s0.misses);
+  assert_int_equal(s1.hits, s0.hits);
+  assert_int_equal(s1.entries, 0);
+}
+
+static void test_out_of_memory(void **state)
+{
+  (void)state;
+  rt_addrlist *l = NULL;
+  rt_heap_fail_after(0);
+  int rc = rt_resolve("127.0.0.1", "5", RT_RESOLVE_NUMERIC, &l);
+  rt_heap_fail_after(-1);
+  assert_int_equal(rc, RT_ENOMEM);
+  assert_null(l);
+  assert_non_null(strstr(rt_last_error(), "resolving '127.0.0.1'"));
+  /* Nothing half-made was cached: the next lookup works. */
+  assert_int_equal(resolve_port(5, 0), 0);
+  assert_int_equal(rt_net_stats(NULL), RT_EINVAL);
+}
+
+/* ---- threads ----------------------------------------------------------- */
+
+#define THREADS 8
+#define ROUNDS 200
+
+static pthread_barrier_t start_line;
+
+static const struct {
+  const char *host, *service;
+  unsigned flags;
+  const char *first;
+} names[] = {
+    {"localhost", "80", RT_RESOLVE_IPV4, "127.0.0.1:80"},
+    {"127.0.0.1", "443", RT_RESOLVE_NUMERIC, "127.0.0.1:443"},
+    {"127.0.0.2", "8080", 0, "127.0.0.2:8080"},
+    {"LOCALHOST", "80", RT_RESOLVE_IPV4, "127.0.0.1:80"},
+};
+
+static void *lookup_thread(void *arg)
+{
+  size_t bad = 0, seed = (size_t)(uintptr_t)arg;
+  pthread_barrier_wait(&start_line);
+  for (size_t i = 0; i < ROUNDS; i++) {
+    size_t n = (i + seed) % (sizeof names / sizeof names[0]);
+    rt_addrlist *l = NULL;
+    char text[RT_ADDR_STRLEN] = "";
+    socklen_t len = 0;
+    const struct sockaddr *sa = NULL;
+    if (rt_resolve(names[n].host, names[n].service, names[n].flags, &l) == 0)
+      sa = rt_addrlist_get(l, 0, &len);
+    if (sa == NULL || rt_addr_format(sa, len, text, sizeof text) != 0 ||
+        strcmp(text, names[n].first) != 0)
+      bad++;
+    rt_addrlist_free(l);
+  }
+  return (void *)(uintptr_t)bad;
+}
+
+static void test_eight_threads(void **state)
+{
+  (void)state;
+  pthread_t t[THREADS];
+  struct rt_net_stats s0 = stats();
+  pthread_barrier_init(&start_line, NULL, THREADS);
+  for (uintptr_t i = 0; i < THREADS; i++)
+    assert_int_equal(
+        pthread_create(&t[i], NULL, lookup_thread, (void *)(i % 2)), 0);
+  size_t bad = 0;
+  for (int i = 0; i < THREADS; i++) {
+    void *r;
+    pthread_join(t[i], &r);
+    bad += (size_t)(uintptr_t)r;
+  }
+  pthread_barrier_destroy(&start_line);
+  assert_int_equal(bad, 0);
+  struct rt_net_stats s1 = stats();
+  /* "localhost" and "LOCALHOST" are one key: three getaddrinfo calls in
+   * all, however the threads interleave. */
+  assert_int_equal(s1.misses - s0.misses, 3);
+  assert_int_equal((s1.hits - s0.hits) + (s1.coalesced - s0.coalesced) + 3,
+                   THREADS * ROUNDS);
+  assert_int_equal(s1.entries, 3);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup(f, reset_cache)
+      T(test_localhost_ipv4),
+      T(test_localhost_any_family),
+      T(test_localhost_ipv6),
+      T(test_numeric_ipv6),
+      T(test_numeric_ipv4),
+      T(test_numeric_flag_refuses_names),
+      T(test_service_names),
+      T(test_passive_wildcard),
+      T(test_invalid_tld_fails_without_lookup),
+      T(test_null_and_empty_arguments),
+      T(test_long_names),
+      T(test_addrlist_null_safe),
+      T(test_format_ipv4_and_ipv6),
+      T(test_format_errors),
+      T(test_hit_after_miss),
+      T(test_expiry),
+      T(test_flush),
+      T(test_eviction_at_capacity),
+      T(test_negative_answers),
+      T(test_nocache_bypasses),
+      T(test_out_of_memory),
+      T(test_eight_threads),
+#undef T
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
