@@ -13,6 +13,7 @@
 #include <runtime/alloc.h>
 #include <runtime/buf.h>
 #include <runtime/net.h>
+#include <runtime/call.h>
 #include <runtime/plugin.h>
 #include <runtime/module.h>
 

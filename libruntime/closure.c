@@ -1,0 +1,102 @@
+/*
+ * closure.c — rt_closure: a real C function pointer (a libffi closure)
+ * whose calls arrive at an rt_closure_handler as rt_values.
+ */
+#include "call_int.h"
+
+#include <string.h>
+
+struct rt_closure {
+  ffi_closure *fc;
+  rt_sig *sig;
+  rt_closure_handler handler;
+  void *userdata;
+};
+
+/* libffi wants integer results smaller than a register widened to a
+ * whole ffi_arg, with the extension of their type. */
+static void store_ret(const rt_type *t, const rt_value *v, void *resp)
+{
+  if (rt__kind_is_int(t->kind) && t->size <= sizeof(ffi_arg))
+    *(ffi_arg *)resp = (ffi_arg)rt__widen(v);
+  else if (t->kind != RT_TYPE_VOID)
+    rt__value_store(t, v, resp);
+}
+
+static void zero_ret(const rt_type *t, void *resp)
+{
+  if (t->kind != RT_TYPE_VOID)
+    memset(resp, 0, t->size > sizeof(ffi_arg) ? t->size : sizeof(ffi_arg));
+}
+
+static void finish(const rt_closure *c, rt_value *ret, int rc, void *resp)
+{
+  const rt_type *t = c->sig->ret;
+  if (rc == 0 && ret->kind != t->kind)
+    rt__error(RT_ETYPE, "closure %s: the handler returned %s, expected %s",
+              c->sig->text, rt_type_kind_name(ret->kind), t->name);
+  if (rc == 0 && ret->kind == t->kind)
+    store_ret(t, ret, resp);
+  else
+    zero_ret(t, resp);
+  if (t->kind == RT_TYPE_STRUCT && ret->v.agg != resp)
+    rt_value_clear(ret);
+}
+
+static void trampoline(ffi_cif *cif, void *resp, void **av, void *user)
+{
+  (void)cif;
+  const rt_closure *c = user;
+  const rt_sig *s = c->sig;
+  rt_value args[RT_SIG_MAX_ARGS];
+  for (size_t i = 0; i < s->nargs; i++)
+    rt__value_load(s->args[i], av[i], &args[i]);
+  rt_value ret = {s->ret->kind, 0, {0}};
+  if (s->ret->kind == RT_TYPE_STRUCT) {
+    memset(resp, 0, s->ret->size);
+    ret.v.agg = resp;
+  }
+  int rc = c->handler(s, args, s->nargs, &ret, c->userdata);
+  finish(c, &ret, rc, resp);
+}
+
+int rt_closure_new(const rt_sig *sig, rt_closure_handler handler,
+                   void *userdata, rt_closure **out, void (**fnptr)(void))
+{
+  if (out)
+    *out = NULL;
+  if (!sig || !handler || !out || !fnptr)
+    return rt__error(RT_EINVAL, "rt_closure_new: %s is NULL",
+                     !sig ? "SIG" : !handler ? "HANDLER" : !out ? "OUT" : "FNPTR");
+  rt_closure *c = rt_calloc(1, sizeof *c);
+  if (!c)
+    return rt__error_context("rt_closure_new %s", sig->text);
+  void *code = NULL;
+  c->fc = ffi_closure_alloc(sizeof(ffi_closure), &code);
+  if (!c->fc) {
+    rt_free(c);
+    return rt__error(RT_ENOMEM, "rt_closure_new %s: libffi could not "
+                     "allocate executable memory for a closure", sig->text);
+  }
+  c->sig = rt_sig_ref((rt_sig *)sig);
+  c->handler = handler;
+  c->userdata = userdata;
+  ffi_status st = ffi_prep_closure_loc(c->fc, &c->sig->cif, trampoline, c, code);
+  if (st != FFI_OK) {
+    rt_closure_free(c);
+    return rt__error(RT_ENOTSUP, "rt_closure_new %s: libffi cannot make "
+                     "closures here (status %d)", sig->text, (int)st);
+  }
+  *out = c;
+  *fnptr = (void (*)(void))code;
+  return 0;
+}
+
+void rt_closure_free(rt_closure *c)
+{
+  if (!c)
+    return;
+  ffi_closure_free(c->fc);
+  rt_sig_free(c->sig);
+  rt_free(c);
+}
