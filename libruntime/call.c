@@ -193,7 +193,7 @@ static int expected(const struct parser *ps, const char *what)
                    ps->text);
 }
 
-static bool accept(struct parser *ps, const char *tok)
+static bool take_tok(struct parser *ps, const char *tok)
 {
   skip_ws(ps);
   size_t l = strlen(tok);
@@ -253,9 +253,9 @@ static int parse_members(struct parser *ps, const rt_type ***ms, size_t *n)
       type_free(m);
     if (rc)
       return rc;
-    if (accept(ps, "}"))
+    if (take_tok(ps, "}"))
       return 0;
-    if (!accept(ps, ","))
+    if (!take_tok(ps, ","))
       return expected(ps, "',' or '}'");
   }
 }
@@ -315,12 +315,12 @@ static int parse_type(struct parser *ps, bool allow_void, const rt_type **out)
 static bool no_args(struct parser *ps)
 {
   const char *save = ps->p;
-  if (accept(ps, ")"))
+  if (take_tok(ps, ")"))
     return true;
   skip_ws(ps);
   if (word_len(ps->p) == 4 && strncmp(ps->p, "void", 4) == 0) {
     ps->p += 4;
-    if (accept(ps, ")"))
+    if (take_tok(ps, ")"))
       return true;
   }
   ps->p = save;
@@ -341,9 +341,9 @@ static int parse_args(struct parser *ps, const rt_type **args, size_t *n)
     if (rc)
       return rc;
     ++*n;
-    if (accept(ps, ")"))
+    if (take_tok(ps, ")"))
       return 0;
-    if (!accept(ps, ","))
+    if (!take_tok(ps, ","))
       return expected(ps, "',' or ')'");
   }
 }
@@ -351,12 +351,12 @@ static int parse_args(struct parser *ps, const rt_type **args, size_t *n)
 static int parse_sig(struct parser *ps, const rt_type **args, size_t *nargs,
                      const rt_type **ret)
 {
-  if (!accept(ps, "("))
+  if (!take_tok(ps, "("))
     return expected(ps, "'('");
   int rc = parse_args(ps, args, nargs);
   if (rc)
     return rc;
-  if (!accept(ps, "->"))
+  if (!take_tok(ps, "->"))
     return expected(ps, "'->'");
   if ((rc = parse_type(ps, true, ret)) != 0)
     return rc;
