@@ -9,8 +9,8 @@
 set -eu
 : "${top_srcdir:?}" "${top_builddir:?}"
 cc=${FUZZ_CC:-clang}
-out="$top_builddir/fuzz"
-obj="$out/obj"
+out="$top_builddir/fuzz/bin"
+obj="$top_builddir/fuzz/obj"
 mkdir -p "$obj"
 command -v "$cc" >/dev/null 2>&1 || {
   echo "fuzz: $cc not found; install clang and libclang-rt-14-dev" >&2

@@ -5,7 +5,7 @@ set -eu
 : "${top_srcdir:?}" "${top_builddir:?}"
 secs=${1:-60}
 status=0
-for bin in "$top_builddir"/fuzz/fuzz_*; do
+for bin in "$top_builddir"/fuzz/bin/fuzz_*; do
   [ -x "$bin" ] || continue
   name=$(basename "$bin")
   seeds="$top_srcdir/fuzz/corpus/$name"
