@@ -11,7 +11,7 @@ set -eu
 cc=${FUZZ_CC:-clang}
 out="$top_builddir/fuzz/bin"
 obj="$top_builddir/fuzz/obj"
-mkdir -p "$obj"
+mkdir -p "$obj" "$out"
 command -v "$cc" >/dev/null 2>&1 || {
   echo "fuzz: $cc not found; install clang and libclang-rt-14-dev" >&2
   exit 1
