@@ -49,9 +49,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   rt_value v = RT_VALUE_INIT;
   if (text != NULL) {
     if (rt_value_parse(t, text, &v) == 0) {
-      /* A str is taken as is, so it has no canonical printed form to
-       * compare beyond itself; everything else must round-trip. */
-      roundtrip(t, &v);
+      /* Everything printed must read back the same, except a char whose
+       * code is 0: it prints as one NUL byte, which no C string can carry
+       * back in (its text form is its decimal code, "00"). */
+      if (!(v.kind == RT_TYPE_CHAR && v.v.c == '\0'))
+        roundtrip(t, &v);
       rt_value_clear(&v);
     } else if (rt_last_error()[0] == '\0') {
       abort();
