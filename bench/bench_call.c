@@ -10,8 +10,8 @@
 
 #include <runtime.h>
 
-#define ITERS 2000000
-#define REPEATS 5
+#define ITERS 300000
+#define REPEATS 31
 
 __attribute__((noinline)) static int32_t add2(int32_t a, int32_t b)
 {

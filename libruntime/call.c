@@ -407,14 +407,16 @@ static int sig_prepare(rt_sig *s, const char *text)
   if (st != FFI_OK)
     return rt__error(RT_ENOTSUP, "libffi cannot prepare a call for '%s' "
                      "(ffi_prep_cif status %d)", text, (int)st);
-  s->shape = fastpath_disabled() ? RT__SHAPE_FFI : rt__fast_shape(s);
+  if (!fastpath_disabled())
+    rt__fast_prepare(s);
   return 0;
 }
 
 static int sig_build(const char *text, const rt_type **args, size_t n,
                      const rt_type *ret, rt_sig **out)
 {
-  rt_sig *s = rt_calloc(1, sizeof *s + n * (sizeof *args + sizeof(ffi_type *)));
+  rt_sig *s = rt_calloc(1, sizeof *s + n * (sizeof *args +
+                                             sizeof(ffi_type *) + 2));
   if (!s) {
     free_types(args, n);
     type_free(ret);
@@ -425,7 +427,11 @@ static int sig_build(const char *text, const rt_type **args, size_t n,
   s->ret = ret;
   s->args = (const rt_type **)(s + 1);
   s->ffi_args = (ffi_type **)(s->args + n);
+  s->kinds = (unsigned char *)(s->ffi_args + n);
+  s->ext = s->kinds + n;
   memcpy(s->args, args, n * sizeof *args);
+  for (size_t i = 0; i < n; i++)
+    s->kinds[i] = (unsigned char)args[i]->kind;
   int rc = RT_ENOMEM;
   if ((s->text = sig_text_new(args, n, ret)) != NULL)
     rc = sig_prepare(s, text);
@@ -473,7 +479,7 @@ void rt_sig_free(rt_sig *sig)
 const char *rt_sig_text(const rt_sig *sig) { return sig->text; }
 size_t rt_sig_nargs(const rt_sig *sig) { return sig->nargs; }
 const rt_type *rt_sig_ret(const rt_sig *sig) { return sig->ret; }
-bool rt_sig_fastpath(const rt_sig *sig) { return sig->shape != RT__SHAPE_FFI; }
+bool rt_sig_fastpath(const rt_sig *sig) { return sig->fast != NULL; }
 
 const rt_type *rt_sig_arg(const rt_sig *sig, size_t i)
 {
@@ -527,7 +533,7 @@ void (*rt_fn_ptr(const rt_fn *fn))(void) { return fn->fp; }
 
 /* ---- rt_call -------------------------------------------------------- */
 
-static int bad_args(const rt_sig *s, const rt_value *args, size_t nargs)
+int rt__bad_args(const rt_sig *s, const rt_value *args, size_t nargs)
 {
   if (nargs != s->nargs)
     return rt__error(RT_EINVAL, "rt_call %s: %zu argument%s given, the "
@@ -547,45 +553,6 @@ static int no_agg(const rt_sig *s, size_t i)
                    "memory (v.agg is NULL)", s->text, i + 1, s->args[i]->name);
 }
 
-static bool args_ok(const rt_sig *s, const rt_value *args, size_t nargs)
-{
-  if (RT_UNLIKELY(nargs != s->nargs))
-    return false;
-  for (size_t i = 0; i < nargs; i++)
-    if (RT_UNLIKELY(args[i].kind != s->args[i]->kind))
-      return false;
-  return true;
-}
-
-/* By the signature contract a returned str is a runtime-heap string that
- * the caller now owns. */
-static void set_str_ret(char *s, rt_value *ret)
-{
-  ret->v.owned_str = s;
-  ret->flags = s ? RT_VALUE_OWNED : 0;
-}
-
-void rt__narrow(rt_type_kind k, uint64_t raw, rt_value *ret)
-{
-  switch (k) {
-  case RT_TYPE_BOOL: ret->v.b = (uint8_t)raw != 0; break;
-  case RT_TYPE_CHAR: ret->v.c = (char)raw; break;
-  case RT_TYPE_I8: ret->v.i8 = (int8_t)raw; break;
-  case RT_TYPE_U8: ret->v.u8 = (uint8_t)raw; break;
-  case RT_TYPE_I16: ret->v.i16 = (int16_t)raw; break;
-  case RT_TYPE_U16: ret->v.u16 = (uint16_t)raw; break;
-  case RT_TYPE_I32: ret->v.i32 = (int32_t)raw; break;
-  case RT_TYPE_U32: ret->v.u32 = (uint32_t)raw; break;
-  case RT_TYPE_I64: ret->v.i64 = (int64_t)raw; break;
-  case RT_TYPE_U64: ret->v.u64 = raw; break;
-  case RT_TYPE_SIZE: ret->v.size = (size_t)raw; break;
-  case RT_TYPE_SSIZE: ret->v.ssize = (ssize_t)raw; break;
-  case RT_TYPE_PTR: ret->v.ptr = (void *)(uintptr_t)raw; break;
-  case RT_TYPE_STR: set_str_ret((char *)(uintptr_t)raw, ret); break;
-  default: break;
-  }
-}
-
 /* libffi widens small integer results into an ffi_arg; 64-bit results
  * on a 32-bit ffi_arg platform fill the whole 8-byte buffer instead. */
 union ffi_ret {
@@ -599,7 +566,7 @@ static void ffi_ret_set(const rt_type *t, const union ffi_ret *r,
                         rt_value *ret)
 {
   if (t->kind == RT_TYPE_F32)
-    ret->v.f32 = r->f32;
+    rt__set_f32(r->f32, ret);
   else if (t->kind == RT_TYPE_F64)
     ret->v.f64 = r->f64;
   else if (t->size > sizeof(ffi_arg))
@@ -618,54 +585,49 @@ static int call_ffi_struct(const rt_fn *fn, void **av, rt_value *ret)
   if (!mem)
     return rt__error_context("rt_call %s: struct result", fn->sig->text);
   ffi_call((ffi_cif *)&fn->sig->cif, FFI_FN(fn->fp), mem, av);
-  ret->v.agg = mem;
+  ret->kind = RT_TYPE_STRUCT;
   ret->flags = RT_VALUE_OWNED;
+  ret->v.agg = mem;
   return 0;
 }
 
-static int call_ffi(const rt_fn *fn, const rt_value *args, rt_value *ret)
+/* Through libffi: the tags are checked while the argument addresses are
+ * collected, in one pass. */
+static int call_ffi(const rt_fn *fn, const rt_value *args, size_t nargs,
+                    rt_value *ret)
 {
   const rt_sig *s = fn->sig;
   void *av[RT_SIG_MAX_ARGS];
-  for (size_t i = 0; i < s->nargs; i++) {
-    if (args[i].kind != RT_TYPE_STRUCT)
-      av[i] = (void *)&args[i].v;
-    else if ((av[i] = args[i].v.agg) == NULL)
+  for (size_t i = 0; i < nargs; i++) {
+    rt_type_kind k = args[i].kind;
+    if (RT_UNLIKELY(k != (rt_type_kind)s->kinds[i]))
+      return rt__bad_args(s, args, nargs);
+    av[i] = k == RT_TYPE_STRUCT ? args[i].v.agg : (void *)&args[i].v;
+    if (RT_UNLIKELY(av[i] == NULL))
       return no_agg(s, i);
   }
   if (s->ret->kind == RT_TYPE_STRUCT)
     return call_ffi_struct(fn, av, ret);
   union ffi_ret r;
   ffi_call((ffi_cif *)&s->cif, FFI_FN(fn->fp), &r, av);
-  ffi_ret_set(s->ret, &r, ret);
-  return 0;
-}
-
-static int call_checked(const rt_fn *fn, const rt_value *args, rt_value *ret)
-{
-  ret->kind = fn->sig->ret->kind;
+  ret->kind = s->ret->kind;
   ret->flags = 0;
   ret->v.u64 = 0;
-  if (fn->sig->shape != RT__SHAPE_FFI) {
-    rt__call_fast(fn, args, ret);
-    return 0;
-  }
-  int rc = call_ffi(fn, args, ret);
-  if (rc)
-    *ret = (rt_value)RT_VALUE_INIT;
-  return rc;
+  ffi_ret_set(s->ret, &r, ret);
+  return 0;
 }
 
 int rt_call(const rt_fn *fn, const rt_value *args, size_t nargs, rt_value *ret)
 {
   if (RT_UNLIKELY(!fn || (nargs && !args)))
     return rt__error(RT_EINVAL, "rt_call: %s is NULL", fn ? "ARGS" : "FN");
-  if (RT_UNLIKELY(!args_ok(fn->sig, args, nargs)))
-    return bad_args(fn->sig, args, nargs);
+  if (RT_UNLIKELY(nargs != fn->sig->nargs))
+    return rt__bad_args(fn->sig, args, nargs);
   if (RT_LIKELY(ret != NULL))
-    return call_checked(fn, args, ret);
-  rt_value discard;
-  int rc = call_checked(fn, args, &discard);
+    return fn->sig->fast ? fn->sig->fast(fn, args, nargs, ret)
+                         : call_ffi(fn, args, nargs, ret);
+  rt_value discard = RT_VALUE_INIT;
+  int rc = rt_call(fn, args, nargs, &discard);
   rt_value_clear(&discard);
   return rc;
 }

@@ -21,26 +21,22 @@ struct rt_type {
   ffi_type ffi_agg;        /* struct only */
 };
 
-/* How a signature is called: libffi, or one of the precompiled C call
- * shapes in callfast.c (integers/pointers; all-f64 or all-f32 arguments
- * with an f64 or f32 result). */
-enum rt__shape {
-  RT__SHAPE_FFI,
-  RT__SHAPE_INT,
-  RT__SHAPE_D_D, /* f64 arguments, f64 result */
-  RT__SHAPE_D_F, /* f64 arguments, f32 result */
-  RT__SHAPE_F_D, /* f32 arguments, f64 result */
-  RT__SHAPE_F_F  /* f32 arguments, f32 result */
-};
+/* A precompiled call of FN (callfast.c) with NARGS == its argument
+ * count: checks the tags, calls, sets RET.  rt_call's contract. */
+typedef int (*rt__invoker)(const rt_fn *fn, const rt_value *args,
+                           size_t nargs, rt_value *ret);
 
 struct rt_sig {
   size_t refs; /* atomic */
   size_t nargs;
   const rt_type *ret;
   const rt_type **args;
+  unsigned char *kinds; /* the argument kinds, for a quick check */
+  unsigned char *ext;   /* integer fast path: argument extension codes */
+  unsigned char ret_ext; /* integer fast path: the result's code */
+  rt__invoker fast;      /* the fast path, or NULL for ffi_call */
   ffi_type **ffi_args;
   ffi_cif cif;
-  enum rt__shape shape;
   char *text;
 };
 
@@ -52,20 +48,12 @@ struct rt_fn {
 /* True for the kinds passed in integer registers (ints, size, ptr, str). */
 RT_HIDDEN bool rt__kind_is_int(rt_type_kind k);
 
-/* The fast call shape for SIG, or RT__SHAPE_FFI. */
-RT_HIDDEN enum rt__shape rt__fast_shape(const rt_sig *sig);
+/* Give SIG a fast path if it has a precompiled shape. */
+RT_HIDDEN void rt__fast_prepare(rt_sig *sig);
 
-/* Call FN through its precompiled shape; arguments already checked. */
-RT_HIDDEN void rt__call_fast(const rt_fn *fn, const rt_value *args,
-                             rt_value *ret);
-
-/* An integer-class value widened to 64 bits with the sign or zero
- * extension of its type, as the register holding it must look. */
-RT_HIDDEN uint64_t rt__widen(const rt_value *v);
-
-/* Set RET (kind K, integer class) from a register-sized RAW result,
- * narrowing it to K's width. */
-RT_HIDDEN void rt__narrow(rt_type_kind k, uint64_t raw, rt_value *ret);
+/* The RT_EINVAL for arguments that do not match SIG. */
+RT_HIDDEN int rt__bad_args(const rt_sig *sig, const rt_value *args,
+                           size_t nargs);
 
 /* Read a value of type T from C memory SRC (a struct value points at SRC,
  * owning nothing), and write V to C memory DST. */
@@ -73,5 +61,64 @@ RT_HIDDEN void rt__value_load(const rt_type *t, const void *src,
                               rt_value *out);
 RT_HIDDEN void rt__value_store(const rt_type *t, const rt_value *v,
                                void *dst);
+
+/* An integer-class value widened to 64 bits with the sign or zero
+ * extension of its type, as the register holding it must look.  Inline:
+ * it sits on the fast call path. */
+static inline uint64_t rt__widen(const rt_value *v)
+{
+  switch (v->kind) {
+  case RT_TYPE_BOOL: return v->v.b;
+  case RT_TYPE_CHAR: return (uint64_t)(int64_t)v->v.c;
+  case RT_TYPE_I8: return (uint64_t)(int64_t)v->v.i8;
+  case RT_TYPE_U8: return v->v.u8;
+  case RT_TYPE_I16: return (uint64_t)(int64_t)v->v.i16;
+  case RT_TYPE_U16: return v->v.u16;
+  case RT_TYPE_I32: return (uint64_t)(int64_t)v->v.i32;
+  case RT_TYPE_U32: return v->v.u32;
+  case RT_TYPE_SSIZE: return (uint64_t)(int64_t)v->v.ssize;
+  case RT_TYPE_PTR: return (uintptr_t)v->v.ptr;
+  case RT_TYPE_STR: return (uintptr_t)v->v.str;
+  default: return v->v.u64; /* i64, u64, size */
+  }
+}
+
+/* Set RET's value (kind K, integer class or void) from a register-sized
+ * RAW result, narrowed to K's width.  The member is set in a local union
+ * that is copied whole, so all 8 bytes are defined and written by one
+ * store (no partial store for a wider read to stall on).  By the signature
+ * contract a returned str is a runtime-heap string the caller now owns. */
+static inline void rt__narrow(rt_type_kind k, uint64_t raw, rt_value *ret)
+{
+  rt_value r = RT_VALUE_INIT;
+  switch (k) {
+  case RT_TYPE_BOOL: r.v.b = (uint8_t)raw != 0; break;
+  case RT_TYPE_CHAR: r.v.c = (char)raw; break;
+  case RT_TYPE_I8: r.v.i8 = (int8_t)raw; break;
+  case RT_TYPE_U8: r.v.u8 = (uint8_t)raw; break;
+  case RT_TYPE_I16: r.v.i16 = (int16_t)raw; break;
+  case RT_TYPE_U16: r.v.u16 = (uint16_t)raw; break;
+  case RT_TYPE_I32: r.v.i32 = (int32_t)raw; break;
+  case RT_TYPE_U32: r.v.u32 = (uint32_t)raw; break;
+  case RT_TYPE_SIZE: r.v.size = (size_t)raw; break;
+  case RT_TYPE_SSIZE: r.v.ssize = (ssize_t)raw; break;
+  case RT_TYPE_PTR: r.v.ptr = (void *)(uintptr_t)raw; break;
+  case RT_TYPE_STR:
+    r.v.owned_str = (char *)(uintptr_t)raw;
+    ret->flags = raw ? RT_VALUE_OWNED : 0;
+    break;
+  case RT_TYPE_VOID: break;
+  default: r.v.u64 = raw; break; /* i64, u64 */
+  }
+  ret->v = r.v;
+}
+
+/* The same for a float result. */
+static inline void rt__set_f32(float f, rt_value *ret)
+{
+  rt_value r = RT_VALUE_INIT;
+  r.v.f32 = f;
+  ret->v = r.v;
+}
 
 #endif /* RT_CALL_INT_H */

@@ -135,7 +135,7 @@ static int parse_int_bits(const rt_type *t, const char *text, uint64_t *bits)
 
 static int parse_int(const rt_type *t, const char *text, rt_value *out)
 {
-  uint64_t bits;
+  uint64_t bits = 0;
   int rc = parse_int_bits(t, text, &bits);
   if (rc)
     return rc;

@@ -419,13 +419,14 @@ static void test_argument_errors(void **state)
   assert_int_equal(rt_call(fn, s, 2, &r), RT_EINVAL);
   assert_non_null(strstr(rt_last_error(), "argument 1 ({u8, u8}) has no "
                                           "struct memory"));
-  assert_int_equal(r.kind, RT_TYPE_VOID);
+  assert_int_equal(r.kind, RT_TYPE_U8); /* untouched */
   uint8_t mem[2] = {1, 2};
   s[0].v.agg = mem;
   rt_heap_fail_after(0);
   assert_int_equal(rt_call(fn, s, 2, &r), RT_ENOMEM);
   rt_heap_fail_after(-1);
   assert_non_null(strstr(rt_last_error(), "struct result"));
+  assert_int_equal(r.v.u8, 7);
   rt_fn_free(fn);
 
   rt_fn *out = NULL;

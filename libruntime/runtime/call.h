@@ -260,7 +260,8 @@ RT_API void (*rt_fn_ptr(const rt_fn *fn))(void);
  * rt_value_clear(RET) frees either.  RET may be NULL to discard the result
  * (a returned string or struct storage is then freed).  A call never
  * allocates except for struct results.  RT_ENOMEM if struct storage cannot
- * be allocated (the function is then not called).
+ * be allocated (the function is then not called).  On any failure *RET is
+ * left untouched.
  */
 RT_API int rt_call(const rt_fn *fn, const rt_value *args, size_t nargs,
                    rt_value *ret);
