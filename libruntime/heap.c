@@ -1,107 +1,934 @@
 /*
- * heap.c — interim runtime heap over the C library's malloc, keeping the
- * public contract for the foundation (fault injection, statistics).  The
- * heap issue replaces it with libruntime's own segment allocator.
+ * heap.c — libruntime's own allocator (runtime/alloc.h).
+ *
+ * Small and medium blocks come from pages of one size class carved out of
+ * SEG_SIZE-aligned segments; each thread owns the segments it mapped and
+ * allocates and frees in them without locks.  A block freed by another
+ * thread is pushed onto its page's atomic remote list and collected by the
+ * owner when that page runs dry.  Large blocks are mapped one by one.  The
+ * global lock guards only the slow paths: the list of thread heaps, the
+ * segments of exited threads, and the cache of empty segments.
+ * doc/architecture.md ("The heap") explains the choices.
  */
 #include "internal.h"
+#include "heap_internal.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
 
-static pthread_mutex_t heap_lock = PTHREAD_MUTEX_INITIALIZER;
-static long fail_after = -1;
-static struct rt_heap_stats stats;
+#define RELAXED memory_order_relaxed
+#define LOAD(x) atomic_load_explicit(&(x), RELAXED)
+#define STORE(x, v) atomic_store_explicit(&(x), (v), RELAXED)
 
-static bool inject_failure(void)
+static _Atomic uint64_t segmap[SEGMAP_WORDS];
+static pthread_mutex_t glock = PTHREAD_MUTEX_INITIALIZER;
+static struct heap *all_heaps, *free_heaps;   /* under glock */
+static struct segment *abandoned[2], *cache[2]; /* under glock */
+static unsigned ncached;                      /* under glock */
+static _Atomic unsigned nabandoned[2];
+static struct heap_counters gone;  /* counters of exited threads */
+static _Atomic size_t mapped_bytes;
+static _Atomic uint64_t live_sample, peak_bytes;
+static _Atomic long fail_countdown = -1;
+static _Atomic(void *) map_hint;
+static pthread_key_t heap_key;
+static pthread_once_t heap_once = PTHREAD_ONCE_INIT;
+bool rt__heap_valgrind;
+
+/* The state of a thread that has not allocated yet: every class points at
+ * an empty page, so the fast path needs no "initialised?" test. */
+static struct page empty_page;
+static struct heap empty_heap = {.cur = {[0 ... NCLASS - 1] = &empty_page}};
+static __thread struct heap *tl_heap
+    __attribute__((tls_model("initial-exec"))) = &empty_heap;
+
+static void heap_global_init(void);
+
+/* ---- reporting --------------------------------------------------------- */
+
+/* A corrupted heap cannot be trusted to format through stdio buffers:
+ * the message goes straight to fd 2, then the process aborts. */
+RT_NORETURN RT_PRINTF(1, 2) static void heap_fatal(const char *fmt, ...)
 {
-  bool fail = false;
-  pthread_mutex_lock(&heap_lock);
-  if (fail_after == 0)
-    fail = true;
-  else if (fail_after > 0)
-    fail_after--;
-  pthread_mutex_unlock(&heap_lock);
-  return fail;
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(msg, sizeof msg - 1, fmt, ap);
+  va_end(ap);
+  if (n < 0)
+    n = 0;
+  if ((size_t)n > sizeof msg - 2)
+    n = sizeof msg - 2;
+  msg[n++] = '\n';
+  ssize_t rc = write(STDERR_FILENO, msg, (size_t)n);
+  (void)rc;
+  abort();
 }
 
-void rt_heap_fail_after(long k)
+static void *nomem(const char *who, size_t size, const char *why)
 {
-  pthread_mutex_lock(&heap_lock);
-  fail_after = k < 0 ? -1 : k;
-  pthread_mutex_unlock(&heap_lock);
-}
-
-static void *nomem(const char *what, size_t size)
-{
-  rt__error(RT_ENOMEM, "%s(%zu): out of memory", what, size);
+  rt__error(RT_ENOMEM, "%s(%zu): out of memory%s%s", who, size,
+            why ? ": " : "", why ? why : "");
   return NULL;
 }
 
-void *rt_alloc(size_t size) { return rt_alloc_aligned(16, size); }
+/* ---- statistics -------------------------------------------------------- */
+
+static inline void count(_Atomic uint64_t *c, uint64_t n)
+{
+  atomic_store_explicit(c, atomic_load_explicit(c, RELAXED) + n, RELAXED);
+}
+
+static void raise_peak(uint64_t live)
+{
+  uint64_t old = LOAD(peak_bytes);
+  while ((int64_t)live > (int64_t)old &&
+         !atomic_compare_exchange_weak_explicit(&peak_bytes, &old, live,
+                                                RELAXED, RELAXED))
+    ;
+}
+
+/* Fold this thread's change in live bytes into the process-wide sample
+ * and raise the peak; called on slow paths only, so peak_bytes may miss a
+ * page's worth of small blocks per thread (rt_heap_stats() is exact). */
+static void sample_peak(struct heap *h)
+{
+  uint64_t live = LOAD(h->st.balloc) - LOAD(h->st.bfree);
+  uint64_t delta = live - h->folded;
+  h->folded = live;
+  raise_peak(atomic_fetch_add_explicit(&live_sample, delta, RELAXED) + delta);
+}
+
+static void counters_add(struct heap_counters *to,
+                         const struct heap_counters *from)
+{
+  count(&to->nalloc, LOAD(from->nalloc));
+  count(&to->nfree, LOAD(from->nfree));
+  count(&to->balloc, LOAD(from->balloc));
+  count(&to->bfree, LOAD(from->bfree));
+}
+
+/* ---- fault injection --------------------------------------------------- */
+
+static bool inject_failure(void)
+{
+  long k = LOAD(fail_countdown);
+  while (k > 0 && !atomic_compare_exchange_weak_explicit(
+                      &fail_countdown, &k, k - 1, RELAXED, RELAXED))
+    ;
+  return k == 0;
+}
+
+static inline bool failing(void)
+{
+  return RT_UNLIKELY(LOAD(fail_countdown) >= 0) && inject_failure();
+}
+
+static void *injected(const char *who, size_t size)
+{
+  return nomem(who, size, "failure injected by rt_heap_fail_after() or "
+                          "RT_HEAP_FAIL_AFTER");
+}
+
+void rt_heap_fail_after(long k) { STORE(fail_countdown, k < 0 ? -1 : k); }
+
+/* ---- the OS ------------------------------------------------------------ */
+
+static void *map_at(void *hint, size_t size)
+{
+  void *p = mmap(hint, size, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  return p == MAP_FAILED ? NULL : p;
+}
+
+/* SIZE bytes at an ALIGN boundary: first where the last mapping ended
+ * (usually free and aligned), else over-map and trim both ends. */
+static void *os_map(size_t size, size_t align)
+{
+  char *p = map_at(LOAD(map_hint), size);
+  if (p && ((uintptr_t)p & (align - 1)) != 0) {
+    munmap(p, size);
+    p = NULL;
+  }
+  if (p == NULL) {
+    if (size > SIZE_MAX - align)
+      return NULL;
+    char *raw = map_at(NULL, size + align);
+    if (raw == NULL)
+      return NULL;
+    p = (char *)(((uintptr_t)raw + align - 1) & ~(uintptr_t)(align - 1));
+    if (p > raw)
+      munmap(raw, (size_t)(p - raw));
+    if (raw + size + align > p + size)
+      munmap(p + size, (size_t)(raw + size + align - (p + size)));
+  }
+  if (align >= SEG_SIZE)
+    STORE(map_hint, (void *)(p + ((size + align - 1) & ~(align - 1))));
+  atomic_fetch_add_explicit(&mapped_bytes, size, RELAXED);
+  return p;
+}
+
+static void os_unmap(void *p, size_t size)
+{
+  tool_forget(p, size);
+  munmap(p, size);
+  atomic_fetch_sub_explicit(&mapped_bytes, size, RELAXED);
+}
+
+/* Give the memory back but keep the addresses. */
+static void os_purge(void *p, size_t size)
+{
+  tool_forget(p, size);
+  madvise(p, size, MADV_DONTNEED);
+}
+
+/* ---- the segment map --------------------------------------------------- */
+
+static void segmap_set(struct segment *s, bool on)
+{
+  uintptr_t i = (uintptr_t)s >> SEG_SHIFT;
+  uint64_t bit = (uint64_t)1 << (i & 63);
+  if (on)
+    atomic_fetch_or_explicit(&segmap[i >> 6], bit, memory_order_release);
+  else
+    atomic_fetch_and_explicit(&segmap[i >> 6], ~bit, memory_order_release);
+}
+
+/* The segment P lies in, or NULL if no heap mapping starts in P's window. */
+static inline struct segment *segment_of(const void *p)
+{
+  uintptr_t a = (uintptr_t)p;
+  if (RT_UNLIKELY(a >> VA_BITS))
+    return NULL;
+  uintptr_t i = a >> SEG_SHIFT;
+  uint64_t w = atomic_load_explicit(&segmap[i >> 6], memory_order_acquire);
+  if (!((w >> (i & 63)) & 1))
+    return NULL;
+  return (struct segment *)(a & ~(uintptr_t)SEG_MASK);
+}
+
+/* ---- pages ------------------------------------------------------------- */
+
+static inline struct segment *page_segment(struct page *pg)
+{
+  return (struct segment *)((uintptr_t)pg & ~(uintptr_t)SEG_MASK);
+}
+
+/* Kept as offsets, not pointers: valgrind's leak check would take a
+ * pointer to a page's first block as a reference to that block. */
+static inline char *page_start(const struct page *pg)
+{
+  return (char *)((uintptr_t)pg & ~(uintptr_t)SEG_MASK) + pg->start_off;
+}
+
+static inline char *large_data(const struct segment *s)
+{
+  return (char *)s + s->data_off;
+}
+
+static inline size_t page_size(struct page *pg)
+{
+  return (size_t)1 << page_segment(pg)->page_shift;
+}
+
+static void page_format(struct page *pg, unsigned cls)
+{
+  uint64_t bsize = class_size(cls);
+  uint64_t inv = ((uint64_t)1 << 32) / bsize + 1;
+  pg->cls = (uint8_t)cls;
+  pg->flags = PG_USED;
+  pg->free = NULL;
+  pg->used = 0;
+  pg->capacity = (uint32_t)(page_size(pg) / bsize);
+  pg->next = pg->prev = NULL;
+  STORE(pg->carved, 0);
+  STORE(pg->geom, bsize | inv << 32);
+}
+
+/* Carve up to a page of fresh blocks onto the (empty) free list. */
+static void page_extend(struct page *pg)
+{
+  uint32_t carved = LOAD(pg->carved);
+  size_t bsize = (uint32_t)LOAD(pg->geom);
+  uint32_t n = (uint32_t)(EXTEND_BYTES / bsize);
+  if (n < 4)
+    n = 4;
+  if (n > pg->capacity - carved)
+    n = pg->capacity - carved;
+  char *first = page_start(pg) + carved * bsize;
+  for (uint32_t i = 0; i < n; i++) {
+    struct block *b = (struct block *)(first + i * bsize);
+    tool_hide(b, bsize);
+    blk_set_next(b, i + 1 < n ? (struct block *)(first + (i + 1) * bsize)
+                              : NULL);
+  }
+  pg->free = (struct block *)first;
+  STORE(pg->carved, carved + n);
+}
+
+/* Move the blocks other threads freed onto the page's own free list. */
+static void page_collect(struct page *pg)
+{
+  if (atomic_load_explicit(&pg->remote, RELAXED) == NULL)
+    return;
+  struct block *list =
+      atomic_exchange_explicit(&pg->remote, NULL, memory_order_acquire);
+  struct block *tail = list;
+  uint32_t n = 1;
+  for (struct block *b; (b = blk_next(tail)) != NULL; tail = b)
+    if (++n > pg->used)
+      heap_fatal("rt_free: the heap's cross-thread free list at %p is "
+                 "corrupt (a block freed twice at the same time by two "
+                 "threads?)",
+                 (void *)page_start(pg));
+  blk_set_next(tail, pg->free);
+  pg->free = list;
+  pg->used -= n;
+}
+
+static bool page_has_free(struct page *pg)
+{
+  if (pg->free == NULL)
+    page_collect(pg);
+  if (pg->free == NULL && LOAD(pg->carved) < pg->capacity)
+    page_extend(pg);
+  return pg->free != NULL;
+}
+
+/* ---- page queues of a heap -------------------------------------------- */
+
+/* Queues are FIFO: a page waits at the back for its turn, so that by the
+ * time it is used again it has gathered as many freed blocks as it can. */
+static void pq_push(struct pq *q, struct page *pg)
+{
+  pg->next = NULL;
+  pg->prev = q->tail;
+  if (q->tail)
+    q->tail->next = pg;
+  else
+    q->head = pg;
+  q->tail = pg;
+}
+
+static void pq_remove(struct pq *q, struct page *pg)
+{
+  if (pg->prev)
+    pg->prev->next = pg->next;
+  else
+    q->head = pg->next;
+  if (pg->next)
+    pg->next->prev = pg->prev;
+  else
+    q->tail = pg->prev;
+  pg->next = pg->prev = NULL;
+}
+
+static void partial_push(struct heap *h, struct page *pg)
+{
+  pg->flags |= PG_PARTIAL;
+  pq_push(&h->partial[pg->cls], pg);
+}
+
+static void partial_remove(struct heap *h, struct page *pg)
+{
+  pg->flags &= (uint8_t)~PG_PARTIAL;
+  pq_remove(&h->partial[pg->cls], pg);
+}
+
+static void full_push(struct heap *h, struct page *pg)
+{
+  pg->flags |= PG_FULL;
+  pq_push(&h->full[pg->cls], pg);
+}
+
+static void full_remove(struct heap *h, struct page *pg)
+{
+  pg->flags &= (uint8_t)~PG_FULL;
+  pq_remove(&h->full[pg->cls], pg);
+}
+
+/* Take PG off whichever queue (or current slot) holds it. */
+static void page_unqueue(struct heap *h, struct page *pg)
+{
+  if (h->cur[pg->cls] == pg)
+    h->cur[pg->cls] = &empty_page;
+  else if (pg->flags & PG_PARTIAL)
+    partial_remove(h, pg);
+  else if (pg->flags & PG_FULL)
+    full_remove(h, pg);
+}
+
+/* ---- segments ---------------------------------------------------------- */
+
+static void seg_link(struct heap *h, struct segment *s, bool front)
+{
+  struct segment **head = &h->segs[s->kind];
+  if (front || *head == NULL) {
+    s->prev = NULL;
+    s->next = *head;
+    if (s->next)
+      s->next->prev = s;
+    *head = s;
+    return;
+  }
+  struct segment *t = *head;
+  while (t->next)
+    t = t->next;
+  t->next = s;
+  s->prev = t;
+  s->next = NULL;
+}
+
+static void seg_unlink(struct heap *h, struct segment *s)
+{
+  if (s->prev)
+    s->prev->next = s->next;
+  else
+    h->segs[s->kind] = s->next;
+  if (s->next)
+    s->next->prev = s->prev;
+  s->next = s->prev = NULL;
+}
+
+static void segment_format(struct segment *s, enum seg_kind kind)
+{
+  unsigned shift = kind == SEG_SMALL ? SMALL_PAGE_SHIFT : MEDIUM_PAGE_SHIFT;
+  size_t min = kind == SEG_SMALL ? MIN_BLOCK : class_size(SMALL_NCLASS);
+  s->kind = (uint8_t)kind;
+  s->page_shift = (uint8_t)shift;
+  s->npages = (uint16_t)(SEG_SIZE >> shift);
+  s->maxblocks = (uint32_t)(((size_t)1 << shift) / min);
+  size_t hdr = sizeof *s + s->npages * sizeof(struct page);
+  _Atomic uint8_t *state = (_Atomic uint8_t *)((char *)s + hdr);
+  hdr += (size_t)s->npages * s->maxblocks;
+  s->first_page = (uint16_t)((hdr + ((size_t)1 << shift) - 1) >> shift);
+  s->free_pages = (uint16_t)(s->npages - s->first_page);
+  s->map_size = SEG_SIZE;
+  for (unsigned i = 0; i < s->npages; i++) {
+    s->pages[i].start_off = (uint32_t)((size_t)i << shift);
+    s->pages[i].state = state + (size_t)i * s->maxblocks;
+  }
+}
+
+static struct segment *segment_create(enum seg_kind kind)
+{
+  struct segment *s = os_map(SEG_SIZE, SEG_SIZE);
+  if (s == NULL)
+    return NULL;
+  segment_format(s, kind);
+  segmap_set(s, true);
+  return s;
+}
+
+static void segment_destroy(struct segment *s)
+{
+  segmap_set(s, false);
+  os_unmap(s, s->map_size);
+}
+
+/* Return the unused pages' memory to the OS, a run of pages at a time. */
+static void segment_purge(struct segment *s)
+{
+  size_t psize = (size_t)1 << s->page_shift;
+  for (unsigned i = s->first_page; i < s->npages && s->dirty_pages;) {
+    if (!(s->pages[i].flags & PG_DIRTY)) {
+      i++;
+      continue;
+    }
+    unsigned j = i;
+    for (; j < s->npages && (s->pages[j].flags & PG_DIRTY); j++)
+      s->pages[j].flags = 0;
+    s->dirty_pages = (uint16_t)(s->dirty_pages - (j - i));
+    os_purge(page_start(&s->pages[i]), (j - i) * psize);
+    i = j;
+  }
+}
+
+/* An empty segment goes to the cache (purged) or back to the OS. */
+static void segment_retire(struct segment *s)
+{
+  atomic_store_explicit(&s->owner, NULL, memory_order_release);
+  segment_purge(s);
+  pthread_mutex_lock(&glock);
+  bool keep = ncached < CACHE_SEGMENTS;
+  if (keep) {
+    s->next = cache[s->kind];
+    cache[s->kind] = s;
+    ncached++;
+  }
+  pthread_mutex_unlock(&glock);
+  if (!keep)
+    segment_destroy(s);
+}
+
+static struct segment *cache_take(enum seg_kind kind)
+{
+  pthread_mutex_lock(&glock);
+  struct segment *s = cache[kind];
+  if (s) {
+    cache[kind] = s->next;
+    s->next = NULL;
+    ncached--;
+  }
+  pthread_mutex_unlock(&glock);
+  return s;
+}
+
+/* Return a page whose blocks are all free to its segment. */
+static void page_clear(struct page *pg)
+{
+  struct segment *s = page_segment(pg);
+  STORE(pg->geom, 0);
+  STORE(pg->carved, 0);
+  pg->free = NULL;
+  pg->flags = PG_DIRTY;
+  s->free_pages++;
+  s->dirty_pages++;
+}
+
+static void heap_purge(struct heap *h)
+{
+  for (int k = SEG_SMALL; k <= SEG_MEDIUM; k++)
+    for (struct segment *s = h->segs[k]; s; s = s->next)
+      segment_purge(s);
+  h->dirty = 0;
+  h->purge_at = 0;
+}
+
+static uint64_t now_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Idle pages are purged once more than PURGE_PAGES of them have stayed
+ * around for PURGE_DELAY_MS: a thread that frees and soon allocates again
+ * (the common churn) keeps its memory instead of faulting it back in. */
+static void heap_maybe_purge(struct heap *h)
+{
+  if (h->dirty <= PURGE_PAGES) {
+    h->purge_at = 0;
+    return;
+  }
+  uint64_t now = now_ms();
+  if (h->purge_at == 0)
+    h->purge_at = now + PURGE_DELAY_MS;
+  else if (now >= h->purge_at)
+    heap_purge(h);
+}
+
+/* PG (unqueued, no block out) is no longer needed by heap H.  True if
+ * that emptied its segment, which is then gone from H. */
+static bool page_release(struct heap *h, struct page *pg)
+{
+  struct segment *s = page_segment(pg);
+  page_clear(pg);
+  h->dirty++;
+  if (s->free_pages == s->npages - s->first_page) {
+    seg_unlink(h, s);
+    h->dirty -= s->dirty_pages;
+    segment_retire(s);
+    return true;
+  }
+  if (s->free_pages == 1) {
+    seg_unlink(h, s);
+    seg_link(h, s, true);
+  }
+  heap_maybe_purge(h);
+  return false;
+}
+
+/* Sort an adopted page into H's queues; false if it had no block out. */
+static bool page_adopt(struct heap *h, struct page *pg)
+{
+  pg->flags &= PG_USED;
+  pg->next = pg->prev = NULL;
+  page_collect(pg);
+  if (pg->used == 0) {
+    page_clear(pg);
+    return false;
+  }
+  if (pg->free || LOAD(pg->carved) < pg->capacity)
+    partial_push(h, pg);
+  else
+    full_push(h, pg);
+  return true;
+}
+
+/* Make H the owner of S, a segment left behind by an exited thread, or
+ * retire S if its blocks have all been freed since (then false). */
+static bool segment_adopt(struct heap *h, struct segment *s)
+{
+  atomic_store_explicit(&s->owner, h, memory_order_release);
+  for (unsigned i = s->first_page; i < s->npages; i++)
+    if (s->pages[i].flags & PG_USED)
+      page_adopt(h, &s->pages[i]);
+  if (s->free_pages == s->npages - s->first_page) {
+    segment_retire(s);
+    return false;
+  }
+  h->dirty += s->dirty_pages;
+  seg_link(h, s, s->free_pages > 0);
+  return true;
+}
+
+static struct segment *abandoned_take(enum seg_kind kind)
+{
+  if (LOAD(nabandoned[kind]) == 0)
+    return NULL;
+  pthread_mutex_lock(&glock);
+  struct segment *s = abandoned[kind];
+  if (s) {
+    abandoned[kind] = s->next;
+    s->next = NULL;
+    atomic_fetch_sub_explicit(&nabandoned[kind], 1, RELAXED);
+  }
+  pthread_mutex_unlock(&glock);
+  return s;
+}
+
+/* A segment with a free page for H: adopted, cached, or new. */
+static struct segment *segment_obtain(struct heap *h, enum seg_kind kind)
+{
+  struct segment *s;
+  while ((s = abandoned_take(kind)) != NULL)
+    if (segment_adopt(h, s) && s->free_pages)
+      return s;
+  s = cache_take(kind);
+  if (s == NULL)
+    s = segment_create(kind);
+  if (s == NULL)
+    return NULL;
+  atomic_store_explicit(&s->owner, h, memory_order_release);
+  seg_link(h, s, true);
+  return s;
+}
+
+/* An unused page of S, preferring one whose memory is still mapped in
+ * (dirty) to one that would fault in fresh zero pages. */
+static struct page *segment_free_page(struct segment *s)
+{
+  struct page *fresh = NULL;
+  for (unsigned i = s->first_page; i < s->npages; i++) {
+    struct page *pg = &s->pages[i];
+    if (pg->flags & PG_DIRTY)
+      return pg;
+    if (!(pg->flags & PG_USED) && fresh == NULL)
+      fresh = pg;
+  }
+  return fresh;
+}
+
+static struct page *page_obtain(struct heap *h, unsigned cls)
+{
+  enum seg_kind kind = cls < SMALL_NCLASS ? SEG_SMALL : SEG_MEDIUM;
+  struct segment *s = h->segs[kind];
+  if (s == NULL || s->free_pages == 0)
+    s = segment_obtain(h, kind);
+  if (s == NULL)
+    return NULL;
+  struct page *pg = segment_free_page(s);
+  if (pg->flags & PG_DIRTY) {
+    s->dirty_pages--;
+    h->dirty--;
+  }
+  page_format(pg, cls);
+  if (--s->free_pages == 0 && s->next) {
+    seg_unlink(h, s);
+    seg_link(h, s, false);
+  }
+  sample_peak(h);
+  return pg;
+}
+
+/* ---- thread heaps ------------------------------------------------------ */
+
+static void heap_reset(struct heap *h)
+{
+  memset(h, 0, sizeof *h);
+  for (unsigned c = 0; c < NCLASS; c++)
+    h->cur[c] = &empty_page;
+}
+
+static struct heap *heap_create(void)
+{
+  pthread_once(&heap_once, heap_global_init);
+  pthread_mutex_lock(&glock);
+  struct heap *h = free_heaps;
+  if (h)
+    free_heaps = h->next;
+  else
+    h = os_map((sizeof *h + OS_PAGE - 1) & ~(size_t)(OS_PAGE - 1), OS_PAGE);
+  if (h) {
+    heap_reset(h);
+    h->next = all_heaps;
+    if (all_heaps)
+      all_heaps->prev = h;
+    all_heaps = h;
+  }
+  pthread_mutex_unlock(&glock);
+  if (h == NULL)
+    return nomem("rt_alloc", sizeof *h, "cannot map a thread heap");
+  pthread_setspecific(heap_key, h);
+  tl_heap = h;
+  return h;
+}
+
+static inline struct heap *heap_get(void)
+{
+  struct heap *h = tl_heap;
+  return RT_LIKELY(h != &empty_heap) ? h : heap_create();
+}
+
+/* Leave S for another thread to adopt, or retire it if nothing is live. */
+static void segment_abandon(struct heap *h, struct segment *s)
+{
+  for (unsigned i = s->first_page; i < s->npages; i++) {
+    struct page *pg = &s->pages[i];
+    if (!(pg->flags & PG_USED))
+      continue;
+    pg->flags = PG_USED;
+    pg->next = pg->prev = NULL;
+    page_collect(pg);
+    if (pg->used == 0)
+      page_clear(pg);
+  }
+  if (s->free_pages == s->npages - s->first_page) {
+    segment_retire(s);
+    return;
+  }
+  atomic_store_explicit(&s->owner, NULL, memory_order_release);
+  pthread_mutex_lock(&glock);
+  s->next = abandoned[s->kind];
+  abandoned[s->kind] = s;
+  atomic_fetch_add_explicit(&nabandoned[s->kind], 1, RELAXED);
+  pthread_mutex_unlock(&glock);
+}
+
+/* Thread exit (pthread key destructor): the thread's segments stay
+ * usable; their live blocks may be freed by anyone, and the segments are
+ * adopted by the next thread that needs one. */
+static void heap_abandon(void *arg)
+{
+  struct heap *h = arg;
+  for (int k = SEG_SMALL; k <= SEG_MEDIUM; k++) {
+    struct segment *s;
+    while ((s = h->segs[k]) != NULL) {
+      seg_unlink(h, s);
+      segment_abandon(h, s);
+    }
+  }
+  sample_peak(h);
+  pthread_mutex_lock(&glock);
+  counters_add(&gone, &h->st);
+  if (h->prev)
+    h->prev->next = h->next;
+  else
+    all_heaps = h->next;
+  if (h->next)
+    h->next->prev = h->prev;
+  h->next = free_heaps;
+  free_heaps = h;
+  pthread_mutex_unlock(&glock);
+  tl_heap = &empty_heap;
+}
+
+/* ---- start-up and fork ------------------------------------------------- */
+
+static void fork_prepare(void) { pthread_mutex_lock(&glock); }
+static void fork_parent(void) { pthread_mutex_unlock(&glock); }
+
+/* Only the forking thread lives on in the child.  The other threads'
+ * heaps are left as they were (they may have been mid-update); their
+ * blocks can still be freed, through the remote lists. */
+static void fork_child(void) { pthread_mutex_unlock(&glock); }
+
+static void heap_global_init(void)
+{
+  if (pthread_key_create(&heap_key, heap_abandon) != 0)
+    heap_fatal("rt_alloc: cannot create the heap's thread key");
+  pthread_atfork(fork_prepare, fork_parent, fork_child);
+#if defined(HAVE_VALGRIND_MEMCHECK_H) && !defined(RT_HEAP_ASAN)
+  rt__heap_valgrind = RUNNING_ON_VALGRIND;
+#endif
+}
+
+/* RT_HEAP_FAIL_AFTER=k arms fault injection before main() runs. */
+__attribute__((constructor)) static void heap_start(void)
+{
+  pthread_once(&heap_once, heap_global_init);
+  const char *env = getenv("RT_HEAP_FAIL_AFTER");
+  if (env == NULL || *env == '\0')
+    return;
+  char *end;
+  errno = 0;
+  long k = strtol(env, &end, 10);
+  if (*end == '\0' && errno == 0)
+    rt_heap_fail_after(k);
+}
+
+/* ---- allocation -------------------------------------------------------- */
+
+static inline uint32_t block_index(struct page *pg, const void *p,
+                                   uint64_t geom)
+{
+  return (uint32_t)(((uint64_t)((const char *)p - page_start(pg)) * (geom >> 32))
+                    >> 32);
+}
+
+static inline __attribute__((always_inline)) void *
+page_pop(struct heap *h, struct page *pg, struct block *b)
+{
+  uint64_t geom = LOAD(pg->geom);
+  pg->free = blk_next(b);
+  pg->used++;
+  STORE(pg->state[block_index(pg, b, geom)], 1);
+  count(&h->st.nalloc, 1);
+  count(&h->st.balloc, (uint32_t)geom);
+  tool_alloc(b, (uint32_t)geom, 0);
+  return b;
+}
+
+/* The page for class CLS that has a free block, or NULL. */
+static struct page *page_find(struct heap *h, unsigned cls)
+{
+  struct page *pg = h->partial[cls].head;
+  if (pg) {
+    partial_remove(h, pg);
+    if (page_has_free(pg))
+      return pg;
+    full_push(h, pg);
+  }
+  for (int i = 0; i < FULL_SCAN && (pg = h->full[cls].head) != NULL; i++) {
+    full_remove(h, pg);
+    if (page_has_free(pg))
+      return pg;
+    full_push(h, pg);
+  }
+  return page_obtain(h, cls);
+}
+
+static void *alloc_slow(size_t size, const char *who)
+{
+  struct heap *h = heap_get();
+  if (h == NULL)
+    return NULL;
+  unsigned cls = size_class(size);
+  struct page *pg = h->cur[cls];
+  if (pg == &empty_page || !page_has_free(pg)) {
+    if (pg != &empty_page)
+      full_push(h, pg);
+    pg = page_find(h, cls);
+    h->cur[cls] = pg ? pg : &empty_page;
+    if (pg == NULL)
+      return nomem(who, size, "the system refused a new heap segment");
+    if (!page_has_free(pg))
+      heap_fatal("rt_alloc: internal error: fresh page without blocks");
+  }
+  return page_pop(h, pg, pg->free);
+}
+
+static void *large_alloc(size_t size, size_t align, const char *who)
+{
+  struct heap *h = heap_get();
+  if (h == NULL)
+    return NULL;
+  size_t hdr = (sizeof(struct segment) + align - 1) & ~(align - 1);
+  if (size > PTRDIFF_MAX || size > SIZE_MAX - hdr - OS_PAGE)
+    return nomem(who, size, "the size is larger than PTRDIFF_MAX");
+  size_t map = (hdr + size + OS_PAGE - 1) & ~(size_t)(OS_PAGE - 1);
+  struct segment *s = os_map(map, SEG_SIZE);
+  if (s == NULL)
+    return nomem(who, size, "the system refused to map it");
+  s->kind = SEG_LARGE;
+  s->map_size = map;
+  s->data_off = (uint32_t)hdr;
+  s->usable = map - hdr;
+  STORE(s->live, 1);
+  segmap_set(s, true);
+  count(&h->st.nalloc, 1);
+  count(&h->st.balloc, s->usable);
+  sample_peak(h);
+  tool_alloc(large_data(s), s->usable, 1);
+  return large_data(s);
+}
+
+static inline void *heap_alloc(size_t size, const char *who)
+{
+  if (RT_LIKELY(size <= MEDIUM_MAX)) {
+    struct heap *h = tl_heap;
+    struct page *pg = h->cur[size_class(size)];
+    struct block *b = pg->free;
+    if (RT_LIKELY(b != NULL))
+      return page_pop(h, pg, b);
+    return alloc_slow(size, who);
+  }
+  return large_alloc(size, MIN_BLOCK, who);
+}
+
+void *rt_alloc(size_t size)
+{
+  if (failing())
+    return injected("rt_alloc", size);
+  return heap_alloc(size, "rt_alloc");
+}
 
 void *rt_calloc(size_t n, size_t size)
 {
-  if (size != 0 && n > SIZE_MAX / size)
-    return nomem("rt_calloc: count*size overflows", SIZE_MAX);
+  if (size != 0 && n > SIZE_MAX / size) {
+    rt__error(RT_ENOMEM, "rt_calloc(%zu, %zu): out of memory: the count "
+              "times the size overflows", n, size);
+    return NULL;
+  }
   void *p = rt_alloc(n * size);
-  if (p)
+  if (p && n * size <= MEDIUM_MAX)
     memset(p, 0, n * size);
   return p;
+}
+
+static size_t next_pow2(size_t n)
+{
+  return n <= 1 ? 1 : (size_t)1 << (64 - __builtin_clzl(n - 1));
 }
 
 void *rt_alloc_aligned(size_t align, size_t size)
 {
   if (align == 0 || (align & (align - 1)) != 0) {
-    rt__error(RT_EINVAL, "rt_alloc_aligned: alignment %zu is not a power of "
-              "two", align);
+    rt__error(RT_EINVAL, "rt_alloc_aligned(%zu, %zu): the alignment is not "
+              "a power of two", align, size);
     return NULL;
   }
-  if (inject_failure() || size > PTRDIFF_MAX)
-    return nomem("rt_alloc", size);
-  void *p = NULL;
-  if (posix_memalign(&p, align < sizeof(void *) ? sizeof(void *) : align,
-                     size ? size : 1) != 0)
-    return nomem("rt_alloc", size);
-  pthread_mutex_lock(&heap_lock);
-  stats.live_blocks++;
-  stats.total_allocs++;
-  pthread_mutex_unlock(&heap_lock);
-  return p;
-}
-
-void rt_free(void *p)
-{
-  if (p == NULL)
-    return;
-  pthread_mutex_lock(&heap_lock);
-  stats.live_blocks--;
-  stats.total_frees++;
-  pthread_mutex_unlock(&heap_lock);
-  free(p);
-}
-
-void *rt_realloc(void *p, size_t size)
-{
-  if (p == NULL)
-    return rt_alloc(size);
-  if (inject_failure() || size > PTRDIFF_MAX)
-    return nomem("rt_realloc", size);
-  void *q = realloc(p, size ? size : 1);
-  if (q == NULL)
-    return nomem("rt_realloc", size);
-  return q;
-}
-
-size_t rt_alloc_usable_size(const void *p)
-{
-  (void)p;
-  return 0;
+  if (align > MAX_ALIGN) {
+    rt__error(RT_EINVAL, "rt_alloc_aligned(%zu, %zu): alignments above %zu "
+              "bytes are not supported", align, size, MAX_ALIGN);
+    return NULL;
+  }
+  if (failing())
+    return injected("rt_alloc_aligned", size);
+  if (align <= MIN_BLOCK)
+    return heap_alloc(size, "rt_alloc_aligned");
+  /* Power-of-two classes start on their own alignment in every page. */
+  if (size <= MEDIUM_MAX && align <= MEDIUM_MAX)
+    return heap_alloc(next_pow2(size > align ? size : align),
+                      "rt_alloc_aligned");
+  return large_alloc(size, align, "rt_alloc_aligned");
 }
 
 char *rt_strndup(const char *s, size_t n)
 {
+  if (s == NULL) {
+    rt__error(RT_EINVAL, "rt_strndup: the string is NULL");
+    return NULL;
+  }
   size_t len = strnlen(s, n);
   char *p = rt_alloc(len + 1);
   if (p) {
@@ -113,18 +940,256 @@ char *rt_strndup(const char *s, size_t n)
 
 char *rt_strdup(const char *s) { return rt_strndup(s, SIZE_MAX); }
 
+/* ---- freeing ----------------------------------------------------------- */
+
+/* What P is, for a block of the heap; aborts if it is not a live one. */
+struct blockref {
+  struct segment *seg;
+  struct page *pg; /* NULL for a large block */
+  uint32_t idx;
+  size_t size;
+};
+
+RT_NORETURN static void bad_pointer(const char *who, const void *p,
+                                    struct page *pg, uint64_t geom)
+{
+  uint32_t bsize = (uint32_t)geom;
+  uint32_t idx = block_index(pg, p, geom);
+  if (bsize && idx < LOAD(pg->carved) && LOAD(pg->state[idx]) == 1)
+    heap_fatal("%s: %p points inside the %u-byte block at %p (offset %zu), "
+               "not at its start", who, p, bsize,
+               (void *)(page_start(pg) + (size_t)idx * bsize),
+               (size_t)((const char *)p - page_start(pg)) - (size_t)idx * bsize);
+  heap_fatal("%s: %p is inside libruntime's heap but is not a block it "
+             "handed out (a wild, stale or misaligned pointer)", who, p);
+}
+
+RT_NORETURN static void foreign_pointer(const char *who, const void *p)
+{
+  heap_fatal("%s: %p was not allocated by libruntime \xe2\x80\x94 a second "
+             "copy of the runtime in this process?", who, p);
+}
+
+static void large_check(const char *who, const void *p, struct segment *s)
+{
+  if (p != large_data(s)) {
+    if ((const char *)p > large_data(s) && (const char *)p < large_data(s) + s->usable)
+      heap_fatal("%s: %p points inside the %zu-byte block at %p (offset "
+                 "%zu), not at its start", who, p, s->usable,
+                 (void *)large_data(s), (size_t)((const char *)p - large_data(s)));
+    foreign_pointer(who, p);
+  }
+  if (LOAD(s->live) != 1)
+    heap_fatal("%s: double free of %p (a %zu-byte block already freed)", who,
+               p, s->usable);
+}
+
+static inline __attribute__((always_inline)) struct blockref
+block_ref(const void *p, const char *who)
+{
+  struct blockref r = {.seg = segment_of(p)};
+  if (RT_UNLIKELY(r.seg == NULL))
+    foreign_pointer(who, p);
+  if (RT_UNLIKELY(r.seg->kind == SEG_LARGE)) {
+    large_check(who, p, r.seg);
+    r.size = r.seg->usable;
+    return r;
+  }
+  r.pg = &r.seg->pages[((uintptr_t)p & SEG_MASK) >> r.seg->page_shift];
+  uint64_t geom = LOAD(r.pg->geom);
+  r.size = (uint32_t)geom;
+  r.idx = block_index(r.pg, p, geom);
+  if (RT_UNLIKELY((size_t)((const char *)p - page_start(r.pg)) !=
+                      (size_t)r.idx * r.size ||
+                  r.idx >= LOAD(r.pg->carved)))
+    bad_pointer(who, p, r.pg, geom);
+  if (RT_UNLIKELY(LOAD(r.pg->state[r.idx]) != 1))
+    heap_fatal("%s: double free of %p (a %zu-byte block that is already "
+               "free)", who, p, r.size);
+  return r;
+}
+
+static void large_free(struct segment *s)
+{
+  struct heap *h = heap_get();
+  if (atomic_exchange_explicit(&s->live, 0, RELAXED) != 1)
+    heap_fatal("rt_free: double free of %p (freed by two threads at once)",
+               (void *)large_data(s));
+  struct heap_counters *st = h ? &h->st : &gone;
+  if (h == NULL)
+    pthread_mutex_lock(&glock);
+  count(&st->nfree, 1);
+  count(&st->bfree, s->usable);
+  if (h == NULL)
+    pthread_mutex_unlock(&glock);
+  tool_free(large_data(s), s->usable);
+  segment_destroy(s);
+}
+
+/* A local free that needs the queues: the page was full, or is now idle. */
+static void free_local_slow(struct heap *h, struct page *pg)
+{
+  if (pg->flags & PG_FULL) {
+    full_remove(h, pg);
+    if (pg->used)
+      partial_push(h, pg);
+    else
+      page_release(h, pg);
+  } else if (pg->used == 0 && h->cur[pg->cls] != pg) {
+    page_unqueue(h, pg);
+    page_release(h, pg);
+  }
+}
+
+static inline void free_local(struct heap *h, struct blockref r, void *p)
+{
+  struct page *pg = r.pg;
+  STORE(pg->state[r.idx], 0);
+  tool_free(p, r.size);
+  blk_set_next(p, pg->free);
+  pg->free = p;
+  pg->used--;
+  count(&h->st.nfree, 1);
+  count(&h->st.bfree, r.size);
+  if (RT_UNLIKELY((pg->flags & PG_FULL) || pg->used == 0))
+    free_local_slow(h, pg);
+}
+
+/* After the push the page may be collected and its segment unmapped by
+ * its owner at once, so nothing of it is touched past that point. */
+static void free_remote(struct blockref r, struct block *b)
+{
+  struct heap *h = heap_get();
+  STORE(r.pg->state[r.idx], 0);
+  tool_free(b, r.size);
+  struct block *head = atomic_load_explicit(&r.pg->remote, RELAXED);
+  do
+    blk_set_next(b, head);
+  while (!atomic_compare_exchange_weak_explicit(
+      &r.pg->remote, &head, b, memory_order_release, RELAXED));
+  if (h) {
+    count(&h->st.nfree, 1);
+    count(&h->st.bfree, r.size);
+  }
+}
+
+void rt_free(void *p)
+{
+  if (p == NULL)
+    return;
+  struct blockref r = block_ref(p, "rt_free");
+  if (RT_UNLIKELY(r.pg == NULL)) {
+    large_free(r.seg);
+    return;
+  }
+  struct heap *h = tl_heap;
+  if (RT_LIKELY(atomic_load_explicit(&r.seg->owner, RELAXED) == h))
+    free_local(h, r, p);
+  else
+    free_remote(r, p);
+}
+
+size_t rt_alloc_usable_size(const void *p)
+{
+  return p ? block_ref(p, "rt_alloc_usable_size").size : 0;
+}
+
+void *rt_realloc(void *p, size_t size)
+{
+  if (p == NULL)
+    return rt_alloc(size);
+  size_t usable = block_ref(p, "rt_realloc").size;
+  if (failing())
+    return injected("rt_realloc", size);
+  if (size <= usable && size >= usable / 2 && size != 0)
+    return p;
+  void *q = heap_alloc(size, "rt_realloc");
+  if (q == NULL)
+    return NULL;
+  memcpy(q, p, size < usable ? size : usable);
+  rt_free(p);
+  return q;
+}
+
+/* ---- queries and upkeep ------------------------------------------------ */
+
 bool rt_heap_owns(const void *p)
 {
-  (void)p;
-  return false;
+  struct segment *s = segment_of(p);
+  if (s == NULL)
+    return false;
+  if (s->kind == SEG_LARGE)
+    return p == large_data(s) && LOAD(s->live) == 1;
+  struct page *pg = &s->pages[((uintptr_t)p & SEG_MASK) >> s->page_shift];
+  uint64_t geom = LOAD(pg->geom);
+  if (geom == 0)
+    return false;
+  uint32_t idx = block_index(pg, p, geom);
+  return (size_t)((const char *)p - page_start(pg)) ==
+             (size_t)idx * (uint32_t)geom &&
+         idx < LOAD(pg->carved) && LOAD(pg->state[idx]) == 1;
 }
 
 int rt_heap_stats(struct rt_heap_stats *out)
 {
   if (out == NULL)
     return rt__error(RT_EINVAL, "rt_heap_stats: OUT is NULL");
-  pthread_mutex_lock(&heap_lock);
-  *out = stats;
-  pthread_mutex_unlock(&heap_lock);
+  struct heap_counters sum = {0};
+  pthread_mutex_lock(&glock);
+  counters_add(&sum, &gone);
+  for (struct heap *h = all_heaps; h; h = h->next)
+    counters_add(&sum, &h->st);
+  pthread_mutex_unlock(&glock);
+  memset(out, 0, sizeof *out);
+  out->total_allocs = LOAD(sum.nalloc);
+  out->total_frees = LOAD(sum.nfree);
+  out->live_blocks = (size_t)(out->total_allocs - out->total_frees);
+  out->live_bytes = (size_t)(LOAD(sum.balloc) - LOAD(sum.bfree));
+  raise_peak(out->live_bytes);
+  out->peak_bytes = (size_t)LOAD(peak_bytes);
+  out->mapped_bytes = LOAD(mapped_bytes);
   return 0;
+}
+
+/* Collect, release and purge everything idle in the segments of H. */
+static void heap_trim_segments(struct heap *h, enum seg_kind kind)
+{
+  struct segment *s = h->segs[kind], *next;
+  for (; s; s = next) {
+    next = s->next;
+    for (unsigned i = s->first_page; i < s->npages; i++) {
+      struct page *pg = &s->pages[i];
+      if (!(pg->flags & PG_USED))
+        continue;
+      page_collect(pg);
+      if (pg->used == 0) {
+        page_unqueue(h, pg);
+        if (page_release(h, pg))
+          break;
+      } else if ((pg->flags & PG_FULL) && pg->free) {
+        full_remove(h, pg);
+        partial_push(h, pg);
+      }
+    }
+  }
+}
+
+void rt_heap_trim(void)
+{
+  struct heap *h = heap_get();
+  if (h) {
+    for (int k = SEG_SMALL; k <= SEG_MEDIUM; k++) {
+      struct segment *s;
+      while ((s = abandoned_take(k)) != NULL)
+        segment_adopt(h, s);
+      heap_trim_segments(h, k);
+    }
+    heap_purge(h);
+    sample_peak(h);
+  }
+  for (int k = SEG_SMALL; k <= SEG_MEDIUM; k++) {
+    struct segment *s;
+    while ((s = cache_take(k)) != NULL)
+      segment_destroy(s);
+  }
 }

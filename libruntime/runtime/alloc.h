@@ -30,20 +30,25 @@ RT_API void *rt_calloc(size_t n, size_t size) RT_MALLOC;
  * rt_realloc(p, 0) frees P and returns a fresh zero-sized allocation. */
 RT_API void *rt_realloc(void *p, size_t size);
 
-/* rt_free: give P back.  NULL is ignored. */
+/* rt_free: give P back; any thread may free any block.  NULL is ignored.
+ * A pointer this heap did not hand out (foreign, wild, inside a block) or
+ * a block freed twice is reported on stderr and aborts the process. */
 RT_API void rt_free(void *p);
 
-/* rt_alloc_aligned: SIZE bytes aligned to ALIGN, a power of two.  Returns
- * NULL with RT_EINVAL for a bad alignment, RT_ENOMEM when out of memory.
- * Freed with rt_free. */
+/* rt_alloc_aligned: SIZE bytes aligned to ALIGN, a power of two of at
+ * most 2 MiB.  Returns NULL with RT_EINVAL for an alignment that is not a
+ * power of two or is larger, RT_ENOMEM when out of memory.  Freed with
+ * rt_free. */
 RT_API void *rt_alloc_aligned(size_t align, size_t size) RT_MALLOC;
 
 /* rt_alloc_usable_size: bytes usable at P (>= the size asked for); 0 for
- * NULL.  P must be a live block of this heap. */
+ * NULL.  P must be a live block of this heap: anything else is reported
+ * and aborts, as in rt_free. */
 RT_API size_t rt_alloc_usable_size(const void *p);
 
 /* rt_strdup / rt_strndup: copies of S on the runtime heap (rt_free them).
- * rt_strndup copies at most N bytes and always NUL-terminates. */
+ * rt_strndup copies at most N bytes and always NUL-terminates.  NULL with
+ * RT_EINVAL if S is NULL, RT_ENOMEM when out of memory. */
 RT_API char *rt_strdup(const char *s) RT_MALLOC;
 RT_API char *rt_strndup(const char *s, size_t n) RT_MALLOC;
 
@@ -55,7 +60,10 @@ RT_API bool rt_heap_owns(const void *p);
 struct rt_heap_stats {
   size_t live_bytes;    /* bytes in live blocks (usable sizes) */
   size_t live_blocks;   /* number of live blocks */
-  size_t peak_bytes;    /* high-water mark of live_bytes */
+  size_t peak_bytes;    /* high-water mark of live_bytes, sampled when a
+                         * thread refills a page, maps a large block or
+                         * calls rt_heap_stats (may miss about a page of
+                         * small blocks per thread) */
   uint64_t total_allocs; /* allocations since start */
   uint64_t total_frees;  /* frees since start */
   size_t mapped_bytes;  /* bytes currently mapped from the OS */
@@ -66,6 +74,14 @@ struct rt_heap_stats {
  * other threads' caches are folded in, so the figures are exact when no
  * other thread is allocating at the time of the call. */
 RT_API int rt_heap_stats(struct rt_heap_stats *out);
+
+/* rt_heap_trim: give idle memory back to the operating system now.  Frees
+ * that other threads made into the calling thread's pages are collected,
+ * pages and segments with no live block are released, segments left by
+ * exited threads are taken over (and released if empty), unused pages are
+ * purged (madvise) and the cache of empty segments is unmapped.  Never
+ * fails; other threads' caches are left alone. */
+RT_API void rt_heap_trim(void);
 
 /*
  * Fault injection, for tests.  rt_heap_fail_after(k): the k-th allocation

@@ -1,0 +1,212 @@
+/*
+ * heap_internal.h — the runtime heap's layout: segments, pages, size
+ * classes, per-thread heaps, and the hooks that tell valgrind and
+ * AddressSanitizer about blocks.  Private to heap.c; see the "heap"
+ * section of doc/architecture.md for the design.
+ */
+#ifndef RT_HEAP_INTERNAL_H
+#define RT_HEAP_INTERNAL_H
+
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+/*
+ * Every heap mapping starts on a SEG_SIZE boundary, so the segment of any
+ * pointer is its address rounded down, and one bit per SEG_SIZE window of
+ * the address space says whether that window is ours (rt_heap_owns() and
+ * rt_free() never touch memory they have not checked in that map).
+ */
+#define SEG_SHIFT 22
+#define SEG_SIZE ((size_t)1 << SEG_SHIFT)
+#define SEG_MASK (SEG_SIZE - 1)
+#define VA_BITS 47
+#define SEGMAP_WORDS (((size_t)1 << (VA_BITS - SEG_SHIFT)) / 64)
+
+/* Small segments hold 64 KiB pages of blocks up to 8 KiB, medium segments
+ * 512 KiB pages of blocks up to 128 KiB; anything larger is mapped alone. */
+#define SMALL_PAGE_SHIFT 16
+#define MEDIUM_PAGE_SHIFT 19
+#define SMALL_MAX 8192
+#define MEDIUM_MAX ((size_t)128 * 1024)
+#define MAX_PAGES (SEG_SIZE >> SMALL_PAGE_SHIFT)
+/* A large block's header shares the first SEG_SIZE window with its data,
+ * so the data can start at most half a segment in. */
+#define MAX_ALIGN (SEG_SIZE / 2)
+
+/* Size classes: 16-byte steps up to 512 bytes (where most objects are,
+ * so they waste under 16 bytes), then four per power of two, so that the
+ * rounding waste stays under 25%; every power of two is a class, which
+ * gives aligned blocks for free. */
+#define NCLASS 64
+#define SMALL_NCLASS 48
+#define STEP_MAX 512
+#define MIN_BLOCK 16
+
+#define EXTEND_BYTES 4096   /* carve fresh blocks a page at a time */
+#define FULL_SCAN 4         /* full pages checked for remote frees */
+#define PURGE_PAGES 32      /* idle dirty pages a thread always keeps */
+#define PURGE_DELAY_MS 50   /* how long more may stay before a purge */
+#define CACHE_SEGMENTS 4    /* empty segments kept mapped (purged) */
+#define OS_PAGE 4096
+
+enum seg_kind { SEG_SMALL, SEG_MEDIUM, SEG_LARGE };
+
+enum page_flag {
+  PG_USED = 1,    /* formatted for a size class */
+  PG_PARTIAL = 2, /* on its heap's partial queue */
+  PG_FULL = 4,    /* on its heap's full queue */
+  PG_DIRTY = 8,   /* unused, but its memory not yet returned to the OS */
+};
+
+/* A free block: the link lives in the block itself. */
+struct block {
+  struct block *next;
+};
+
+/*
+ * One page of equal-sized blocks.  The owning thread alone touches the
+ * plain fields; other threads read geom and carved (atomics, so rt_free and
+ * rt_heap_owns from any thread are race-free) and push onto remote, which
+ * sits on its own cache line so cross-thread frees do not slow the owner.
+ * Everything an allocation or a local free reads is in the first line.
+ */
+struct page {
+  struct block *free;         /* blocks ready to hand out */
+  _Atomic uint64_t geom;      /* block size | reciprocal << 32; 0 unused */
+  _Atomic uint8_t *state;     /* one byte per block: 1 live, 0 free */
+  uint32_t used;     /* blocks out, including remote frees not collected */
+  _Atomic uint32_t carved;    /* blocks carved so far */
+  uint32_t capacity;          /* blocks that fit */
+  uint32_t start_off;         /* where the page starts in its segment */
+  uint8_t cls;
+  uint8_t flags;
+  struct page *next, *prev;   /* partial or full queue of the heap */
+  alignas(64) _Atomic(struct block *) remote; /* frees from other threads */
+};
+
+/*
+ * Segment header, at the start of every mapping.  For small and medium
+ * segments the page descriptors and block states follow it; a large block
+ * has just the header and its data.
+ */
+struct segment {
+  _Atomic(struct heap *) owner; /* owning thread's heap; NULL abandoned */
+  uint8_t kind;
+  uint8_t page_shift;
+  uint16_t npages;
+  uint16_t first_page; /* pages before it hold this header */
+  uint16_t free_pages; /* data pages not in use */
+  uint16_t dirty_pages;
+  uint32_t maxblocks; /* state bytes per page */
+  struct segment *next, *prev;
+  size_t map_size;
+  uint32_t data_off;       /* large: where the block starts */
+  size_t usable;           /* large: its usable size */
+  _Atomic uint8_t live;    /* large: 1 until freed */
+  alignas(64) struct page pages[];
+};
+
+/* Counters written by their thread only, read by rt_heap_stats(). */
+struct heap_counters {
+  _Atomic uint64_t nalloc, nfree, balloc, bfree;
+};
+
+/* A thread's heap: its current page per class and the queues behind it. */
+struct pq {
+  struct page *head, *tail;
+};
+
+struct heap {
+  struct page *cur[NCLASS];
+  struct pq partial[NCLASS]; /* pages with free blocks */
+  struct pq full[NCLASS];    /* pages without, oldest first */
+  struct segment *segs[2]; /* per kind; segments with free pages first */
+  size_t dirty;            /* dirty unused pages in its segments */
+  uint64_t purge_at;       /* when to purge them (ms), 0 if not due */
+  uint64_t folded;         /* live bytes already added to the sample */
+  struct heap *next, *prev;
+  struct heap_counters st;
+};
+
+static inline unsigned size_class(size_t size)
+{
+  if (size <= STEP_MAX)
+    return size ? (unsigned)((size - 1) >> 4) : 0;
+  size_t s = size - 1;
+  unsigned b = 63 - (unsigned)__builtin_clzl(s);
+  return STEP_MAX / MIN_BLOCK + (b - 9) * 4 + (unsigned)((s >> (b - 2)) & 3);
+}
+
+static inline size_t class_size(unsigned cls)
+{
+  if (cls < STEP_MAX / MIN_BLOCK)
+    return (size_t)MIN_BLOCK * (cls + 1);
+  unsigned b = 9 + (cls - STEP_MAX / MIN_BLOCK) / 4;
+  unsigned m = (cls - STEP_MAX / MIN_BLOCK) % 4;
+  return ((size_t)1 << b) + (m + 1) * ((size_t)1 << (b - 2));
+}
+
+/*
+ * Tooling.  In the AddressSanitizer build free and not-yet-handed-out
+ * blocks are poisoned; under valgrind (detected at run time) blocks are
+ * announced with MALLOCLIKE/FREELIKE.  tool_open/tool_close bracket the
+ * heap's own reads and writes of a free block's link.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define RT_HEAP_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RT_HEAP_ASAN 1
+#endif
+#endif
+
+#if defined(RT_HEAP_ASAN)
+#include <sanitizer/asan_interface.h>
+#define tool_alloc(p, n, zeroed) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#define tool_free(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define tool_hide(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define tool_open(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#define tool_close(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define tool_forget(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#elif defined(HAVE_VALGRIND_MEMCHECK_H)
+#include <valgrind/memcheck.h>
+RT_HIDDEN extern bool rt__heap_valgrind; /* set once at start-up */
+#define TOOL_IF(x)                                                            \
+  do {                                                                        \
+    if (RT_UNLIKELY(rt__heap_valgrind)) {                                     \
+      x;                                                                      \
+    }                                                                         \
+  } while (0)
+#define tool_alloc(p, n, zeroed)                                              \
+  TOOL_IF(VALGRIND_MALLOCLIKE_BLOCK((p), (n), 0, (zeroed)))
+#define tool_free(p, n) TOOL_IF(VALGRIND_FREELIKE_BLOCK((p), 0))
+#define tool_hide(p, n) TOOL_IF(VALGRIND_MAKE_MEM_NOACCESS((p), (n)))
+#define tool_open(p, n) TOOL_IF(VALGRIND_MAKE_MEM_DEFINED((p), (n)))
+#define tool_close(p, n) TOOL_IF(VALGRIND_MAKE_MEM_NOACCESS((p), (n)))
+#define tool_forget(p, n) TOOL_IF(VALGRIND_MAKE_MEM_UNDEFINED((p), (n)))
+#else
+#define tool_alloc(p, n, zeroed) ((void)0)
+#define tool_free(p, n) ((void)0)
+#define tool_hide(p, n) ((void)0)
+#define tool_open(p, n) ((void)0)
+#define tool_close(p, n) ((void)0)
+#define tool_forget(p, n) ((void)0)
+#endif
+
+static inline struct block *blk_next(struct block *b)
+{
+  tool_open(b, sizeof *b);
+  struct block *n = b->next;
+  tool_close(b, sizeof *b);
+  return n;
+}
+
+static inline void blk_set_next(struct block *b, struct block *n)
+{
+  tool_open(b, sizeof *b);
+  b->next = n;
+  tool_close(b, sizeof *b);
+}
+
+#endif /* RT_HEAP_INTERNAL_H */

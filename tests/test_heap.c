@@ -1,0 +1,540 @@
+/* test_heap.c — the runtime heap: every call, its edges, and the ways a
+ * misuse is caught (in a forked child, checking the message and SIGABRT). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <runtime.h>
+
+#define SEG_SIZE ((uintptr_t)4 << 20)
+
+static bool aligned_to(const void *p, size_t a)
+{
+  return ((uintptr_t)p & (a - 1)) == 0;
+}
+
+/* Fill the whole usable size so ASan/valgrind would catch a short block. */
+static void fill(void *p, size_t n, int c)
+{
+  memset(p, c, n);
+}
+
+static void test_alloc_sizes(void **state)
+{
+  (void)state;
+  static const size_t sizes[] = {0,     1,     15,     16,      17,
+                                 128,   129,   1000,   8192,    8193,
+                                 65536, 131072, 131073, 1 << 20, 5 << 20};
+  for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+    char *p = rt_alloc(sizes[i]);
+    assert_non_null(p);
+    assert_true(aligned_to(p, 16));
+    size_t u = rt_alloc_usable_size(p);
+    assert_true(u >= sizes[i]);
+    assert_true(u >= 1);
+    fill(p, u, 0x5a);
+    assert_true(rt_heap_owns(p));
+    rt_free(p);
+    assert_false(rt_heap_owns(p));
+  }
+  char *a = rt_alloc(0), *b = rt_alloc(0);
+  assert_non_null(a);
+  assert_non_null(b);
+  assert_ptr_not_equal(a, b);
+  rt_free(a);
+  rt_free(b);
+  rt_free(NULL);
+  assert_int_equal(rt_alloc_usable_size(NULL), 0);
+}
+
+/* Size classes waste at most a quarter (plus the 16-byte granule). */
+static void test_usable_size_is_tight(void **state)
+{
+  (void)state;
+  for (size_t n = 1; n <= 300000; n += n / 7 + 1) {
+    void *p = rt_alloc(n);
+    assert_non_null(p);
+    size_t u = rt_alloc_usable_size(p);
+    assert_true(u >= n);
+    assert_true(u <= n + n / 4 + 4096);
+    rt_free(p);
+  }
+}
+
+static void test_huge_sizes_fail_cleanly(void **state)
+{
+  (void)state;
+  rt_clear_error();
+  assert_null(rt_alloc(SIZE_MAX));
+  assert_int_equal(rt_last_error_code(), RT_ENOMEM);
+  assert_non_null(strstr(rt_last_error(), "rt_alloc("));
+  assert_non_null(strstr(rt_last_error(), "out of memory"));
+  rt_clear_error();
+  assert_null(rt_alloc((size_t)1 << 60));
+  assert_int_equal(rt_last_error_code(), RT_ENOMEM);
+  assert_null(rt_alloc_aligned(4096, SIZE_MAX - 100));
+  assert_int_equal(rt_last_error_code(), RT_ENOMEM);
+  void *p = rt_alloc(10);
+  assert_null(rt_realloc(p, (size_t)1 << 60));
+  assert_int_equal(rt_last_error_code(), RT_ENOMEM);
+  assert_true(rt_heap_owns(p));
+  rt_free(p);
+}
+
+static void test_calloc_zeroes(void **state)
+{
+  (void)state;
+  for (int i = 0; i < 64; i++) { /* recycle dirty blocks of that class */
+    unsigned char *d = rt_alloc(100);
+    fill(d, 100, 0xaa);
+    rt_free(d);
+  }
+  unsigned char *p = rt_calloc(10, 10);
+  assert_non_null(p);
+  for (int i = 0; i < 100; i++)
+    assert_int_equal(p[i], 0);
+  rt_free(p);
+  p = rt_calloc(3, 1 << 20);
+  assert_non_null(p);
+  assert_int_equal(p[0] | p[(3 << 20) - 1] | p[1 << 20], 0);
+  rt_free(p);
+  p = rt_calloc(0, 5);
+  assert_non_null(p);
+  rt_free(p);
+  rt_clear_error();
+  assert_null(rt_calloc(SIZE_MAX / 2, 3));
+  assert_int_equal(rt_last_error_code(), RT_ENOMEM);
+  assert_non_null(strstr(rt_last_error(), "overflows"));
+}
+
+static void test_aligned(void **state)
+{
+  (void)state;
+  static const size_t sizes[] = {0, 1, 100, 5000, 70000, 200000};
+  for (size_t a = 1; a <= ((size_t)2 << 20); a <<= 1)
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+      char *p = rt_alloc_aligned(a, sizes[i]);
+      assert_non_null(p);
+      assert_true(aligned_to(p, a < 16 ? 16 : a));
+      assert_true(rt_heap_owns(p));
+      assert_true(rt_alloc_usable_size(p) >= sizes[i]);
+      if (sizes[i])
+        fill(p, sizes[i], 1);
+      rt_free(p);
+    }
+  static const size_t bad[] = {0, 3, 24, 100, SIZE_MAX};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    rt_clear_error();
+    assert_null(rt_alloc_aligned(bad[i], 16));
+    assert_int_equal(rt_last_error_code(), RT_EINVAL);
+    assert_non_null(strstr(rt_last_error(), "power of two"));
+  }
+  rt_clear_error();
+  assert_null(rt_alloc_aligned((size_t)4 << 20, 16));
+  assert_int_equal(rt_last_error_code(), RT_EINVAL);
+  assert_non_null(strstr(rt_last_error(), "not supported"));
+}
+
+static void check_pattern(const unsigned char *p, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    assert_int_equal(p[i], (unsigned char)(i * 7 + 3));
+}
+
+static unsigned char *patterned(size_t n)
+{
+  unsigned char *p = rt_alloc(n);
+  assert_non_null(p);
+  for (size_t i = 0; i < n; i++)
+    p[i] = (unsigned char)(i * 7 + 3);
+  return p;
+}
+
+static void test_realloc_keeps_content(void **state)
+{
+  (void)state;
+  static const size_t steps[] = {10, 100, 5000, 100000, 300000, 5 << 20,
+                                 200000, 7000, 40, 1};
+  unsigned char *p = patterned(steps[0]);
+  size_t have = steps[0];
+  for (size_t i = 1; i < sizeof steps / sizeof *steps; i++) {
+    p = rt_realloc(p, steps[i]);
+    assert_non_null(p);
+    check_pattern(p, have < steps[i] ? have : steps[i]);
+    for (size_t j = 0; j < steps[i]; j++)
+      p[j] = (unsigned char)(j * 7 + 3);
+    have = steps[i];
+    assert_true(rt_alloc_usable_size(p) >= have);
+  }
+  void *q = rt_realloc(p, 0);
+  assert_non_null(q);
+  assert_true(rt_heap_owns(q));
+  rt_free(q);
+  q = rt_realloc(NULL, 33);
+  assert_non_null(q);
+  assert_true(rt_alloc_usable_size(q) >= 33);
+  rt_free(q);
+}
+
+static void test_realloc_failure_keeps_block(void **state)
+{
+  (void)state;
+  unsigned char *p = patterned(64);
+  rt_heap_fail_after(0);
+  assert_null(rt_realloc(p, 4096));
+  rt_heap_fail_after(-1);
+  assert_int_equal(rt_last_error_code(), RT_ENOMEM);
+  assert_true(rt_heap_owns(p));
+  check_pattern(p, 64);
+  rt_free(p);
+}
+
+static void test_strdup(void **state)
+{
+  (void)state;
+  char *s = rt_strdup("libruntime");
+  assert_string_equal(s, "libruntime");
+  assert_true(rt_heap_owns(s));
+  rt_free(s);
+  s = rt_strndup("libruntime", 3);
+  assert_string_equal(s, "lib");
+  rt_free(s);
+  s = rt_strndup("ab", 100);
+  assert_string_equal(s, "ab");
+  rt_free(s);
+  s = rt_strdup("");
+  assert_string_equal(s, "");
+  rt_free(s);
+  rt_clear_error();
+  assert_null(rt_strdup(NULL));
+  assert_int_equal(rt_last_error_code(), RT_EINVAL);
+}
+
+static void test_owns_foreign_and_wild(void **state)
+{
+  (void)state;
+  int local = 0;
+  static int global;
+  void *m = malloc(64);
+  char *small = rt_alloc(64), *large = rt_alloc(1 << 20);
+  assert_true(rt_heap_owns(small));
+  assert_true(rt_heap_owns(large));
+  assert_false(rt_heap_owns(NULL));
+  assert_false(rt_heap_owns(&local));
+  assert_false(rt_heap_owns(&global));
+  assert_false(rt_heap_owns(m));
+  assert_false(rt_heap_owns((void *)test_owns_foreign_and_wild));
+  assert_false(rt_heap_owns(small + 1));
+  assert_false(rt_heap_owns(small + 16));
+  assert_false(rt_heap_owns(small + 64)); /* the next, unused block */
+  assert_false(rt_heap_owns(large + 4096));
+  assert_false(rt_heap_owns((void *)((uintptr_t)small & ~(SEG_SIZE - 1))));
+  assert_false(rt_heap_owns((void *)((uintptr_t)large & ~(SEG_SIZE - 1))));
+  assert_false(rt_heap_owns((void *)((uintptr_t)small | (SEG_SIZE - 8))));
+  assert_false(rt_heap_owns((void *)(uintptr_t)0xdeadbeef000));
+  assert_false(rt_heap_owns((void *)(uintptr_t)0xffff800000001000));
+  assert_false(rt_heap_owns((void *)(uintptr_t)UINTPTR_MAX));
+  free(m);
+  rt_free(small);
+  rt_free(large);
+  assert_false(rt_heap_owns(small));
+  assert_false(rt_heap_owns(large));
+}
+
+static void test_stats(void **state)
+{
+  (void)state;
+  struct rt_heap_stats a, b, c;
+  assert_int_equal(rt_heap_stats(NULL), RT_EINVAL);
+  assert_int_equal(rt_heap_stats(&a), 0);
+  void *p[100];
+  for (int i = 0; i < 100; i++)
+    p[i] = rt_alloc(100);
+  void *big = rt_alloc(10 << 20);
+  assert_int_equal(rt_heap_stats(&b), 0);
+  assert_int_equal(b.live_blocks - a.live_blocks, 101);
+  assert_int_equal(b.live_bytes - a.live_bytes,
+                   100 * rt_alloc_usable_size(p[0]) +
+                       rt_alloc_usable_size(big));
+  assert_int_equal(b.total_allocs - a.total_allocs, 101);
+  assert_true(b.peak_bytes >= b.live_bytes);
+  assert_true(b.mapped_bytes >= a.mapped_bytes + (10 << 20));
+  for (int i = 0; i < 100; i++)
+    rt_free(p[i]);
+  rt_free(big);
+  assert_int_equal(rt_heap_stats(&c), 0);
+  assert_int_equal(c.live_blocks, a.live_blocks);
+  assert_int_equal(c.live_bytes, a.live_bytes);
+  assert_int_equal(c.total_frees - a.total_frees, 101);
+  assert_true(c.peak_bytes >= b.live_bytes);
+  assert_true(c.mapped_bytes <= b.mapped_bytes - (10 << 20));
+  for (size_t i = 0; i < sizeof c.reserved / sizeof *c.reserved; i++)
+    assert_int_equal(c.reserved[i], 0);
+}
+
+static void test_trim_returns_memory(void **state)
+{
+  (void)state;
+  enum { N = 20000 };
+  static void *p[N];
+  struct rt_heap_stats before, full, after;
+  rt_heap_trim();
+  rt_heap_stats(&before);
+  for (int i = 0; i < N; i++) {
+    p[i] = rt_alloc(1000 + (i % 7) * 3000);
+    assert_non_null(p[i]);
+    fill(p[i], 64, 1);
+  }
+  rt_heap_stats(&full);
+  assert_true(full.mapped_bytes >= before.mapped_bytes + N * 1000);
+  for (int i = 0; i < N; i++)
+    rt_free(p[i]);
+  rt_heap_trim();
+  rt_heap_stats(&after);
+  assert_true(after.mapped_bytes <= before.mapped_bytes + (8 << 20));
+  assert_true(after.mapped_bytes < full.mapped_bytes / 2);
+}
+
+/* Many blocks of random sizes, freed in a shuffled order. */
+static void test_many_blocks(void **state)
+{
+  (void)state;
+  enum { N = 30000 };
+  static unsigned char *p[N];
+  static size_t n[N];
+  struct rt_heap_stats a, b;
+  rt_heap_stats(&a);
+  uint64_t x = 88172645463325252u;
+  for (int i = 0; i < N; i++) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    n[i] = 8 + x % (i % 10 ? 512 : 65536);
+    p[i] = rt_alloc(n[i]);
+    assert_non_null(p[i]);
+    p[i][0] = (unsigned char)i;
+    p[i][n[i] - 1] = (unsigned char)(i >> 8);
+  }
+  for (int i = N - 1; i > 0; i--) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    int j = (int)(x % (uint64_t)(i + 1));
+    unsigned char *tp = p[i];
+    size_t tn = n[i];
+    p[i] = p[j], n[i] = n[j], p[j] = tp, n[j] = tn;
+  }
+  for (int i = 0; i < N; i++) {
+    assert_true(rt_heap_owns(p[i]));
+    rt_free(p[i]);
+  }
+  rt_heap_stats(&b);
+  assert_int_equal(b.live_blocks, a.live_blocks);
+}
+
+static void test_fault_injection(void **state)
+{
+  (void)state;
+  rt_heap_fail_after(2);
+  void *a = rt_alloc(8), *b = rt_strdup("x"), *c = rt_alloc(8);
+  void *d = rt_calloc(1, 1);
+  assert_non_null(a);
+  assert_non_null(b);
+  assert_null(c);
+  assert_null(d);
+  assert_int_equal(rt_last_error_code(), RT_ENOMEM);
+  assert_non_null(strstr(rt_last_error(), "injected"));
+  assert_null(rt_alloc_aligned(64, 8));
+  assert_null(rt_realloc(a, 500));
+  assert_null(rt_strndup("abc", 2));
+  assert_null(rt_alloc(1 << 20));
+  rt_heap_fail_after(-1);
+  c = rt_alloc(8);
+  assert_non_null(c);
+  rt_free(a);
+  rt_free(b);
+  rt_free(c);
+  rt_heap_fail_after(0);
+  assert_null(rt_alloc(1));
+  rt_heap_fail_after(-7);
+  a = rt_alloc(1);
+  assert_non_null(a);
+  rt_free(a);
+}
+
+/* Run BODY in a child, return its status and what it wrote to stderr. */
+static int in_child(void (*body)(void *), void *arg, char *err, size_t len)
+{
+  int fds[2];
+  assert_int_equal(pipe(fds), 0);
+  fflush(stdout);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    signal(SIGABRT, SIG_DFL);
+    dup2(fds[1], STDERR_FILENO);
+    close(fds[0]);
+    body(arg);
+    _exit(0);
+  }
+  close(fds[1]);
+  size_t got = 0;
+  ssize_t r;
+  while (got < len - 1 && (r = read(fds[0], err + got, len - 1 - got)) > 0)
+    got += (size_t)r;
+  err[got] = '\0';
+  close(fds[0]);
+  int status;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  return status;
+}
+
+static void expect_abort(void (*body)(void *), void *arg, const char *msg)
+{
+  char err[2048];
+  int status = in_child(body, arg, err, sizeof err);
+  if (strstr(err, msg) == NULL)
+    fail_msg("expected \"%s\" on stderr, got \"%s\"", msg, err);
+  assert_true(WIFSIGNALED(status));
+  assert_int_equal(WTERMSIG(status), SIGABRT);
+}
+
+static void free_it(void *p) { rt_free(p); }
+static void free_twice(void *p)
+{
+  rt_free(p);
+  rt_free(p);
+}
+static void free_plus(void *p) { rt_free((char *)p + 16); }
+static void free_plus_one(void *p) { rt_free((char *)p + 1); }
+static void usable_of(void *p) { (void)rt_alloc_usable_size(p); }
+static void realloc_it(void *p) { (void)rt_realloc(p, 10); }
+
+static void free_stack(void *arg)
+{
+  (void)arg;
+  char local[32];
+  rt_free(local);
+}
+
+static void test_free_foreign_aborts(void **state)
+{
+  (void)state;
+  void *m = malloc(32);
+  expect_abort(free_it, m, "was not allocated by libruntime");
+  expect_abort(free_it, m, "a second copy of the runtime in this process?");
+  expect_abort(free_stack, NULL, "rt_free: 0x");
+  expect_abort(free_it, (void *)(uintptr_t)0xdeadbeef000,
+               "was not allocated by libruntime");
+  expect_abort(usable_of, m, "rt_alloc_usable_size: ");
+  expect_abort(realloc_it, m, "rt_realloc: ");
+  free(m);
+}
+
+static void test_double_free_aborts(void **state)
+{
+  (void)state;
+  void *small = rt_alloc(48), *medium = rt_alloc(20000);
+  void *large = rt_alloc(1 << 20);
+  expect_abort(free_twice, small, "rt_free: double free of 0x");
+  expect_abort(free_twice, medium, "double free");
+  /* A large block is unmapped at its first free: the second is foreign. */
+  expect_abort(free_twice, large, "rt_free: 0x");
+  rt_free(small);
+  rt_free(medium);
+  rt_free(large);
+}
+
+static void test_interior_free_aborts(void **state)
+{
+  (void)state;
+  void *p = rt_alloc(64), *q = rt_alloc(1 << 20);
+  expect_abort(free_plus, p, "points inside the 64-byte block");
+  expect_abort(free_plus_one, p, "points inside");
+  expect_abort(free_plus, q, "points inside");
+  void *hdr = (void *)((uintptr_t)p & ~(SEG_SIZE - 1));
+  expect_abort(free_it, (char *)hdr + 64, "is not a block it handed out");
+  rt_free(p);
+  rt_free(q);
+  expect_abort(free_it, p, "double free");
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+static void read_after_free(void *arg)
+{
+  (void)arg;
+  volatile char *p = rt_alloc(40);
+  p[0] = 1;
+  rt_free((void *)p);
+  (void)p[3];
+}
+
+/* In the AddressSanitizer build free blocks are poisoned. */
+static void test_asan_sees_use_after_free(void **state)
+{
+  (void)state;
+  char err[8192];
+  int status = in_child(read_after_free, NULL, err, sizeof err);
+  assert_non_null(strstr(err, "AddressSanitizer: use-after-poison"));
+  assert_false(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+#endif
+
+static void env_child(void)
+{
+  /* RT_HEAP_FAIL_AFTER=1 at start-up: one allocation, then failures. */
+  void *a = rt_alloc(1), *b = rt_alloc(1);
+  _exit(a != NULL && b == NULL && rt_last_error_code() == RT_ENOMEM ? 0 : 1);
+}
+
+static void test_fail_after_environment(void **state)
+{
+  (void)state;
+  fflush(stdout);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    setenv("RT_HEAP_FAIL_AFTER", "1", 1);
+    char *argv[] = {"test_heap", "--env-child", NULL};
+    execv("/proc/self/exe", argv);
+    _exit(127);
+  }
+  int status;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+int main(int argc, char **argv)
+{
+  if (argc > 1 && strcmp(argv[1], "--env-child") == 0)
+    env_child();
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_alloc_sizes),
+      cmocka_unit_test(test_usable_size_is_tight),
+      cmocka_unit_test(test_huge_sizes_fail_cleanly),
+      cmocka_unit_test(test_calloc_zeroes),
+      cmocka_unit_test(test_aligned),
+      cmocka_unit_test(test_realloc_keeps_content),
+      cmocka_unit_test(test_realloc_failure_keeps_block),
+      cmocka_unit_test(test_strdup),
+      cmocka_unit_test(test_owns_foreign_and_wild),
+      cmocka_unit_test(test_stats),
+      cmocka_unit_test(test_trim_returns_memory),
+      cmocka_unit_test(test_many_blocks),
+      cmocka_unit_test(test_fault_injection),
+      cmocka_unit_test(test_free_foreign_aborts),
+      cmocka_unit_test(test_double_free_aborts),
+      cmocka_unit_test(test_interior_free_aborts),
+      cmocka_unit_test(test_fail_after_environment),
+#if defined(__SANITIZE_ADDRESS__)
+      cmocka_unit_test(test_asan_sees_use_after_free),
+#endif
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,287 @@
+/* test_heap_threads.c — the runtime heap under threads: stress with
+ * cross-thread frees, threads that exit with live blocks, a producer that
+ * hands every block to a consumer, and fork from a threaded parent.  Runs
+ * in the ThreadSanitizer build (make check-threads). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <runtime.h>
+
+enum { SHARED = 64, SLOTS = 128, OPS = 4000 };
+
+struct stress {
+  _Atomic(unsigned char *) shared[SHARED];
+  int nthreads;
+};
+
+struct worker {
+  struct stress *st;
+  unsigned id;
+  _Atomic int failures;
+};
+
+static uint64_t next_rand(uint64_t *x)
+{
+  *x ^= *x << 13;
+  *x ^= *x >> 7;
+  *x ^= *x << 17;
+  return *x;
+}
+
+/* 8 B to 64 KiB, log-uniform so that small blocks dominate as in life. */
+static size_t random_size(uint64_t *x)
+{
+  unsigned shift = (unsigned)(next_rand(x) % 14);
+  size_t n = ((size_t)8 << shift) + next_rand(x) % ((size_t)8 << shift);
+  return n > 65536 ? 65536 : n;
+}
+
+/* A block records its size and owner tag in its first and last bytes. */
+static unsigned char *make_block(uint64_t *x, unsigned char tag)
+{
+  size_t n = random_size(x);
+  unsigned char *p = rt_alloc(n);
+  if (p == NULL)
+    return NULL;
+  memcpy(p, &n, sizeof n);
+  if (n > sizeof n) {
+    p[sizeof n] = tag;
+    p[n - 1] = tag;
+  }
+  return p;
+}
+
+static bool block_ok(const unsigned char *p)
+{
+  size_t n;
+  memcpy(&n, p, sizeof n);
+  return n >= 8 && n <= 65536 && (n == sizeof n || p[sizeof n] == p[n - 1]) &&
+         rt_alloc_usable_size(p) >= n && rt_heap_owns(p);
+}
+
+static void *stress_worker(void *arg)
+{
+  struct worker *w = arg;
+  uint64_t x = 0x9e3779b97f4a7c15u * (w->id + 1);
+  unsigned char *mine[SLOTS] = {0};
+  for (int op = 0; op < OPS; op++) {
+    unsigned i = (unsigned)(next_rand(&x) % SLOTS);
+    if (mine[i] && !block_ok(mine[i]))
+      w->failures++;
+    if (next_rand(&x) % 4 == 0) { /* trade with the other threads */
+      unsigned s = (unsigned)(next_rand(&x) % SHARED);
+      mine[i] = atomic_exchange(&w->st->shared[s], mine[i]);
+      continue;
+    }
+    rt_free(mine[i]);
+    mine[i] = make_block(&x, (unsigned char)w->id);
+    if (mine[i] == NULL)
+      w->failures++;
+  }
+  for (unsigned i = 0; i < SLOTS; i++)
+    rt_free(mine[i]);
+  return NULL;
+}
+
+static void run_stress(int nthreads)
+{
+  struct stress st = {.nthreads = nthreads};
+  struct worker w[8];
+  pthread_t t[8];
+  struct rt_heap_stats before, after;
+  rt_heap_stats(&before);
+  for (int i = 0; i < nthreads; i++) {
+    w[i] = (struct worker){.st = &st, .id = (unsigned)i};
+    assert_int_equal(pthread_create(&t[i], NULL, stress_worker, &w[i]), 0);
+  }
+  for (int i = 0; i < nthreads; i++) {
+    assert_int_equal(pthread_join(t[i], NULL), 0);
+    assert_int_equal(w[i].failures, 0);
+  }
+  for (int s = 0; s < SHARED; s++) {
+    unsigned char *p = atomic_load(&st.shared[s]);
+    if (p)
+      assert_true(block_ok(p));
+    rt_free(p);
+  }
+  rt_heap_stats(&after);
+  assert_int_equal(after.live_blocks, before.live_blocks);
+  assert_int_equal(after.live_bytes, before.live_bytes);
+  assert_true(after.total_allocs > before.total_allocs + nthreads * OPS / 2);
+}
+
+static void test_stress_2_threads(void **state)
+{
+  (void)state;
+  run_stress(2);
+}
+
+static void test_stress_8_threads(void **state)
+{
+  (void)state;
+  run_stress(8);
+}
+
+/* Threads exit with live blocks; main checks and frees them afterwards,
+ * then the segments they left are taken over and released. */
+enum { LEFT = 2000 };
+
+static void *leave_blocks(void *arg)
+{
+  unsigned char **out = arg;
+  uint64_t x = (uintptr_t)arg | 1;
+  for (int i = 0; i < LEFT; i++)
+    out[i] = make_block(&x, (unsigned char)i);
+  return NULL;
+}
+
+static void test_thread_exit_with_live_blocks(void **state)
+{
+  (void)state;
+  static unsigned char *left[4][LEFT];
+  pthread_t t[4];
+  struct rt_heap_stats before, mid, after;
+  rt_heap_trim();
+  rt_heap_stats(&before);
+  for (int i = 0; i < 4; i++)
+    assert_int_equal(pthread_create(&t[i], NULL, leave_blocks, left[i]), 0);
+  for (int i = 0; i < 4; i++)
+    assert_int_equal(pthread_join(t[i], NULL), 0);
+  rt_heap_stats(&mid);
+  assert_int_equal(mid.live_blocks - before.live_blocks, 4 * LEFT);
+  for (int i = 0; i < 4; i++)
+    for (int j = 0; j < LEFT; j++) {
+      assert_non_null(left[i][j]);
+      assert_true(block_ok(left[i][j]));
+      left[i][j][8] ^= 0xff; /* still writable */
+      left[i][j][8] ^= 0xff;
+    }
+  for (int i = 0; i < 4; i++)
+    for (int j = 0; j < LEFT; j++) {
+      rt_free(left[i][j]);
+      assert_false(rt_heap_owns(left[i][j]));
+    }
+  rt_heap_trim();
+  rt_heap_stats(&after);
+  assert_int_equal(after.live_blocks, before.live_blocks);
+  assert_true(after.mapped_bytes <= before.mapped_bytes + (4 << 20));
+}
+
+/* Producer -> consumer: every block is freed by the other thread. */
+enum { XFREE = 50000, RING = 256 };
+
+struct ring {
+  _Atomic(unsigned char *) slot[RING];
+  _Atomic int bad;
+};
+
+static void *consume(void *arg)
+{
+  struct ring *r = arg;
+  for (int i = 0; i < XFREE; i++) {
+    unsigned char *p;
+    while ((p = atomic_exchange(&r->slot[i % RING], NULL)) == NULL)
+      sched_yield();
+    if (p[0] != (unsigned char)i || p[15] != (unsigned char)(i >> 8))
+      r->bad++;
+    rt_free(p);
+  }
+  return NULL;
+}
+
+static void test_producer_consumer(void **state)
+{
+  (void)state;
+  static struct ring r;
+  pthread_t t;
+  struct rt_heap_stats before, after;
+  rt_heap_stats(&before);
+  assert_int_equal(pthread_create(&t, NULL, consume, &r), 0);
+  for (int i = 0; i < XFREE; i++) {
+    unsigned char *p = rt_alloc(16 + (size_t)(i % 50) * 8);
+    assert_non_null(p);
+    p[0] = (unsigned char)i;
+    p[15] = (unsigned char)(i >> 8);
+    while (atomic_load(&r.slot[i % RING]) != NULL)
+      sched_yield();
+    atomic_store(&r.slot[i % RING], p);
+  }
+  assert_int_equal(pthread_join(t, NULL), 0);
+  assert_int_equal(r.bad, 0);
+  rt_heap_stats(&after);
+  assert_int_equal(after.live_blocks, before.live_blocks);
+}
+
+/* fork() while other threads allocate: the child must be able to
+ * allocate, and free what the parent allocated before the fork. */
+static _Atomic bool stop;
+
+static void *churn(void *arg)
+{
+  uint64_t x = (uintptr_t)arg | 1;
+  while (!atomic_load(&stop)) {
+    unsigned char *p = make_block(&x, 1);
+    rt_free(p);
+  }
+  return NULL;
+}
+
+static void test_fork_from_threaded_parent(void **state)
+{
+  (void)state;
+  pthread_t t[2];
+  static int seeds[2];
+  unsigned char *before = rt_alloc(100);
+  memset(before, 7, 100);
+  atomic_store(&stop, false);
+  for (int i = 0; i < 2; i++)
+    assert_int_equal(pthread_create(&t[i], NULL, churn, &seeds[i]), 0);
+  for (int round = 0; round < 3; round++) {
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+      uint64_t x = 12345;
+      bool ok = before[99] == 7;
+      rt_free(before);
+      for (int i = 0; i < 5000 && ok; i++) {
+        unsigned char *p = make_block(&x, 2);
+        ok = p != NULL && block_ok(p);
+        rt_free(p);
+      }
+      void *big = rt_alloc(8 << 20);
+      ok = ok && big != NULL;
+      rt_free(big);
+      _exit(ok ? 0 : 1);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+  }
+  atomic_store(&stop, true);
+  for (int i = 0; i < 2; i++)
+    assert_int_equal(pthread_join(t[i], NULL), 0);
+  rt_free(before);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_stress_2_threads),
+      cmocka_unit_test(test_stress_8_threads),
+      cmocka_unit_test(test_thread_exit_with_live_blocks),
+      cmocka_unit_test(test_producer_consumer),
+      cmocka_unit_test(test_fork_from_threaded_parent),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
