@@ -41,7 +41,7 @@ static _Atomic long fail_countdown = -1;
 static _Atomic(void *) map_hint;
 static pthread_key_t heap_key;
 static pthread_once_t heap_once = PTHREAD_ONCE_INIT;
-bool rt__heap_valgrind;
+_Atomic unsigned rt__heap_flags = HF_INITIAL;
 
 /* The state of a thread that has not allocated yet: every class points at
  * an empty page, so the fast path needs no "initialised?" test. */
@@ -138,7 +138,14 @@ static void *injected(const char *who, size_t size)
                           "RT_HEAP_FAIL_AFTER");
 }
 
-void rt_heap_fail_after(long k) { STORE(fail_countdown, k < 0 ? -1 : k); }
+void rt_heap_fail_after(long k)
+{
+  STORE(fail_countdown, k < 0 ? -1 : k);
+  if (k < 0)
+    atomic_fetch_and_explicit(&rt__heap_flags, ~(unsigned)HF_INJECT, RELAXED);
+  else
+    atomic_fetch_or_explicit(&rt__heap_flags, HF_INJECT, RELAXED);
+}
 
 /* ---- the OS ------------------------------------------------------------ */
 
@@ -414,6 +421,7 @@ static void segment_format(struct segment *s, enum seg_kind kind)
   s->map_size = SEG_SIZE;
   for (unsigned i = 0; i < s->npages; i++) {
     s->pages[i].start_off = (uint32_t)((size_t)i << shift);
+    s->pages[i].shift = (uint8_t)shift;
     s->pages[i].state = state + (size_t)i * s->maxblocks;
   }
 }
@@ -758,7 +766,8 @@ static void heap_global_init(void)
     heap_fatal("rt_alloc: cannot create the heap's thread key");
   pthread_atfork(fork_prepare, fork_parent, fork_child);
 #if defined(HAVE_VALGRIND_MEMCHECK_H) && !defined(RT_HEAP_ASAN)
-  rt__heap_valgrind = RUNNING_ON_VALGRIND;
+  if (RUNNING_ON_VALGRIND)
+    atomic_fetch_or_explicit(&rt__heap_flags, HF_TOOLS, RELAXED);
 #endif
 }
 
@@ -778,23 +787,37 @@ __attribute__((constructor)) static void heap_start(void)
 
 /* ---- allocation -------------------------------------------------------- */
 
-static inline uint32_t block_index(struct page *pg, const void *p,
-                                   uint64_t geom)
+/* Offset of P in its page: pages are aligned to their size. */
+static inline size_t page_offset(const struct page *pg, const void *p)
 {
-  return (uint32_t)(((uint64_t)((const char *)p - page_start(pg)) * (geom >> 32))
-                    >> 32);
+  return (uintptr_t)p & (((uintptr_t)1 << pg->shift) - 1);
 }
 
+/* Which block of the page the offset OFF falls in (geom's reciprocal
+ * makes this a multiplication; it is exact for offsets below 2^32). */
+static inline uint32_t offset_index(size_t off, uint64_t geom)
+{
+  return (uint32_t)(((uint64_t)off * (geom >> 32)) >> 32);
+}
+
+static inline uint32_t block_index(const struct page *pg, const void *p,
+                                   uint64_t geom)
+{
+  return offset_index(page_offset(pg, p), geom);
+}
+
+/* TOOLED: tell valgrind/ASan about the block (the careful path). */
 static inline __attribute__((always_inline)) void *
-page_pop(struct heap *h, struct page *pg, struct block *b)
+page_pop(struct heap *h, struct page *pg, struct block *b, bool tooled)
 {
   uint64_t geom = LOAD(pg->geom);
-  pg->free = blk_next(b);
+  pg->free = tooled ? blk_next(b) : b->next;
   pg->used++;
   STORE(pg->state[block_index(pg, b, geom)], 1);
   count(&h->st.nalloc, 1);
   count(&h->st.balloc, (uint32_t)geom);
-  tool_alloc(b, (uint32_t)geom, 0);
+  if (tooled)
+    tool_alloc(b, (uint32_t)geom, 0);
   return b;
 }
 
@@ -834,7 +857,7 @@ static void *alloc_slow(size_t size, const char *who)
     if (!page_has_free(pg))
       heap_fatal("rt_alloc: internal error: fresh page without blocks");
   }
-  return page_pop(h, pg, pg->free);
+  return page_pop(h, pg, pg->free, true);
 }
 
 static void *large_alloc(size_t size, size_t align, const char *who)
@@ -869,17 +892,31 @@ static inline void *heap_alloc(size_t size, const char *who)
     struct page *pg = h->cur[size_class(size)];
     struct block *b = pg->free;
     if (RT_LIKELY(b != NULL))
-      return page_pop(h, pg, b);
+      return page_pop(h, pg, b, true);
     return alloc_slow(size, who);
   }
   return large_alloc(size, MIN_BLOCK, who);
 }
 
-void *rt_alloc(size_t size)
+__attribute__((noinline)) static void *alloc_careful(size_t size)
 {
   if (failing())
     return injected("rt_alloc", size);
   return heap_alloc(size, "rt_alloc");
+}
+
+/* The fast path: a block off the current page of the size class, with no
+ * lock, no atomic read-modify-write and no call. */
+void *rt_alloc(size_t size)
+{
+  if (RT_LIKELY(LOAD(rt__heap_flags) == 0 && size <= MEDIUM_MAX)) {
+    struct heap *h = tl_heap;
+    struct page *pg = h->cur[size_class(size)];
+    struct block *b = pg->free;
+    if (RT_LIKELY(b != NULL))
+      return page_pop(h, pg, b, false);
+  }
+  return alloc_careful(size);
 }
 
 void *rt_calloc(size_t n, size_t size)
@@ -1027,7 +1064,8 @@ static void large_free(struct segment *s)
 }
 
 /* A local free that needs the queues: the page was full, or is now idle. */
-static void free_local_slow(struct heap *h, struct page *pg)
+__attribute__((noinline)) static void free_local_slow(struct heap *h,
+                                                     struct page *pg)
 {
   if (pg->flags & PG_FULL) {
     full_remove(h, pg);
@@ -1041,12 +1079,17 @@ static void free_local_slow(struct heap *h, struct page *pg)
   }
 }
 
-static inline void free_local(struct heap *h, struct blockref r, void *p)
+static inline __attribute__((always_inline)) void
+free_local(struct heap *h, struct blockref r, void *p, bool tooled)
 {
   struct page *pg = r.pg;
   STORE(pg->state[r.idx], 0);
-  tool_free(p, r.size);
-  blk_set_next(p, pg->free);
+  if (tooled) {
+    tool_free(p, r.size);
+    blk_set_next(p, pg->free);
+  } else {
+    ((struct block *)p)->next = pg->free;
+  }
   pg->free = p;
   pg->used--;
   count(&h->st.nfree, 1);
@@ -1057,7 +1100,7 @@ static inline void free_local(struct heap *h, struct blockref r, void *p)
 
 /* After the push the page may be collected and its segment unmapped by
  * its owner at once, so nothing of it is touched past that point. */
-static void free_remote(struct blockref r, struct block *b)
+__attribute__((noinline)) static void free_remote(struct blockref r, struct block *b)
 {
   struct heap *h = heap_get();
   STORE(r.pg->state[r.idx], 0);
@@ -1073,7 +1116,7 @@ static void free_remote(struct blockref r, struct block *b)
   }
 }
 
-void rt_free(void *p)
+__attribute__((noinline)) static void free_careful(void *p)
 {
   if (p == NULL)
     return;
@@ -1084,9 +1127,36 @@ void rt_free(void *p)
   }
   struct heap *h = tl_heap;
   if (RT_LIKELY(atomic_load_explicit(&r.seg->owner, RELAXED) == h))
-    free_local(h, r, p);
+    free_local(h, r, p, true);
   else
     free_remote(r, p);
+}
+
+/* The fast path: a valid, live small or medium block, without tools; the
+ * rest (NULL, large blocks, anything suspect, tools) takes the careful
+ * path, which also words the report. */
+void rt_free(void *p)
+{
+  struct segment *s = segment_of(p);
+  if (RT_LIKELY(s != NULL && s->kind != SEG_LARGE &&
+                (LOAD(rt__heap_flags) & HF_TOOLS) == 0)) {
+    struct page *pg = &s->pages[((uintptr_t)p & SEG_MASK) >> s->page_shift];
+    uint64_t geom = LOAD(pg->geom);
+    size_t bsize = (uint32_t)geom;
+    size_t off = page_offset(pg, p);
+    uint32_t idx = offset_index(off, geom);
+    if (RT_LIKELY(idx * bsize == off && idx < LOAD(pg->carved) &&
+                  LOAD(pg->state[idx]) == 1)) {
+      struct blockref r = {s, pg, idx, bsize};
+      struct heap *h = tl_heap;
+      if (RT_LIKELY(atomic_load_explicit(&s->owner, RELAXED) == h))
+        free_local(h, r, p, false);
+      else
+        free_remote(r, p);
+      return;
+    }
+  }
+  free_careful(p);
 }
 
 size_t rt_alloc_usable_size(const void *p)

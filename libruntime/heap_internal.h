@@ -81,6 +81,7 @@ struct page {
   uint32_t start_off;         /* where the page starts in its segment */
   uint8_t cls;
   uint8_t flags;
+  uint8_t shift;              /* log2 of the page size (fixed) */
   struct page *next, *prev;   /* partial or full queue of the heap */
   alignas(64) _Atomic(struct block *) remote; /* frees from other threads */
 };
@@ -161,6 +162,17 @@ static inline size_t class_size(unsigned cls)
 #endif
 #endif
 
+/* Anything set here sends allocations and frees down the careful path:
+ * fault injection armed, or a tool that must hear of every block. */
+enum heap_flag { HF_INJECT = 1, HF_TOOLS = 2 };
+RT_HIDDEN extern _Atomic unsigned rt__heap_flags;
+
+#if defined(RT_HEAP_ASAN)
+#define HF_INITIAL HF_TOOLS
+#else
+#define HF_INITIAL 0
+#endif
+
 #if defined(RT_HEAP_ASAN)
 #include <sanitizer/asan_interface.h>
 #define tool_alloc(p, n, zeroed) ASAN_UNPOISON_MEMORY_REGION((p), (n))
@@ -171,10 +183,11 @@ static inline size_t class_size(unsigned cls)
 #define tool_forget(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
 #elif defined(HAVE_VALGRIND_MEMCHECK_H)
 #include <valgrind/memcheck.h>
-RT_HIDDEN extern bool rt__heap_valgrind; /* set once at start-up */
 #define TOOL_IF(x)                                                            \
   do {                                                                        \
-    if (RT_UNLIKELY(rt__heap_valgrind)) {                                     \
+    if (RT_UNLIKELY(atomic_load_explicit(&rt__heap_flags,                     \
+                                         memory_order_relaxed) &              \
+                    HF_TOOLS)) {                                              \
       x;                                                                      \
     }                                                                         \
   } while (0)

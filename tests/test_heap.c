@@ -485,6 +485,8 @@ static void test_asan_sees_use_after_free(void **state)
 }
 #endif
 
+static char *self; /* this program, run again by the environment test */
+
 static void env_child(void)
 {
   /* RT_HEAP_FAIL_AFTER=1 at start-up: one allocation, then failures. */
@@ -500,8 +502,8 @@ static void test_fail_after_environment(void **state)
   assert_true(pid >= 0);
   if (pid == 0) {
     setenv("RT_HEAP_FAIL_AFTER", "1", 1);
-    char *argv[] = {"test_heap", "--env-child", NULL};
-    execv("/proc/self/exe", argv);
+    char *argv[] = {self, "--env-child", NULL};
+    execv(self, argv);
     _exit(127);
   }
   int status;
@@ -512,6 +514,7 @@ static void test_fail_after_environment(void **state)
 
 int main(int argc, char **argv)
 {
+  self = argv[0];
   if (argc > 1 && strcmp(argv[1], "--env-child") == 0)
     env_child();
   const struct CMUnitTest tests[] = {
