@@ -84,41 +84,38 @@ static inline uint64_t rt__widen(const rt_value *v)
 }
 
 /* Set RET's value (kind K, integer class or void) from a register-sized
- * RAW result, narrowed to K's width.  The member is set in a local union
- * that is copied whole, so all 8 bytes are defined and written by one
- * store (no partial store for a wider read to stall on).  By the signature
- * contract a returned str is a runtime-heap string the caller now owns. */
+ * RAW result, narrowed to K's width; the rest of the union is zeroed.  By
+ * the signature contract a returned str is a runtime-heap string the
+ * caller now owns. */
 static inline void rt__narrow(rt_type_kind k, uint64_t raw, rt_value *ret)
 {
-  rt_value r = RT_VALUE_INIT;
+  ret->v.u64 = 0;
   switch (k) {
-  case RT_TYPE_BOOL: r.v.b = (uint8_t)raw != 0; break;
-  case RT_TYPE_CHAR: r.v.c = (char)raw; break;
-  case RT_TYPE_I8: r.v.i8 = (int8_t)raw; break;
-  case RT_TYPE_U8: r.v.u8 = (uint8_t)raw; break;
-  case RT_TYPE_I16: r.v.i16 = (int16_t)raw; break;
-  case RT_TYPE_U16: r.v.u16 = (uint16_t)raw; break;
-  case RT_TYPE_I32: r.v.i32 = (int32_t)raw; break;
-  case RT_TYPE_U32: r.v.u32 = (uint32_t)raw; break;
-  case RT_TYPE_SIZE: r.v.size = (size_t)raw; break;
-  case RT_TYPE_SSIZE: r.v.ssize = (ssize_t)raw; break;
-  case RT_TYPE_PTR: r.v.ptr = (void *)(uintptr_t)raw; break;
+  case RT_TYPE_BOOL: ret->v.b = (uint8_t)raw != 0; break;
+  case RT_TYPE_CHAR: ret->v.c = (char)raw; break;
+  case RT_TYPE_I8: ret->v.i8 = (int8_t)raw; break;
+  case RT_TYPE_U8: ret->v.u8 = (uint8_t)raw; break;
+  case RT_TYPE_I16: ret->v.i16 = (int16_t)raw; break;
+  case RT_TYPE_U16: ret->v.u16 = (uint16_t)raw; break;
+  case RT_TYPE_I32: ret->v.i32 = (int32_t)raw; break;
+  case RT_TYPE_U32: ret->v.u32 = (uint32_t)raw; break;
+  case RT_TYPE_SIZE: ret->v.size = (size_t)raw; break;
+  case RT_TYPE_SSIZE: ret->v.ssize = (ssize_t)raw; break;
+  case RT_TYPE_PTR: ret->v.ptr = (void *)(uintptr_t)raw; break;
   case RT_TYPE_STR:
-    r.v.owned_str = (char *)(uintptr_t)raw;
+    ret->v.owned_str = (char *)(uintptr_t)raw;
     ret->flags = raw ? RT_VALUE_OWNED : 0;
     break;
   case RT_TYPE_VOID: break;
-  default: r.v.u64 = raw; break; /* i64, u64 */
+  default: ret->v.u64 = raw; break; /* i64, u64 */
   }
-  ret->v = r.v;
 }
 
 /* The same for a float result. */
 static inline void rt__set_f32(float f, rt_value *ret)
 {
-  rt_value r = RT_VALUE_INIT;
-  r.v.f32 = f;
-  ret->v = r.v;
+  ret->v.u64 = 0;
+  ret->v.f32 = f;
 }
 
 #endif /* RT_CALL_INT_H */

@@ -162,6 +162,7 @@ typedef struct rt_value {
   rt_type_kind kind;
   unsigned flags; /* RT_VALUE_OWNED or 0 */
   union {
+    uint64_t u64; /* first, so that {0} (RT_VALUE_INIT) zeroes all 8 bytes */
     bool b;
     char c;
     int8_t i8;
@@ -171,7 +172,6 @@ typedef struct rt_value {
     int32_t i32;
     uint32_t u32;
     int64_t i64;
-    uint64_t u64;
     float f32;
     double f64;
     size_t size;
