@@ -14,7 +14,6 @@
 #define _GNU_SOURCE 1
 #include "internal.h"
 
-#include <ctype.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -374,8 +373,8 @@ static void make_key(struct key *k, const char *host, const char *service,
                      unsigned flags)
 {
   size_t n = 0;
-  for (const char *p = host ? host : ""; *p; p++)
-    k->text[n++] = (char)tolower((unsigned char)*p);
+  for (const char *p = host ? host : ""; *p; p++) /* ASCII only, as DNS */
+    k->text[n++] = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
   k->text[n++] = '\0';
   size_t s = service ? strlen(service) : 0;
   memcpy(k->text + n, service ? service : "", s + 1);
@@ -650,6 +649,28 @@ int rt_resolve(const char *host, const char *service, unsigned flags,
     return answer_error(&a, host, service, flags);
   *out = a.list;
   return 0;
+}
+
+/* ---- fork -------------------------------------------------------------- */
+
+/* The cache's lock is held across fork() so the child gets a consistent
+ * copy.  Flights in the child belong to threads that do not exist there
+ * and would never land: they are forgotten (their memory is abandoned in
+ * the child) so that its lookups of those names do not wait forever. */
+static void fork_prepare(void) { pthread_mutex_lock(&cache.lock); }
+
+static void fork_parent(void) { pthread_mutex_unlock(&cache.lock); }
+
+static void fork_child(void)
+{
+  cache.flights = NULL;
+  pthread_cond_init(&cache.landed, NULL);
+  pthread_mutex_unlock(&cache.lock);
+}
+
+__attribute__((constructor)) static void net_init(void)
+{
+  pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
 
 /* ---- statistics and settings ------------------------------------------ */

@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -512,6 +513,38 @@ static void test_out_of_memory(void **state)
   assert_int_equal(rt_net_stats(NULL), RT_EINVAL);
 }
 
+/* A child process inherits the cache and can use it at once (the lock is
+ * not left held by fork). */
+static int child_lookups(void)
+{
+  struct rt_net_stats s0 = stats();
+  rt_addrlist *l = NULL;
+  if (rt_resolve("localhost", "80", RT_RESOLVE_IPV4, &l) != 0)
+    return 1;
+  rt_addrlist_free(l);
+  if (resolve_port(9, 0) != 0)
+    return 2;
+  struct rt_net_stats s1 = stats();
+  return s1.hits == s0.hits + 1 && s1.misses == s0.misses + 1 ? 0 : 3;
+}
+
+static void test_fork_child_uses_cache(void **state)
+{
+  (void)state;
+  rt_addrlist *l = NULL;
+  assert_int_equal(rt_resolve("localhost", "80", RT_RESOLVE_IPV4, &l), 0);
+  rt_addrlist_free(l);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0)
+    _exit(child_lookups());
+  int status = 0;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+  assert_int_equal(stats().entries, 1); /* the child's miss stayed there */
+}
+
 /* ---- threads ----------------------------------------------------------- */
 
 #define THREADS 8
@@ -601,6 +634,7 @@ int main(void)
       T(test_negative_answers),
       T(test_nocache_bypasses),
       T(test_out_of_memory),
+      T(test_fork_child_uses_cache),
       T(test_eight_threads),
 #undef T
   };
