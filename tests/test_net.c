@@ -4,7 +4,11 @@
  * names under the reserved ".invalid" domain, which never reach a name
  * server.  Lookups that could fall through to DNS (a long non-numeric name,
  * "localhost" as IPv6 without a ::1 line in /etc/hosts) are made numeric or
- * skipped. */
+ * skipped.
+ *
+ * The test program interposes getaddrinfo() (the library's calls bind to
+ * the executable's definition first) to count the real lookups and, for
+ * the single-flight tests, to make them slow. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,9 +16,12 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
+#include <netdb.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -22,6 +29,36 @@
 #include <unistd.h>
 
 #include <runtime.h>
+
+static void sleep_ms(long ms);
+
+static atomic_int gai_calls;   /* getaddrinfo() calls made */
+static atomic_int gai_delay_ms; /* added to each call when not 0 */
+static atomic_int gai_inside;  /* calls under way */
+
+typedef int gai_fn(const char *, const char *, const struct addrinfo *,
+                   struct addrinfo **);
+static gai_fn *real_getaddrinfo;
+static pthread_once_t real_once = PTHREAD_ONCE_INIT;
+
+static void find_real_getaddrinfo(void)
+{
+  real_getaddrinfo = (gai_fn *)dlsym(RTLD_NEXT, "getaddrinfo");
+}
+
+int getaddrinfo(const char *node, const char *service,
+                const struct addrinfo *hints, struct addrinfo **res)
+{
+  pthread_once(&real_once, find_real_getaddrinfo);
+  atomic_fetch_add(&gai_calls, 1);
+  atomic_fetch_add(&gai_inside, 1);
+  int delay = atomic_load(&gai_delay_ms);
+  if (delay > 0)
+    sleep_ms(delay);
+  int rc = real_getaddrinfo(node, service, hints, res);
+  atomic_fetch_sub(&gai_inside, 1);
+  return rc;
+}
 
 static struct rt_net_stats stats(void)
 {
@@ -216,6 +253,7 @@ static void test_invalid_tld_fails_without_lookup(void **state)
 {
   (void)state;
   struct rt_net_stats before = stats();
+  int calls = atomic_load(&gai_calls);
   rt_addrlist *l = (rt_addrlist *)&l;
   assert_int_equal(rt_resolve("nosuch.invalid", NULL, 0, &l), RT_ERESOLVE);
   assert_null(l);
@@ -227,6 +265,7 @@ static void test_invalid_tld_fails_without_lookup(void **state)
   struct rt_net_stats after = stats();
   assert_int_equal(after.misses, before.misses);
   assert_int_equal(after.hits, before.hits);
+  assert_int_equal(atomic_load(&gai_calls), calls);
   /* "notinvalid" is an ordinary name; checked numerically to stay local. */
   assert_int_equal(rt_resolve("notinvalid", NULL, RT_RESOLVE_NUMERIC, &l),
                    RT_ERESOLVE);
@@ -268,6 +307,7 @@ static void test_long_names(void **state)
   char name[400];
   rt_addrlist *l = NULL;
   struct rt_net_stats before = stats();
+  int calls = atomic_load(&gai_calls);
   fill_labels(name, 254, 50);
   assert_int_equal(rt_resolve(name, NULL, 0, &l), RT_EINVAL);
   assert_non_null(strstr(rt_last_error(), "longer than 253 bytes"));
@@ -281,6 +321,7 @@ static void test_long_names(void **state)
   assert_non_null(strstr(rt_last_error(), "empty label (label 2)"));
   assert_int_equal(rt_resolve(".a", NULL, 0, &l), RT_EINVAL);
   assert_int_equal(stats().misses, before.misses);
+  assert_int_equal(atomic_load(&gai_calls), calls);
   /* At the limits (253 bytes plus a final dot, 63-byte labels) the name is
    * accepted and handed to getaddrinfo, numeric-only to stay local. */
   fill_labels(name, 253, 63);
@@ -369,6 +410,7 @@ static void test_hit_after_miss(void **state)
   struct rt_net_stats s2 = stats();
   assert_int_equal(s2.hits, s1.hits + 1);
   assert_int_equal(s2.misses, s1.misses);
+  assert_int_equal(s1.misses - s0.misses, 1);
   assert_ptr_equal(a, b); /* the cached list itself, shared */
   /* Another port, family or flag set is another key. */
   assert_int_equal(rt_resolve("localhost", "81", RT_RESOLVE_IPV4, &c), 0);
@@ -609,6 +651,109 @@ static void test_eight_threads(void **state)
   assert_int_equal(s1.entries, 3);
 }
 
+/* ---- single flight ------------------------------------------------------ */
+
+struct query {
+  const char *host;
+  unsigned flags;
+  int rc;
+  rt_addrlist *list;
+  bool message_ok;
+};
+
+static pthread_barrier_t flight_start;
+
+static void *query_thread(void *arg)
+{
+  struct query *q = arg;
+  pthread_barrier_wait(&flight_start);
+  q->rc = rt_resolve(q->host, "7000", q->flags, &q->list);
+  q->message_ok = q->rc == 0 || rt_str_has_prefix(rt_last_error(),
+                                                  "resolving 'localhost' "
+                                                  "service '7000': Name or "
+                                                  "service not known");
+  return NULL;
+}
+
+/* Eight threads miss on one name while its (slowed) lookup is under way. */
+static void run_concurrent(struct query *q, const char *host, unsigned flags)
+{
+  pthread_t t[THREADS];
+  pthread_barrier_init(&flight_start, NULL, THREADS);
+  atomic_store(&gai_delay_ms, 200);
+  for (int i = 0; i < THREADS; i++) {
+    q[i] = (struct query){.host = host, .flags = flags};
+    assert_int_equal(pthread_create(&t[i], NULL, query_thread, &q[i]), 0);
+  }
+  for (int i = 0; i < THREADS; i++)
+    pthread_join(t[i], NULL);
+  atomic_store(&gai_delay_ms, 0);
+  pthread_barrier_destroy(&flight_start);
+}
+
+static void test_concurrent_misses_share_one_lookup(void **state)
+{
+  (void)state;
+  struct query q[THREADS];
+  struct rt_net_stats s0 = stats();
+  int calls = atomic_load(&gai_calls);
+  run_concurrent(q, "localhost", RT_RESOLVE_IPV4);
+  assert_int_equal(atomic_load(&gai_calls) - calls, 1);
+  for (int i = 0; i < THREADS; i++) {
+    assert_int_equal(q[i].rc, 0);
+    assert_ptr_equal(q[i].list, q[0].list); /* one shared answer */
+  }
+  assert_first_addr(q[0].list, "127.0.0.1:7000");
+  for (int i = 0; i < THREADS; i++)
+    rt_addrlist_free(q[i].list);
+  struct rt_net_stats s1 = stats();
+  assert_int_equal(s1.misses, s0.misses + 1);
+  assert_int_equal((s1.coalesced - s0.coalesced) + (s1.hits - s0.hits),
+                   THREADS - 1);
+  /* The lookup takes 200 ms; threads released together arrive within it. */
+  assert_true(s1.coalesced > s0.coalesced);
+}
+
+static void test_waiters_share_a_failure(void **state)
+{
+  (void)state;
+  struct query q[THREADS];
+  int calls = atomic_load(&gai_calls);
+  run_concurrent(q, "localhost", RT_RESOLVE_NUMERIC);
+  assert_int_equal(atomic_load(&gai_calls) - calls, 1);
+  for (int i = 0; i < THREADS; i++) {
+    assert_int_equal(q[i].rc, RT_ERESOLVE);
+    assert_null(q[i].list);
+    assert_true(q[i].message_ok);
+  }
+}
+
+static void *slow_query_thread(void *arg)
+{
+  struct query *q = arg;
+  q->rc = rt_resolve(q->host, "7001", q->flags, &q->list);
+  return NULL;
+}
+
+/* A lookup under way while the cache is flushed does not refill it. */
+static void test_flush_during_lookup(void **state)
+{
+  (void)state;
+  struct query q = {.host = "localhost", .flags = RT_RESOLVE_IPV4};
+  pthread_t t;
+  atomic_store(&gai_delay_ms, 200);
+  assert_int_equal(pthread_create(&t, NULL, slow_query_thread, &q), 0);
+  for (int i = 0; i < 2000 && atomic_load(&gai_inside) == 0; i++)
+    sleep_ms(1);
+  rt_resolve_cache_flush();
+  pthread_join(t, NULL);
+  atomic_store(&gai_delay_ms, 0);
+  assert_int_equal(q.rc, 0);
+  assert_first_addr(q.list, "127.0.0.1:7001");
+  rt_addrlist_free(q.list);
+  assert_int_equal(stats().entries, 0);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -636,6 +781,9 @@ int main(void)
       T(test_out_of_memory),
       T(test_fork_child_uses_cache),
       T(test_eight_threads),
+      T(test_concurrent_misses_share_one_lookup),
+      T(test_waiters_share_a_failure),
+      T(test_flush_during_lookup),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
