@@ -209,17 +209,20 @@ static void segmap_set(struct segment *s, bool on)
     atomic_fetch_and_explicit(&segmap[i >> 6], ~bit, memory_order_release);
 }
 
+/* Whether a heap mapping starts in the SEG_SIZE window of address A. */
+static inline bool segmap_test(uintptr_t a)
+{
+  uintptr_t i = a >> SEG_SHIFT;
+  return (a >> VA_BITS) == 0 &&
+         ((atomic_load_explicit(&segmap[i >> 6], memory_order_acquire) >>
+           (i & 63)) & 1);
+}
+
 /* The segment P lies in, or NULL if no heap mapping starts in P's window. */
 static inline struct segment *segment_of(const void *p)
 {
   uintptr_t a = (uintptr_t)p;
-  if (RT_UNLIKELY(a >> VA_BITS))
-    return NULL;
-  uintptr_t i = a >> SEG_SHIFT;
-  uint64_t w = atomic_load_explicit(&segmap[i >> 6], memory_order_acquire);
-  if (!((w >> (i & 63)) & 1))
-    return NULL;
-  return (struct segment *)(a & ~(uintptr_t)SEG_MASK);
+  return segmap_test(a) ? (struct segment *)(a & ~(uintptr_t)SEG_MASK) : NULL;
 }
 
 /* ---- pages ------------------------------------------------------------- */
@@ -1137,9 +1140,11 @@ __attribute__((noinline)) static void free_careful(void *p)
  * path, which also words the report. */
 void rt_free(void *p)
 {
-  struct segment *s = segment_of(p);
-  if (RT_LIKELY(s != NULL && s->kind != SEG_LARGE &&
-                (LOAD(rt__heap_flags) & HF_TOOLS) == 0)) {
+  if (RT_LIKELY(segmap_test((uintptr_t)p))) {
+    struct segment *s = (struct segment *)((uintptr_t)p & ~(uintptr_t)SEG_MASK);
+    if (RT_UNLIKELY(s->kind == SEG_LARGE ||
+                    (LOAD(rt__heap_flags) & HF_TOOLS) != 0))
+      goto careful;
     struct page *pg = &s->pages[((uintptr_t)p & SEG_MASK) >> s->page_shift];
     uint64_t geom = LOAD(pg->geom);
     size_t bsize = (uint32_t)geom;
@@ -1156,6 +1161,7 @@ void rt_free(void *p)
       return;
     }
   }
+careful:
   free_careful(p);
 }
 

@@ -27,9 +27,7 @@
  * 512 KiB pages of blocks up to 128 KiB; anything larger is mapped alone. */
 #define SMALL_PAGE_SHIFT 16
 #define MEDIUM_PAGE_SHIFT 19
-#define SMALL_MAX 8192
 #define MEDIUM_MAX ((size_t)128 * 1024)
-#define MAX_PAGES (SEG_SIZE >> SMALL_PAGE_SHIFT)
 /* A large block's header shares the first SEG_SIZE window with its data,
  * so the data can start at most half a segment in. */
 #define MAX_ALIGN (SEG_SIZE / 2)
@@ -39,7 +37,7 @@
  * rounding waste stays under 25%; every power of two is a class, which
  * gives aligned blocks for free. */
 #define NCLASS 64
-#define SMALL_NCLASS 48
+#define SMALL_NCLASS 48 /* classes up to 8 KiB, in small segments */
 #define STEP_MAX 512
 #define MIN_BLOCK 16
 
