@@ -12,6 +12,8 @@
 #include <runtime/version.h>
 #include <runtime/alloc.h>
 #include <runtime/buf.h>
+#include <runtime/io.h>
+#include <runtime/os.h>
 #include <runtime/net.h>
 #include <runtime/call.h>
 #include <runtime/plugin.h>

@@ -1,0 +1,289 @@
+/* test_io_proc.c — what needs a child process: output pending at exit(),
+ * output of a second shared object interleaved with the program's,
+ * closed pipes and sockets (RT_EPIPE, no death by SIGPIPE), fork. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dlfcn.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <runtime.h>
+
+/* run_child: fork; the child gets a pipe as its fd 1 and runs FN, whose
+ * return value is its exit status.  Returns the child's output; *STATUS is
+ * its wait status. */
+static char *run_child(int (*fn)(void *), void *arg, int *status)
+{
+  int p[2];
+  assert_int_equal(pipe(p), 0);
+  fflush(stdout);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    close(p[0]);
+    dup2(p[1], 1);
+    close(p[1]);
+    _exit(fn(arg));
+  }
+  close(p[1]);
+  rt_stream *in = NULL;
+  assert_int_equal(rt_stream_fdopen(p[0], "r", &in), 0);
+  rt_buf out = RT_BUF_INIT;
+  char chunk[512];
+  size_t got;
+  int rc;
+  while ((rc = rt_read(in, chunk, sizeof chunk, &got)) == 0)
+    assert_int_equal(rt_buf_append(&out, chunk, got), 0);
+  assert_int_equal(rc, RT_EOF);
+  assert_true(rt_stream_eof(in));
+  assert_int_equal(rt_stream_close(in), 0);
+  assert_int_equal(waitpid(pid, status, 0), pid);
+  if (out.data == NULL)
+    assert_int_equal(rt_buf_reserve(&out, 0), 0);
+  return rt_buf_detach(&out);
+}
+
+static int pending_then_exit(void *arg)
+{
+  (void)arg;
+  rt_puts(rt_stdout(), "pending at exit\n");
+  rt_printf(rt_stdout(), "%d%s", 42, " (no newline)");
+  exit(3);
+}
+
+static void test_output_pending_at_exit_appears(void **state)
+{
+  (void)state;
+  int status;
+  char *out = run_child(pending_then_exit, NULL, &status);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 3);
+  assert_string_equal(out, "pending at exit\n42 (no newline)");
+  rt_free(out);
+}
+
+/* An atexit handler registered by the program runs before libruntime's
+ * flush, and what it prints is not lost either. */
+static void late_words(void) { rt_puts(rt_stdout(), "from atexit\n"); }
+
+static int print_in_atexit(void *arg)
+{
+  (void)arg;
+  atexit(late_words);
+  rt_puts(rt_stdout(), "main\n");
+  return 0; /* _exit: nothing flushed... */
+}
+
+static int exit_via_main_path(void *arg)
+{
+  print_in_atexit(arg);
+  exit(0); /* ...but exit() runs the handlers and the flush */
+}
+
+static void test_output_of_atexit_handlers_appears(void **state)
+{
+  (void)state;
+  int status;
+  char *out = run_child(exit_via_main_path, NULL, &status);
+  assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  assert_string_equal(out, "main\nfrom atexit\n");
+  rt_free(out);
+  out = run_child(print_in_atexit, NULL, &status);
+  assert_string_equal(out, ""); /* _exit() skips the flush, as for stdio */
+  rt_free(out);
+}
+
+static void *plugin_sym(void *h, const char *name)
+{
+  void *f = dlsym(h, name);
+  assert_non_null(f);
+  return f;
+}
+
+static int program_and_plugin(void *arg)
+{
+  const char *path = arg;
+  void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (h == NULL)
+    return 100;
+  int (*say)(const char *) = (int (*)(const char *))plugin_sym(h, "io_plugin_say");
+  int (*sayf)(int) = (int (*)(int))plugin_sym(h, "io_plugin_sayf");
+  void (*die)(int) = (void (*)(int))plugin_sym(h, "io_plugin_exit");
+  rt_puts(rt_stdout(), "program 1\n");
+  say("plugin 1\n");
+  rt_printf(rt_stdout(), "program %d\n", 2);
+  sayf(2);
+  rt_puts(rt_stdout(), "program: ");
+  say("no newline, ");
+  rt_puts(rt_stdout(), "then one\n");
+  die(7);
+  return 101;
+}
+
+static void test_plugin_output_in_call_order(void **state)
+{
+  (void)state;
+  const char *top = getenv("top_builddir");
+  char path[4096];
+  snprintf(path, sizeof path, "%s/tests/.libs/io_plugin.so",
+           top ? top : ".");
+  int status;
+  char *out = run_child(program_and_plugin, path, &status);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 7);
+  assert_string_equal(out, "program 1\nplugin 1\nprogram 2\n"
+                           "plugin 2 formatted\n"
+                           "program: no newline, then one\n"
+                           "plugin: last words\n");
+  rt_free(out);
+}
+
+/* Writing to a pipe nobody reads: RT_EPIPE, and the process lives on with
+ * SIGPIPE at its default (fatal) disposition and nothing left pending. */
+static void check_no_sigpipe_pending(void)
+{
+  sigset_t pending;
+  sigpending(&pending);
+  assert_false(sigismember(&pending, SIGPIPE));
+}
+
+static void test_closed_pipe_gives_epipe(void **state)
+{
+  (void)state;
+  signal(SIGPIPE, SIG_DFL);
+  int p[2];
+  assert_int_equal(pipe(p), 0);
+  close(p[0]);
+  rt_stream *s = NULL;
+  assert_int_equal(rt_stream_fdopen(p[1], "w", &s), 0);
+  assert_int_equal(rt_puts(s, "nobody reads this\n"), 0);
+  assert_int_equal(rt_flush(s), RT_EPIPE);
+  assert_int_equal(rt_puts(s, "again\n"), RT_EPIPE);
+  assert_int_equal(rt_stream_close(s), RT_EPIPE);
+  check_no_sigpipe_pending();
+}
+
+/* If the program blocks SIGPIPE itself, its pending signal is its own
+ * business: libruntime neither consumes nor unblocks it. */
+static void test_closed_pipe_with_sigpipe_blocked(void **state)
+{
+  (void)state;
+  sigset_t set, old;
+  sigemptyset(&set);
+  sigaddset(&set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &set, &old);
+  int p[2];
+  assert_int_equal(pipe(p), 0);
+  close(p[0]);
+  rt_stream *s = NULL;
+  assert_int_equal(rt_stream_fdopen(p[1], "w", &s), 0);
+  assert_int_equal(rt_write(s, "x", 1), 0);
+  assert_int_equal(rt_stream_close(s), RT_EPIPE);
+  sigset_t pending;
+  sigpending(&pending);
+  assert_true(sigismember(&pending, SIGPIPE));
+  const struct timespec zero = {0, 0};
+  assert_int_equal(sigtimedwait(&set, NULL, &zero), SIGPIPE);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+static void test_closed_socket_gives_epipe(void **state)
+{
+  (void)state;
+  signal(SIGPIPE, SIG_DFL);
+  int sv[2];
+  assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  rt_stream *s = NULL;
+  assert_int_equal(rt_stream_fdopen(sv[0], "r+", &s), 0);
+  assert_int_equal(rt_puts(s, "ping\n"), 0);
+  assert_int_equal(rt_flush(s), 0);
+  char buf[8];
+  assert_int_equal(read(sv[1], buf, sizeof buf), 5);
+  assert_int_equal(write(sv[1], "pong\n", 5), 5);
+  rt_buf line = RT_BUF_INIT;
+  assert_int_equal(rt_getline(s, &line), 0);
+  assert_string_equal(line.data, "pong\n");
+  close(sv[1]);
+  assert_int_equal(rt_getline(s, &line), RT_EOF);
+  assert_int_equal(rt_puts(s, "anyone?\n"), 0);
+  assert_int_equal(rt_flush(s), RT_EPIPE);
+  assert_int_equal(rt_stream_close(s), RT_EPIPE);
+  check_no_sigpipe_pending();
+  rt_buf_free(&line);
+}
+
+/* The standard output going to a closed pipe, in a child whose exit status
+ * reports what rt_flush returned: it must not die of SIGPIPE. */
+static int stdout_to_closed_pipe(void *arg)
+{
+  (void)arg;
+  int p[2];
+  if (pipe(p) != 0 || dup2(p[1], 1) < 0)
+    return 100;
+  close(p[0]);
+  close(p[1]);
+  rt_puts(rt_stdout(), "into the void\n");
+  int rc = rt_flush(rt_stdout());
+  int again = rt_stream_close(rt_stdout());
+  return rc == RT_EPIPE && again == RT_EPIPE ? 0 : 101;
+}
+
+static void test_stdout_closed_pipe_no_death(void **state)
+{
+  (void)state;
+  int status;
+  char *out = run_child(stdout_to_closed_pipe, NULL, &status);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+  rt_free(out);
+}
+
+/* fork() writes out pending output first, so it appears once, not twice. */
+static int fork_with_pending(void *arg)
+{
+  (void)arg;
+  rt_puts(rt_stdout(), "before fork\n");
+  pid_t pid = fork();
+  if (pid == 0) {
+    rt_puts(rt_stdout(), "child\n");
+    exit(0);
+  }
+  int st;
+  waitpid(pid, &st, 0);
+  rt_puts(rt_stdout(), "parent\n");
+  return rt_flush(rt_stdout()) == 0 ? 0 : 1;
+}
+
+static void test_fork_does_not_duplicate_output(void **state)
+{
+  (void)state;
+  int status;
+  char *out = run_child(fork_with_pending, NULL, &status);
+  assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  assert_string_equal(out, "before fork\nchild\nparent\n");
+  rt_free(out);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_output_pending_at_exit_appears),
+      cmocka_unit_test(test_output_of_atexit_handlers_appears),
+      cmocka_unit_test(test_plugin_output_in_call_order),
+      cmocka_unit_test(test_closed_pipe_gives_epipe),
+      cmocka_unit_test(test_closed_pipe_with_sigpipe_blocked),
+      cmocka_unit_test(test_closed_socket_gives_epipe),
+      cmocka_unit_test(test_stdout_closed_pipe_no_death),
+      cmocka_unit_test(test_fork_does_not_duplicate_output),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
