@@ -482,10 +482,11 @@ static void test_alloc_failures_memory_stream(void **state)
   (void)state;
   rt_stream *s = memory();
   assert_int_equal(rt_puts(s, "keep"), 0);
-  char big[4096];
-  memset(big, 'y', sizeof big);
+  char big[4097];
+  memset(big, 'y', sizeof big - 1);
+  big[sizeof big - 1] = '\0';
   rt_heap_fail_after(0);
-  assert_int_equal(rt_write(s, big, sizeof big), RT_ENOMEM);
+  assert_int_equal(rt_write(s, big, sizeof big - 1), RT_ENOMEM);
   assert_true(strstr(rt_last_error(), "memory stream") != NULL);
   assert_int_equal(rt_printf(s, "%d%.*s", 5, 4096, big), RT_ENOMEM);
   assert_int_equal(rt_printf(s, "%s%5.1f", big, 2.0), RT_ENOMEM);
