@@ -1,0 +1,43 @@
+/*
+ * elfnote.h — reading a plugin file's ELF headers and manifest note
+ * without loading it.  Private to libruntime.
+ */
+#ifndef RT_ELFNOTE_H
+#define RT_ELFNOTE_H
+
+#include "internal.h"
+#include <runtime/call.h>
+
+/* Where the bytes come from: an open file (FD >= 0, SIZE its length) or
+ * memory (MEM, SIZE).  LABEL names it in messages. */
+struct rt__elf_src {
+  int fd;
+  const unsigned char *mem;
+  size_t size;
+  const char *label;
+};
+
+/* What rt__elf_read found besides the manifest. */
+struct rt__elf_info {
+  bool needs_runtime; /* DT_NEEDED lists libruntime.so.1 */
+  rt_sig **sigs;      /* parsed export signatures, if asked for */
+  size_t nsigs;
+  uint64_t load_lo;   /* virtual address span of the PT_LOAD segments */
+  uint64_t load_hi;
+};
+
+/*
+ * rt__elf_read: check SRC's ELF header against this process (class, byte
+ * order, machine, ET_DYN, segments inside the file), find and validate the
+ * libruntime manifest note, parse every signature.  *OUT gets the manifest
+ * with its path field set to PATH.  If INFO is non-NULL, also read
+ * DT_NEEDED and keep the parsed signatures (free with rt__elf_info_free).
+ * Errors: RT_EELF, RT_EMANIFEST, RT_ESIG, RT_EIO, RT_ENOMEM.
+ */
+RT_HIDDEN int rt__elf_read(const struct rt__elf_src *src, const char *path,
+                           rt_manifest **out, struct rt__elf_info *info);
+
+/* rt__elf_info_free: drop the signatures kept in INFO. */
+RT_HIDDEN void rt__elf_info_free(struct rt__elf_info *info);
+
+#endif /* RT_ELFNOTE_H */

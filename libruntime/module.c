@@ -1,0 +1,626 @@
+/*
+ * module.c — loading plugins and the registry of loaded ones.
+ *
+ * One recursive lock guards the registry and serialises loading and
+ * unloading: dlopen takes the dynamic loader's own lock anyway, and the
+ * recursion lets a plugin's init or fini hook load or find other plugins.
+ * Calls into plugins take no lock; rt_module_call() counts them so a close
+ * cannot unload a plugin under a running call.
+ */
+#define _GNU_SOURCE 1 /* dladdr, dladdr1, dlinfo */
+#include "module_int.h"
+
+#include <dlfcn.h>
+#include <link.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+struct rt_module {
+  struct rt_module *next;
+  char *path; /* resolved path, or "(static)" */
+  dev_t dev;
+  ino_t ino;
+  void *handle; /* NULL for a static plugin */
+  const struct rt_plugin_descriptor *desc;
+  rt_manifest *mf; /* NULL for a static plugin */
+  rt_fn **fns;
+  unsigned long refs;
+  atomic_long inflight;
+  bool unload_safe;
+};
+
+static pthread_mutex_t reg_lock;
+static pthread_once_t reg_once = PTHREAD_ONCE_INIT;
+static rt_module *reg_head;
+static size_t reg_count;
+
+static void reg_init(void)
+{
+  pthread_mutexattr_t a;
+  pthread_mutexattr_init(&a);
+  pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+  pthread_mutex_init(&reg_lock, &a);
+  pthread_mutexattr_destroy(&a);
+}
+
+static void reg_lock_take(void)
+{
+  pthread_once(&reg_once, reg_init);
+  pthread_mutex_lock(&reg_lock);
+}
+
+static void reg_unlock(void) { pthread_mutex_unlock(&reg_lock); }
+
+static void reg_append(rt_module *m)
+{
+  rt_module **p = &reg_head;
+  while (*p)
+    p = &(*p)->next;
+  *p = m;
+  reg_count++;
+}
+
+static void reg_remove(rt_module *m)
+{
+  for (rt_module **p = &reg_head; *p; p = &(*p)->next)
+    if (*p == m) {
+      *p = m->next;
+      reg_count--;
+      return;
+    }
+}
+
+static rt_module *reg_by_file(dev_t dev, ino_t ino)
+{
+  for (rt_module *m = reg_head; m; m = m->next)
+    if (m->handle && m->dev == dev && m->ino == ino)
+      return m;
+  return NULL;
+}
+
+static rt_module *reg_by_name(const char *name)
+{
+  for (rt_module *m = reg_head; m; m = m->next)
+    if (strcmp(m->desc->name, name) == 0)
+      return m;
+  return NULL;
+}
+
+static rt_module *reg_by_desc(const struct rt_plugin_descriptor *d)
+{
+  for (rt_module *m = reg_head; m; m = m->next)
+    if (m->desc == d)
+      return m;
+  return NULL;
+}
+
+/* ---- one load in progress ---- */
+
+struct load {
+  const char *path;
+  unsigned flags;
+  bool check_only;
+  struct rt__plugin_file f;
+  const char *name; /* from the manifest */
+  void *handle;
+  const struct rt_plugin_descriptor *desc;
+  rt_fn **fns;
+};
+
+static void fns_free(rt_fn **fns, size_t n)
+{
+  if (fns == NULL)
+    return;
+  for (size_t i = 0; i < n; i++)
+    rt_fn_free(fns[i]);
+  rt_free(fns);
+}
+
+/* Undo a failed or checked load: nothing stays mapped or allocated. */
+static void load_undo(struct load *l)
+{
+  size_t n = l->f.mf ? l->f.mf->nexports : 0;
+  fns_free(l->fns, n);
+  if (l->handle)
+    dlclose(l->handle);
+  rt__plugin_file_free(&l->f);
+}
+
+static int name_free(struct load *l)
+{
+  rt_module *other = reg_by_name(l->name);
+  if (other == NULL || l->check_only)
+    return 0;
+  return rt__error(RT_EEXIST, "a plugin named '%s' is already loaded from "
+                   "'%s', so '%s' cannot be loaded as well; rename one of "
+                   "them", l->name, other->path, l->f.resolved);
+}
+
+static int load_dlopen(struct load *l)
+{
+  dlerror();
+  l->handle = dlopen(l->f.resolved, RTLD_NOW | RTLD_LOCAL);
+  if (l->handle)
+    return 0;
+  const char *why = dlerror();
+  return rt__error(RT_EDLOPEN, "the dynamic loader refused plugin '%s': %s; "
+                   "check that every library it needs is installed and "
+                   "that it defines every symbol it uses", l->name,
+                   why ? why : "unknown reason");
+}
+
+/* The descriptor symbol must be the plugin's own (dlsym also searches the
+ * plugin's dependencies): it must lie inside the plugin's PT_LOAD span as
+ * the file declared it, whole. */
+static int find_descriptor(struct load *l)
+{
+  void *sym = dlsym(l->handle, RT_PLUGIN_DESCRIPTOR_SYMBOL);
+  struct link_map *lm = NULL;
+  if (sym && dlinfo(l->handle, RTLD_DI_LINKMAP, &lm) == 0) {
+    uint64_t v = (uint64_t)((uintptr_t)sym - lm->l_addr);
+    if (v >= l->f.info.load_lo && v < l->f.info.load_hi &&
+        l->f.info.load_hi - v >= sizeof(struct rt_plugin_descriptor)) {
+      l->desc = sym;
+      return 0;
+    }
+  }
+  return rt__error(RT_EDESCRIPTOR, "plugin '%s' (%s) has a manifest but no "
+                   "descriptor (symbol " RT_PLUGIN_DESCRIPTOR_SYMBOL "); "
+                   "build it with RT_PLUGIN and do not hide that symbol",
+                   l->name, l->f.resolved);
+}
+
+static int mismatch(const struct load *l, const char *what, const char *d,
+                    const char *m)
+{
+  return rt__error(RT_EDESCRIPTOR, "plugin '%s' (%s): its descriptor says %s "
+                   "'%s' but its manifest says '%s'; the file was altered or "
+                   "mixes objects from different builds, rebuild it",
+                   l->name, l->f.resolved, what, d, m);
+}
+
+static int compare_export(const struct load *l, size_t i)
+{
+  const struct rt_plugin_export *e = &l->desc->exports[i];
+  const rt_manifest_export *me = &l->f.mf->exports[i];
+  if (e->name == NULL || strcmp(e->name, me->name) != 0)
+    return mismatch(l, "the export name", e->name ? e->name : "", me->name);
+  if (e->sig == NULL || strcmp(e->sig, me->sig) != 0)
+    return mismatch(l, "the signature", e->sig ? e->sig : "", me->sig);
+  if (e->doc == NULL || strcmp(e->doc, me->doc) != 0)
+    return mismatch(l, "the doc string", e->doc ? e->doc : "", me->doc);
+  if (e->fn == NULL)
+    return rt__error(RT_EDESCRIPTOR, "plugin '%s' (%s): export '%s' has no "
+                     "function", l->name, l->f.resolved, e->name);
+  return 0;
+}
+
+static const char *or_empty(const char *s) { return s ? s : ""; }
+
+static int compare_descriptor(const struct load *l)
+{
+  const struct rt_plugin_descriptor *d = l->desc;
+  const rt_manifest *m = l->f.mf;
+  char dv[32], mv[32];
+  if (d->magic != RT_PLUGIN_MAGIC || d->size < sizeof *d || !d->hooks ||
+      !d->exports)
+    return rt__error(RT_EDESCRIPTOR, "plugin '%s' (%s): its descriptor is "
+                     "not one RT_PLUGIN makes (magic 0x%08x, size %u); "
+                     "rebuild it", l->name, l->f.resolved, d->magic, d->size);
+  snprintf(dv, sizeof dv, "%u.%u", d->abi_major, d->abi_minor);
+  snprintf(mv, sizeof mv, "%u.%u", m->abi_major, m->abi_minor);
+  if (strcmp(dv, mv) != 0)
+    return mismatch(l, "ABI", dv, mv);
+  if (!d->name || strcmp(d->name, m->name) != 0)
+    return mismatch(l, "name", or_empty(d->name), m->name);
+  if (!d->version || strcmp(d->version, m->version) != 0)
+    return mismatch(l, "version", or_empty(d->version), m->version);
+  if (!d->description || strcmp(d->description, m->description) != 0)
+    return mismatch(l, "description", or_empty(d->description),
+                    m->description);
+  snprintf(dv, sizeof dv, "%u", d->nexports);
+  snprintf(mv, sizeof mv, "%zu", m->nexports);
+  if (d->nexports != m->nexports)
+    return mismatch(l, "the export count", dv, mv);
+  for (size_t i = 0; i < m->nexports; i++) {
+    int rc = compare_export(l, i);
+    if (rc < 0)
+      return rc;
+  }
+  return 0;
+}
+
+static int private_runtime(const char *name, const char *path,
+                           const char *why)
+{
+  return rt__error(RT_EDUPRUNTIME, "plugin '%s' (%s) carries its own copy of "
+                   "libruntime: it would have a second heap and IO layer; "
+                   "link it with -lruntime (%s)", name, path, why);
+}
+
+/* The plugin's reference to rt_abi_version was bound by the dynamic
+ * loader: it equals ours only if the plugin's runtime calls reach this
+ * process's libruntime, not a copy inside the plugin. */
+static int same_runtime(const struct rt_plugin_descriptor *d,
+                        const char *path)
+{
+  if (d->runtime_ref == rt_abi_version)
+    return 0;
+  Dl_info info;
+  const char *where = "an unknown object";
+  if (d->runtime_ref && dladdr((void *)d->runtime_ref, &info) &&
+      info.dli_fname)
+    where = info.dli_fname;
+  char why[512];
+  snprintf(why, sizeof why, "its runtime calls reach %s, not this process's "
+           "libruntime", where);
+  return private_runtime(d->name, path, why);
+}
+
+static int check_runtime(const struct load *l)
+{
+  if (l->flags & RT_MODULE_UNSAFE_ALLOW_PRIVATE_RUNTIME)
+    return 0;
+  if (!l->f.info.needs_runtime)
+    return private_runtime(l->name, l->f.resolved, "its DT_NEEDED list does "
+                           "not name libruntime.so.1");
+  return same_runtime(l->desc, l->f.resolved);
+}
+
+static int make_fns(const struct rt_plugin_descriptor *d, rt_sig **sigs,
+                    rt_fn ***out)
+{
+  rt_fn **fns = rt_calloc(d->nexports ? d->nexports : 1, sizeof *fns);
+  if (fns == NULL)
+    return rt__error_context("plugin '%s'", d->name);
+  for (size_t i = 0; i < d->nexports; i++) {
+    int rc = rt_fn_new_sig(d->exports[i].fn, sigs[i], &fns[i]);
+    if (rc < 0) {
+      fns_free(fns, d->nexports);
+      return rt__error_context("plugin '%s' export '%s'", d->name,
+                               d->exports[i].name);
+    }
+  }
+  *out = fns;
+  return 0;
+}
+
+static int run_init(const struct rt_plugin_descriptor *d, const char *path)
+{
+  if (d->hooks->init == NULL)
+    return 0;
+  rt_clear_error();
+  int rc = d->hooks->init();
+  if (rc == 0)
+    return 0;
+  char why[512]; /* copied: the message is about to be replaced */
+  snprintf(why, sizeof why, "%s", rt_last_error_code() ? rt_last_error()
+                                                       : "");
+  if (why[0] == '\0')
+    snprintf(why, sizeof why, "%s", rc < 0 ? rt_strerror(rc)
+                                           : "init returned non-zero");
+  return rt__error(RT_EINIT, "plugin '%s' (%s) failed to initialise: %s",
+                   d->name, path, why);
+}
+
+/* Everything after the pre-dlopen checks, up to a ready function table. */
+static int load_steps(struct load *l)
+{
+  int rc = rt__abi_check(l->name, l->f.resolved, l->f.mf->abi_major,
+                         l->f.mf->abi_minor);
+  if (rc == 0)
+    rc = name_free(l);
+  if (rc == 0)
+    rc = load_dlopen(l);
+  if (rc == 0)
+    rc = find_descriptor(l);
+  if (rc == 0)
+    rc = compare_descriptor(l);
+  if (rc == 0)
+    rc = check_runtime(l);
+  if (rc == 0 && !l->check_only)
+    rc = make_fns(l->desc, l->f.info.sigs, &l->fns);
+  return rc;
+}
+
+static int module_new(struct load *l, rt_module **out)
+{
+  rt_module *m = rt_calloc(1, sizeof *m);
+  if (m == NULL)
+    return rt__error_context("plugin '%s'", l->name);
+  m->path = l->f.resolved;
+  m->dev = l->f.st.st_dev;
+  m->ino = l->f.st.st_ino;
+  m->handle = l->handle;
+  m->desc = l->desc;
+  m->mf = l->f.mf;
+  m->fns = l->fns;
+  m->refs = 1;
+  atomic_init(&m->inflight, 0);
+  m->unload_safe = l->desc->hooks->flags & RT_PLUGIN_UNLOAD_SAFE;
+  l->f.resolved = NULL;
+  l->f.mf = NULL;
+  l->handle = NULL;
+  l->fns = NULL;
+  *out = m;
+  return 0;
+}
+
+/* Free M, then unmap its code: the descriptor lives in that code. */
+static void module_free(rt_module *m)
+{
+  void *handle = m->handle;
+  fns_free(m->fns, m->desc->nexports);
+  if (handle) {
+    rt_free(m->path);
+    rt_manifest_free(m->mf);
+  }
+  rt_free(m);
+  if (handle)
+    dlclose(handle);
+}
+
+/* The whole pipeline under the registry lock; OUT NULL means check only. */
+static int load_locked(struct load *l, rt_module **out)
+{
+  int rc = rt__plugin_precheck(l->path, l->flags, NULL, true, &l->f);
+  if (rc < 0)
+    return rc;
+  rt_module *known = reg_by_file(l->f.st.st_dev, l->f.st.st_ino);
+  if (known && out) {
+    known->refs++;
+    *out = known;
+    rt__plugin_file_free(&l->f);
+    return 0;
+  }
+  l->name = l->f.mf->name;
+  rc = load_steps(l);
+  if (rc == 0 && out)
+    rc = run_init(l->desc, l->f.resolved);
+  if (rc == 0 && out && (rc = module_new(l, out)) < 0 &&
+      l->desc->hooks->fini)
+    l->desc->hooks->fini();
+  if (rc == 0 && out)
+    reg_append(*out);
+  load_undo(l);
+  return rc;
+}
+
+static int load_file(const char *path, unsigned flags, rt_module **out)
+{
+  if (path == NULL || *path == '\0')
+    return rt__error(RT_EINVAL, "no plugin path given");
+  struct load l = {.path = path, .flags = flags, .check_only = out == NULL};
+  reg_lock_take();
+  int rc = load_locked(&l, out);
+  reg_unlock();
+  return rc;
+}
+
+int rt_module_open(const char *path, unsigned flags, rt_module **out)
+{
+  if (out == NULL)
+    return rt__error(RT_EINVAL, "rt_module_open: OUT must not be NULL");
+  *out = NULL;
+  return load_file(path, flags, out);
+}
+
+int rt_module_check(const char *path, unsigned flags)
+{
+  return load_file(path, flags, NULL);
+}
+
+/* ---- static plugins ---- */
+
+static int static_checks(const struct rt_plugin_descriptor *d, rt_sig **sigs)
+{
+  if (d->magic != RT_PLUGIN_MAGIC || d->size < sizeof *d || !d->name ||
+      !d->hooks || !d->exports || !d->version || !d->description)
+    return rt__error(RT_EDESCRIPTOR, "rt_module_register_static: not a "
+                     "descriptor made by RT_PLUGIN_STATIC (magic 0x%08x)",
+                     d->magic);
+  int rc = rt__abi_check(d->name, "(static)", d->abi_major, d->abi_minor);
+  for (size_t i = 0; i < d->nexports && rc == 0; i++)
+    if ((rc = rt_sig_parse(d->exports[i].sig, &sigs[i])) < 0)
+      rt__error_context("static plugin '%s': export '%s' has a bad "
+                        "signature", d->name, d->exports[i].name);
+  if (rc == 0)
+    rc = same_runtime(d, "(static)");
+  if (rc == 0 && reg_by_name(d->name))
+    rc = rt__error(RT_EEXIST, "a plugin named '%s' is already loaded from "
+                   "'%s'; rename the static plugin", d->name,
+                   reg_by_name(d->name)->path);
+  return rc;
+}
+
+static int register_static_locked(const struct rt_plugin_descriptor *d)
+{
+  if (reg_by_desc(d))
+    return 0;
+  rt_sig **sigs = rt_calloc(d->nexports ? d->nexports : 1, sizeof *sigs);
+  if (sigs == NULL)
+    return rt__error_context("static plugin '%s'", d->name);
+  rt_fn **fns = NULL;
+  int rc = static_checks(d, sigs);
+  if (rc == 0)
+    rc = make_fns(d, sigs, &fns);
+  if (rc == 0)
+    rc = run_init(d, "(static)");
+  rt_module *m = rc == 0 ? rt_calloc(1, sizeof *m) : NULL;
+  if (rc == 0 && m == NULL)
+    rc = rt__error_context("static plugin '%s'", d->name);
+  for (size_t i = 0; i < d->nexports; i++)
+    rt_sig_free(sigs[i]);
+  rt_free(sigs);
+  if (rc < 0) {
+    fns_free(fns, d->nexports);
+    return rc;
+  }
+  m->path = (char *)"(static)";
+  m->desc = d;
+  m->fns = fns;
+  m->refs = 1;
+  atomic_init(&m->inflight, 0);
+  reg_append(m);
+  return 0;
+}
+
+int rt_module_register_static(const struct rt_plugin_descriptor *d)
+{
+  if (d == NULL)
+    return rt__error(RT_EINVAL, "rt_module_register_static: NULL "
+                     "descriptor");
+  reg_lock_take();
+  int rc = register_static_locked(d);
+  reg_unlock();
+  return rc;
+}
+
+/* ---- references ---- */
+
+rt_module *rt_module_ref(rt_module *m)
+{
+  reg_lock_take();
+  m->refs++;
+  reg_unlock();
+  return m;
+}
+
+static int close_locked(rt_module *m)
+{
+  bool unload = m->refs == 1 && m->unload_safe && m->handle;
+  if (unload && atomic_load(&m->inflight) > 0)
+    return rt__error(RT_EBUSY, "plugin '%s' (%s) cannot be unloaded while "
+                     "%ld call(s) into it are running; close it again when "
+                     "they return", m->desc->name, m->path,
+                     (long)atomic_load(&m->inflight));
+  if (m->refs > 0)
+    m->refs--;
+  if (!unload)
+    return 0;
+  reg_remove(m);
+  if (m->desc->hooks->fini)
+    m->desc->hooks->fini();
+  module_free(m);
+  return 0;
+}
+
+int rt_module_close(rt_module *m)
+{
+  if (m == NULL)
+    return 0;
+  reg_lock_take();
+  int rc = close_locked(m);
+  reg_unlock();
+  return rc;
+}
+
+/* ---- functions ---- */
+
+static int no_such_fn(const rt_module *m, const char *name)
+{
+  char list[512];
+  size_t off = 0;
+  list[0] = '\0';
+  for (size_t i = 0; i < m->desc->nexports && off < sizeof list; i++)
+    off += (size_t)snprintf(list + off, sizeof list - off, "%s%s",
+                            i ? ", " : "", m->desc->exports[i].name);
+  return rt__error(RT_ENOTFOUND, "plugin '%s' has no function '%s'; it "
+                   "exports: %s", m->desc->name, name, list);
+}
+
+int rt_module_fn(rt_module *m, const char *name, const rt_fn **out)
+{
+  if (m == NULL || name == NULL || out == NULL)
+    return rt__error(RT_EINVAL, "rt_module_fn: NULL argument");
+  *out = NULL;
+  for (size_t i = 0; i < m->desc->nexports; i++)
+    if (strcmp(m->desc->exports[i].name, name) == 0) {
+      *out = m->fns[i];
+      return 0;
+    }
+  return no_such_fn(m, name);
+}
+
+int rt_module_call(rt_module *m, const char *name, const rt_value *args,
+                   size_t nargs, rt_value *ret)
+{
+  const rt_fn *fn;
+  int rc = rt_module_fn(m, name, &fn);
+  if (rc < 0)
+    return rc;
+  atomic_fetch_add(&m->inflight, 1);
+  rc = rt_call(fn, args, nargs, ret);
+  atomic_fetch_sub(&m->inflight, 1);
+  return rc;
+}
+
+/* ---- accessors ---- */
+
+const char *rt_module_name(const rt_module *m) { return m->desc->name; }
+const char *rt_module_version(const rt_module *m) { return m->desc->version; }
+const char *rt_module_path(const rt_module *m) { return m->path; }
+
+const char *rt_module_description(const rt_module *m)
+{
+  return m->desc->description;
+}
+
+size_t rt_module_nexports(const rt_module *m) { return m->desc->nexports; }
+
+int rt_module_export(const rt_module *m, size_t i, const char **name,
+                     const char **sig, const char **doc)
+{
+  if (m == NULL)
+    return rt__error(RT_EINVAL, "rt_module_export: NULL module");
+  if (i >= m->desc->nexports)
+    return rt__error(RT_ERANGE, "plugin '%s' has %u exports, there is no "
+                     "export %zu", m->desc->name, m->desc->nexports, i);
+  const struct rt_plugin_export *e = &m->desc->exports[i];
+  if (name)
+    *name = e->name;
+  if (sig)
+    *sig = e->sig;
+  if (doc)
+    *doc = e->doc;
+  return 0;
+}
+
+/* ---- registry ---- */
+
+int rt_module_find(const char *name, rt_module **out)
+{
+  if (name == NULL || out == NULL)
+    return rt__error(RT_EINVAL, "rt_module_find: NULL argument");
+  reg_lock_take();
+  rt_module *m = reg_by_name(name);
+  if (m)
+    m->refs++;
+  reg_unlock();
+  *out = m;
+  if (m == NULL)
+    return rt__error(RT_ENOTFOUND, "no plugin named '%s' is loaded", name);
+  return 0;
+}
+
+size_t rt_module_count(void)
+{
+  reg_lock_take();
+  size_t n = reg_count;
+  reg_unlock();
+  return n;
+}
+
+int rt_module_foreach(int (*fn)(rt_module *m, void *ctx), void *ctx)
+{
+  if (fn == NULL)
+    return rt__error(RT_EINVAL, "rt_module_foreach: NULL callback");
+  int rc = 0;
+  reg_lock_take();
+  for (rt_module *m = reg_head; m && rc == 0; m = m->next)
+    rc = fn(m, ctx);
+  reg_unlock();
+  return rc;
+}

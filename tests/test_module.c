@@ -1,0 +1,959 @@
+/* test_module.c — the plugin loader: every check with its exact code and
+ * message, nothing left behind by a refusal, the registry, the search
+ * path, manifests without loading, and the one-runtime contrast. */
+#define _GNU_SOURCE 1 /* RTLD_NOLOAD */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dlfcn.h>
+#include <elf.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <runtime.h>
+
+/* The test plugins are copied into DIR (mode 0755, files 0644), so the
+ * trust checks pass whatever the umask of the build was. */
+static char dir[64];
+static char libs[PATH_MAX];
+
+static const char *const plugins[] = {
+    "good",   "stay",       "private",  "privlinked", "abimajor",
+    "abiminor", "nodesc",   "nonote",   "mismatch",   "unresolved",
+    "initfail", "initexit", "badsig",
+};
+
+/* ---- helpers ---- */
+
+static const char *at(const char *name)
+{
+  static char buf[4][PATH_MAX];
+  static int i;
+  char *p = buf[i++ % 4];
+  snprintf(p, PATH_MAX, "%s/%s", dir, name);
+  return p;
+}
+
+static const char *so(const char *name)
+{
+  static char buf[4][PATH_MAX];
+  static int i;
+  char *p = buf[i++ % 4];
+  snprintf(p, PATH_MAX, "%s/%s.so", dir, name);
+  return p;
+}
+
+static void write_file(const char *path, const void *data, size_t n,
+                       mode_t mode)
+{
+  unlink(path);
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+  assert_true(fd >= 0);
+  assert_int_equal(write(fd, data, n), (ssize_t)n);
+  assert_int_equal(fchmod(fd, mode), 0);
+  close(fd);
+}
+
+/* The bytes of test plugin NAME as built. */
+static unsigned char *plugin_bytes(const char *name, size_t *n)
+{
+  char path[PATH_MAX];
+  snprintf(path, sizeof path, "%s/%s.so", libs, name);
+  rt_buf b = RT_BUF_INIT;
+  assert_int_equal(rt_file_read_all(path, &b), 0);
+  *n = b.len;
+  return (unsigned char *)rt_buf_detach(&b);
+}
+
+/* Copy plugin NAME to DIR/AS, with MODE. */
+static void install_as(const char *name, const char *as, mode_t mode)
+{
+  size_t n;
+  unsigned char *p = plugin_bytes(name, &n);
+  write_file(at(as), p, n, mode);
+  rt_free(p);
+}
+
+static bool mapped(const char *path)
+{
+  char real[PATH_MAX];
+  if (realpath(path, real) == NULL)
+    return false;
+  void *h = dlopen(real, RTLD_NOW | RTLD_NOLOAD);
+  if (h)
+    dlclose(h);
+  rt_buf maps = RT_BUF_INIT;
+  assert_int_equal(rt_file_read_all("/proc/self/maps", &maps), 0);
+  bool in_maps = strstr(maps.data, real) != NULL;
+  rt_buf_free(&maps);
+  return h != NULL || in_maps;
+}
+
+/*
+ * Open PATH with FLAGS and expect CODE with a message containing each of
+ * the NULL-terminated strings; then: nothing mapped, nothing registered,
+ * and a second attempt fails the same way.
+ */
+static void expect_refused(const char *path, unsigned flags, int code, ...)
+{
+  size_t before = rt_module_count();
+  rt_module *m = (rt_module *)1;
+  int rc = rt_module_open(path, flags, &m);
+  char msg[1024];
+  snprintf(msg, sizeof msg, "%s", rt_last_error());
+  if (rc != code)
+    fail_msg("%s: got %s (%s), expected %s", path, rt_err_name(rc), msg,
+             rt_err_name(code));
+  assert_null(m);
+  va_list ap;
+  va_start(ap, code);
+  for (const char *s; (s = va_arg(ap, const char *));)
+    if (strstr(msg, s) == NULL)
+      fail_msg("message '%s' lacks '%s'", msg, s);
+  va_end(ap);
+  assert_false(mapped(path));
+  assert_int_equal(rt_module_count(), before);
+  assert_int_equal(rt_module_open(path, flags, &m), code);
+  assert_string_equal(rt_last_error(), msg);
+}
+
+static int setup_dir(void **state)
+{
+  (void)state;
+  const char *top = getenv("top_builddir");
+  snprintf(libs, sizeof libs, "%s/tests/plugins/.libs", top ? top : ".");
+  snprintf(dir, sizeof dir, "/tmp/rtmodXXXXXX");
+  if (mkdtemp(dir) == NULL || chmod(dir, 0755) < 0)
+    return -1;
+  for (size_t i = 0; i < sizeof plugins / sizeof plugins[0]; i++) {
+    char name[64];
+    snprintf(name, sizeof name, "%s.so", plugins[i]);
+    install_as(plugins[i], name, 0644);
+  }
+  return 0;
+}
+
+static int remove_dir(void **state)
+{
+  (void)state;
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  return system(cmd) == 0 ? 0 : -1;
+}
+
+static int32_t call_i32(rt_module *m, const char *fn, rt_value *args,
+                        size_t n)
+{
+  rt_value ret = RT_VALUE_INIT;
+  assert_int_equal(rt_module_call(m, fn, args, n, &ret), 0);
+  assert_int_equal(ret.kind, RT_TYPE_I32);
+  return ret.v.i32;
+}
+
+static rt_value str_arg(const char *s)
+{
+  rt_value v = RT_VALUE_INIT;
+  v.kind = RT_TYPE_STR;
+  v.v.str = s;
+  return v;
+}
+
+/* ---- a good plugin ---- */
+
+static void test_good_plugin_loads(void **state)
+{
+  (void)state;
+  rt_setenv("RT_TEST_GOOD_INIT", NULL);
+  rt_module *m;
+  assert_int_equal(rt_module_open(so("good"), 0, &m), 0);
+  assert_string_equal(rt_module_name(m), "good");
+  assert_string_equal(rt_module_version(m), "1.2.3");
+  assert_string_equal(rt_module_description(m),
+                      "A plugin that does everything right");
+  assert_non_null(strstr(rt_module_path(m), "/good.so"));
+  assert_string_equal(rt_getenv("RT_TEST_GOOD_INIT"), "1");
+  assert_int_equal(rt_module_nexports(m), 5);
+  const char *name, *sig, *doc;
+  assert_int_equal(rt_module_export(m, 0, &name, &sig, &doc), 0);
+  assert_string_equal(name, "add");
+  assert_string_equal(sig, "(i32, i32) -> i32");
+  assert_string_equal(doc, "sum of two integers");
+  assert_int_equal(rt_module_export(m, 5, &name, NULL, NULL), RT_ERANGE);
+
+  const rt_fn *fn;
+  assert_int_equal(rt_module_fn(m, "add", &fn), 0);
+  rt_value args[2] = {{RT_TYPE_I32, 0, {.i32 = 40}},
+                      {RT_TYPE_I32, 0, {.i32 = 2}}};
+  rt_value ret = RT_VALUE_INIT;
+  assert_int_equal(rt_call(fn, args, 2, &ret), 0);
+  assert_int_equal(ret.v.i32, 42);
+  assert_int_equal(call_i32(m, "add", args, 2), 42);
+  assert_true(mapped(so("good")));
+  assert_int_equal(rt_module_close(m), 0);
+  assert_false(mapped(so("good")));
+}
+
+static void test_unknown_function(void **state)
+{
+  (void)state;
+  rt_module *m;
+  const rt_fn *fn = (const rt_fn *)1;
+  assert_int_equal(rt_module_open(so("good"), 0, &m), 0);
+  assert_int_equal(rt_module_fn(m, "sub", &fn), RT_ENOTFOUND);
+  assert_null(fn);
+  assert_non_null(strstr(rt_last_error(), "plugin 'good' has no function "
+                                          "'sub'; it exports: add, shout"));
+  assert_int_equal(rt_module_close(m), 0);
+}
+
+/* The seed's argument, first half: memory the plugin allocates is the
+ * process heap's, and the host frees it. */
+static void test_good_memory_is_the_process_heap(void **state)
+{
+  (void)state;
+  rt_module *m;
+  assert_int_equal(rt_module_open(so("good"), 0, &m), 0);
+  void *mine = rt_alloc(8);
+  bool owned = rt_heap_owns(mine);
+  rt_value arg = str_arg("quiet please"), ret = RT_VALUE_INIT;
+  assert_int_equal(rt_module_call(m, "shout", &arg, 1, &ret), 0);
+  assert_string_equal(ret.v.owned_str, "QUIET PLEASE");
+  assert_int_equal(rt_heap_owns(ret.v.owned_str), owned);
+  rt_value_clear(&ret); /* rt_free, in the host */
+
+  struct rt_heap_stats before, after;
+  rt_value n = {RT_TYPE_SIZE, 0, {.size = 64}};
+  assert_int_equal(rt_heap_stats(&before), 0);
+  assert_int_equal(rt_module_call(m, "grab", &n, 1, &ret), 0);
+  assert_int_equal(rt_heap_stats(&after), 0);
+  /* The plugin's rt_alloc was counted by the host's heap. */
+  assert_int_equal(after.total_allocs, before.total_allocs + 1);
+  assert_int_equal(after.live_blocks, before.live_blocks + 1);
+  assert_int_equal(rt_heap_owns(ret.v.ptr), owned);
+  rt_free(ret.v.ptr);
+  assert_int_equal(rt_heap_stats(&after), 0);
+  assert_int_equal(after.live_blocks, before.live_blocks);
+  rt_free(mine);
+  assert_int_equal(rt_module_close(m), 0);
+}
+
+/* Run FN with fd 1 sent to a file; return what was written to it. */
+static char *capture_stdout(void (*fn)(rt_module *), rt_module *m)
+{
+  char path[PATH_MAX];
+  snprintf(path, sizeof path, "%s/stdout.txt", dir);
+  assert_int_equal(rt_flush(rt_stdout()), 0);
+  int saved = dup(1);
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  assert_true(saved >= 0 && fd >= 0);
+  dup2(fd, 1);
+  close(fd);
+  fn(m);
+  assert_int_equal(rt_flush(rt_stdout()), 0);
+  dup2(saved, 1);
+  close(saved);
+  rt_buf out = RT_BUF_INIT;
+  assert_int_equal(rt_file_read_all(path, &out), 0);
+  unlink(path);
+  return rt_buf_detach(&out);
+}
+
+static void say(rt_module *m, const char *text)
+{
+  rt_value arg = str_arg(text);
+  assert_true(call_i32(m, "say", &arg, 1) >= 0);
+}
+
+static void host_and_plugin_write(rt_module *m)
+{
+  rt_puts(rt_stdout(), "host 1\n");
+  say(m, "plugin 2\n");
+  rt_puts(rt_stdout(), "host 3\n");
+  say(m, "plugin 4\n");
+}
+
+static void test_good_output_interleaves(void **state)
+{
+  (void)state;
+  rt_module *m;
+  assert_int_equal(rt_module_open(so("good"), 0, &m), 0);
+  char *out = capture_stdout(host_and_plugin_write, m);
+  assert_string_equal(out, "host 1\nplugin 2\nhost 3\nplugin 4\n");
+  rt_free(out);
+  assert_int_equal(rt_module_close(m), 0);
+}
+
+/* ---- references, registry, unloading ---- */
+
+static void test_same_file_twice_is_one_module(void **state)
+{
+  (void)state;
+  rt_setenv("RT_TEST_GOOD_FINI", NULL);
+  size_t before = rt_module_count();
+  rt_module *a, *b, *c, *f;
+  assert_int_equal(rt_module_open(so("good"), 0, &a), 0);
+  unlink(at("alias.so"));
+  assert_int_equal(symlink(so("good"), at("alias.so")), 0);
+  assert_int_equal(rt_module_open(at("alias.so"), 0, &b), 0);
+  assert_int_equal(rt_module_load(so("good"), &c), 0);
+  assert_ptr_equal(a, b);
+  assert_ptr_equal(a, c);
+  assert_int_equal(rt_module_count(), before + 1);
+  assert_int_equal(rt_module_find("good", &f), 0);
+  assert_ptr_equal(f, a);
+  assert_int_equal(rt_module_close(f), 0);
+  assert_int_equal(rt_module_close(a), 0);
+  assert_int_equal(rt_module_close(b), 0);
+  assert_true(mapped(so("good")));
+  assert_null(rt_getenv("RT_TEST_GOOD_FINI"));
+  assert_int_equal(rt_module_close(c), 0); /* the last: unload-safe */
+  assert_string_equal(rt_getenv("RT_TEST_GOOD_FINI"), "1");
+  assert_false(mapped(so("good")));
+  assert_int_equal(rt_module_count(), before);
+  assert_int_equal(rt_module_find("good", &f), RT_ENOTFOUND);
+  assert_null(f);
+  unlink(at("alias.so"));
+}
+
+static void test_resident_by_default(void **state)
+{
+  (void)state;
+  rt_module *m, *again;
+  assert_int_equal(rt_module_open(so("stay"), 0, &m), 0);
+  assert_int_equal(rt_module_close(m), 0);
+  assert_true(mapped(so("stay")));
+  assert_int_equal(rt_module_find("stay", &again), 0);
+  assert_ptr_equal(again, m);
+  rt_value x = {RT_TYPE_I32, 0, {.i32 = 21}};
+  assert_int_equal(call_i32(again, "twice", &x, 1), 42);
+  assert_int_equal(rt_module_close(again), 0);
+}
+
+struct spinner {
+  rt_module *m;
+  int flag[2]; /* [0] set by the test to release, [1] set by the plugin */
+  int rc;
+};
+
+static void *spin_call(void *arg)
+{
+  struct spinner *s = arg;
+  rt_value p = {RT_TYPE_PTR, 0, {.ptr = s->flag}}, ret = RT_VALUE_INIT;
+  s->rc = rt_module_call(s->m, "spin", &p, 1, &ret);
+  return NULL;
+}
+
+static void test_close_refused_while_call_in_flight(void **state)
+{
+  (void)state;
+  struct spinner s = {NULL, {0, 0}, -1};
+  assert_int_equal(rt_module_open(so("good"), 0, &s.m), 0);
+  pthread_t t;
+  assert_int_equal(pthread_create(&t, NULL, spin_call, &s), 0);
+  while (!__atomic_load_n(&s.flag[1], __ATOMIC_ACQUIRE))
+    ;
+  assert_int_equal(rt_module_close(s.m), RT_EBUSY);
+  assert_non_null(strstr(rt_last_error(), "plugin 'good'"));
+  assert_non_null(strstr(rt_last_error(), "cannot be unloaded while 1 "
+                                          "call(s)"));
+  assert_true(mapped(so("good")));
+  __atomic_store_n(&s.flag[0], 1, __ATOMIC_RELEASE);
+  pthread_join(t, NULL);
+  assert_int_equal(s.rc, 0);
+  assert_int_equal(rt_module_close(s.m), 0);
+  assert_false(mapped(so("good")));
+}
+
+/* ---- refusals, in the order of the checks ---- */
+
+static void test_missing_file(void **state)
+{
+  (void)state;
+  expect_refused(so("nothere"), 0, RT_ENOENT, "no such file",
+                 "nothere.so", NULL);
+}
+
+static void test_directory_named_so(void **state)
+{
+  (void)state;
+  mkdir(at("dir.so"), 0755);
+  expect_refused(at("dir.so"), 0, RT_EISDIR, "dir.so' is a directory",
+                 NULL);
+  rmdir(at("dir.so"));
+}
+
+static void test_symlink_loop(void **state)
+{
+  (void)state;
+  unlink(at("loop.so"));
+  assert_int_equal(symlink("loop.so", at("loop.so")), 0);
+  expect_refused(at("loop.so"), 0, RT_ELOOP, "loop.so' is a symbolic link "
+                 "loop", NULL);
+  unlink(at("loop.so"));
+}
+
+static void test_world_writable_file(void **state)
+{
+  (void)state;
+  install_as("good", "ww.so", 0666);
+  expect_refused(at("ww.so"), 0, RT_EUNTRUSTED, "ww.so' is world-writable "
+                 "(mode 0666)", "chmod o-w", NULL);
+  install_as("good", "gw.so", 0664);
+  expect_refused(at("gw.so"), 0, RT_EUNTRUSTED, "gw.so' is group-writable",
+                 NULL);
+  rt_module *m;
+  assert_int_equal(rt_module_open(at("ww.so"), RT_MODULE_TRUST_ANY, &m), 0);
+  assert_int_equal(rt_module_close(m), 0);
+  unlink(at("ww.so"));
+  unlink(at("gw.so"));
+}
+
+static void test_world_writable_directories(void **state)
+{
+  (void)state;
+  mkdir(at("wwdir"), 0755);
+  chmod(at("wwdir"), 0777);
+  install_as("good", "wwdir/good.so", 0644);
+  expect_refused(at("wwdir/good.so"), 0, RT_EUNTRUSTED, "directory",
+                 "wwdir' is world-writable", NULL);
+  /* An ancestor may be world-writable only with the sticky bit. */
+  mkdir(at("wwdir/sub"), 0755);
+  install_as("good", "wwdir/sub/good.so", 0644);
+  expect_refused(at("wwdir/sub/good.so"), 0, RT_EUNTRUSTED, "wwdir' above",
+                 "without the sticky bit", NULL);
+  chmod(at("wwdir"), 01777);
+  rt_module *m;
+  assert_int_equal(rt_module_open(at("wwdir/sub/good.so"), 0, &m), 0);
+  assert_int_equal(rt_module_close(m), 0);
+  unlink(at("wwdir/sub/good.so"));
+  unlink(at("wwdir/good.so"));
+  rmdir(at("wwdir/sub"));
+  rmdir(at("wwdir"));
+}
+
+static void test_foreign_owner(void **state)
+{
+  (void)state;
+  if (geteuid() != 0)
+    skip();
+  install_as("good", "owned.so", 0644);
+  assert_int_equal(chown(at("owned.so"), 4242, 4242), 0);
+  expect_refused(at("owned.so"), 0, RT_EUNTRUSTED, "owned by uid 4242",
+                 NULL);
+  unlink(at("owned.so"));
+}
+
+static void test_not_elf(void **state)
+{
+  (void)state;
+  write_file(at("text.so"), "#!/bin/sh\necho hi\n", 18, 0644);
+  expect_refused(at("text.so"), 0, RT_EELF, "text.so' is not an ELF file",
+                 NULL);
+  write_file(at("empty.so"), "", 0, 0644);
+  expect_refused(at("empty.so"), 0, RT_EELF, "empty.so' is empty", NULL);
+}
+
+static void test_truncated(void **state)
+{
+  (void)state;
+  size_t n;
+  unsigned char *p = plugin_bytes("good", &n);
+  write_file(at("trunc.so"), p, n / 2, 0644);
+  expect_refused(at("trunc.so"), 0, RT_EELF, "trunc.so' is truncated",
+                 NULL);
+  write_file(at("trunc.so"), p, 40, 0644);
+  expect_refused(at("trunc.so"), 0, RT_EELF, "shorter than an ELF header",
+                 NULL);
+  rt_free(p);
+  unlink(at("trunc.so"));
+}
+
+/* Write a copy of good.so with the 16-bit field at OFF set to V. */
+static void patched_u16(const char *as, size_t off, uint16_t v)
+{
+  size_t n;
+  unsigned char *p = plugin_bytes("good", &n);
+  memcpy(p + off, &v, sizeof v);
+  write_file(at(as), p, n, 0644);
+  rt_free(p);
+}
+
+static void test_wrong_machine(void **state)
+{
+  (void)state;
+  uint16_t other = EM_AARCH64;
+#ifdef __aarch64__
+  other = EM_X86_64;
+#endif
+  patched_u16("arm.so", offsetof(Elf64_Ehdr, e_machine), other);
+  expect_refused(at("arm.so"), 0, RT_EELF, "arm.so' was built for",
+                 "rebuild the plugin for this machine", NULL);
+  unlink(at("arm.so"));
+}
+
+static void test_relocatable_object(void **state)
+{
+  (void)state;
+  patched_u16("rel.so", offsetof(Elf64_Ehdr, e_type), ET_REL);
+  expect_refused(at("rel.so"), 0, RT_EELF, "rel.so' is a relocatable "
+                 "object", "cc -shared", NULL);
+  unlink(at("rel.so"));
+}
+
+/* Offset of good.so's manifest data (after the note header and owner). */
+static size_t manifest_offset(const unsigned char *p, size_t n)
+{
+  static const unsigned char owner[] = "libruntime\0\0\x47\x50\x54\x52";
+  for (size_t i = 0; i + sizeof owner - 1 <= n; i++)
+    if (memcmp(p + i, owner, sizeof owner - 1) == 0)
+      return i + 12;
+  fail_msg("no manifest in good.so");
+  return 0;
+}
+
+static void patched_manifest(const char *as, size_t field, uint32_t v)
+{
+  size_t n;
+  unsigned char *p = plugin_bytes("good", &n);
+  size_t off = manifest_offset(p, n);
+  memcpy(p + off + field, &v, sizeof v);
+  write_file(at(as), p, n, 0644);
+  rt_free(p);
+}
+
+static void test_malformed_manifest(void **state)
+{
+  (void)state;
+  patched_manifest("m1.so", offsetof(struct rt_plugin_note_header, name),
+                   0x7fffffff);
+  expect_refused(at("m1.so"), 0, RT_EMANIFEST, "m1.so' has a malformed "
+                 "manifest: the plugin name at offset 2147483647 lies "
+                 "outside the note", NULL);
+  patched_manifest("m2.so", offsetof(struct rt_plugin_note_header,
+                                     nexports), 100000);
+  expect_refused(at("m2.so"), 0, RT_EMANIFEST, "export count 100000", NULL);
+  patched_manifest("m3.so", offsetof(struct rt_plugin_note_header, magic),
+                   0x12345678);
+  expect_refused(at("m3.so"), 0, RT_EMANIFEST, "magic is 0x12345678", NULL);
+  /* descsz, 20 bytes before the data: past the segment. */
+  patched_manifest("m4.so", (size_t)-20, 0x10000);
+  expect_refused(at("m4.so"), 0, RT_EMANIFEST, "malformed ELF note",
+                 "runs past the segment", NULL);
+  for (int i = 1; i <= 4; i++) {
+    char name[16];
+    snprintf(name, sizeof name, "m%d.so", i);
+    unlink(at(name));
+  }
+}
+
+/* Random corruption of the manifest area: every outcome is a clean status
+ * (run under ASan, an out-of-bounds read would fail the test). */
+static void test_manifest_fuzz(void **state)
+{
+  (void)state;
+  size_t n;
+  unsigned char *p = plugin_bytes("good", &n);
+  size_t off = manifest_offset(p, n) - 24;
+  unsigned char *copy = rt_alloc(n);
+  unsigned seed = 12345;
+  for (int round = 0; round < 3000; round++) {
+    memcpy(copy, p, n);
+    for (int k = 0; k < 1 + round % 4; k++) {
+      seed = seed * 1103515245u + 12345u;
+      copy[off + (seed >> 8) % 200] = (unsigned char)(seed >> 20);
+    }
+    rt_manifest *m = NULL;
+    int rc = rt_manifest_parse(copy, n, "fuzz", &m);
+    assert_true(rc == 0 || rc == RT_EMANIFEST || rc == RT_ESIG ||
+                rc == RT_EELF);
+    assert_true((rc == 0) == (m != NULL));
+    rt_manifest_free(m);
+  }
+  rt_free(copy);
+  rt_free(p);
+}
+
+static void test_bad_signature(void **state)
+{
+  (void)state;
+  expect_refused(so("badsig"), 0, RT_ESIG, "plugin 'badsig'",
+                 "export 'one' has a bad signature", NULL);
+}
+
+static void test_no_manifest(void **state)
+{
+  (void)state;
+  expect_refused(so("nonote"), 0, RT_EMANIFEST, "nonote.so' has no "
+                 "libruntime manifest note", "RT_PLUGIN", NULL);
+}
+
+static void test_wrong_abi(void **state)
+{
+  (void)state;
+  char want[128];
+  snprintf(want, sizeof want, "needs libruntime ABI %d.%d, this is %d.%d",
+           RT_ABI_MAJOR, RT_ABI_MINOR + 1, RT_ABI_MAJOR, RT_ABI_MINOR);
+  expect_refused(so("abiminor"), 0, RT_EABI, "plugin 'abiminor'", want,
+                 "rebuild it against this libruntime", NULL);
+  snprintf(want, sizeof want, "built for libruntime ABI %d.0",
+           RT_ABI_MAJOR + 1);
+  expect_refused(so("abimajor"), 0, RT_EABI, "plugin 'abimajor'", want,
+                 "major versions must be equal", NULL);
+}
+
+static void test_unresolved_symbol(void **state)
+{
+  (void)state;
+  expect_refused(so("unresolved"), 0, RT_EDLOPEN, "plugin 'unresolved'",
+                 "undefined symbol: rt_test_no_such_function", NULL);
+}
+
+static void test_no_descriptor(void **state)
+{
+  (void)state;
+  expect_refused(so("nodesc"), 0, RT_EDESCRIPTOR, "plugin 'nodesc'",
+                 "no descriptor", NULL);
+}
+
+static void test_descriptor_mismatch(void **state)
+{
+  (void)state;
+  expect_refused(so("mismatch"), 0, RT_EDESCRIPTOR, "plugin 'mismatch'",
+                 "descriptor says version '1.0.1' but its manifest says "
+                 "'1.0.0'", NULL);
+}
+
+static void test_init_fails(void **state)
+{
+  (void)state;
+  expect_refused(so("initfail"), 0, RT_EINIT, "plugin 'initfail'",
+                 "failed to initialise: configuration file "
+                 "'initfail.conf' not found", NULL);
+}
+
+/* An init hook that calls exit() ends the process like any code the host
+ * runs: nothing can stop it.  It happens only in the process that loads. */
+static void test_init_exits(void **state)
+{
+  (void)state;
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    rt_module *m;
+    rt_module_open(so("initexit"), 0, &m);
+    _exit(99);
+  }
+  int status;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 7);
+  assert_false(mapped(so("initexit")));
+}
+
+/* The seed's argument, second half: a plugin with its own runtime. */
+static void test_private_runtime_refused(void **state)
+{
+  (void)state;
+  expect_refused(so("private"), 0, RT_EDUPRUNTIME, "plugin 'private'",
+                 "carries its own copy of libruntime", "-lruntime",
+                 "DT_NEEDED", NULL);
+  expect_refused(so("privlinked"), 0, RT_EDUPRUNTIME, "plugin 'private'",
+                 "carries its own copy of libruntime",
+                 "its runtime calls reach", NULL);
+}
+
+/* ---- checking, listing, static plugins, the search path ---- */
+
+static void test_check_leaves_nothing(void **state)
+{
+  (void)state;
+  size_t before = rt_module_count();
+  rt_setenv("RT_TEST_GOOD_INIT", NULL);
+  assert_int_equal(rt_module_check(so("good"), 0), 0);
+  assert_null(rt_getenv("RT_TEST_GOOD_INIT"));
+  assert_false(mapped(so("good")));
+  assert_int_equal(rt_module_check(so("initfail"), 0), 0);
+  assert_int_equal(rt_module_check(so("unresolved"), 0), RT_EDLOPEN);
+  assert_int_equal(rt_module_check(so("private"), 0), RT_EDUPRUNTIME);
+  assert_int_equal(rt_module_check(so("mismatch"), 0), RT_EDESCRIPTOR);
+  assert_int_equal(rt_module_count(), before);
+}
+
+static void test_manifest_read(void **state)
+{
+  (void)state;
+  rt_manifest *m;
+  assert_int_equal(rt_manifest_read(so("good"), 0, &m), 0);
+  assert_string_equal(m->name, "good");
+  assert_string_equal(m->version, "1.2.3");
+  assert_int_equal(m->abi_major, RT_ABI_MAJOR);
+  assert_int_equal(m->nexports, 5);
+  assert_string_equal(m->exports[1].name, "shout");
+  assert_string_equal(m->exports[1].sig, "(str) -> str");
+  assert_string_equal(m->exports[1].doc, "upper-cased copy, rt_free it");
+  assert_string_equal(m->path, so("good"));
+  rt_manifest_free(m);
+  assert_false(mapped(so("good")));
+  assert_int_equal(rt_manifest_read(so("nonote"), 0, &m), RT_EMANIFEST);
+  assert_null(m);
+  /* The ABI is reported, not checked. */
+  assert_int_equal(rt_manifest_read(so("abiminor"), 0, &m), 0);
+  assert_int_equal(m->abi_minor, RT_ABI_MINOR + 1);
+  rt_manifest_free(m);
+}
+
+static const rt_manifest_entry *entry(const rt_manifest_list *l,
+                                      const char *file)
+{
+  for (size_t i = 0; i < l->count; i++)
+    if (strcmp(l->entries[i].path, so(file)) == 0)
+      return &l->entries[i];
+  fail_msg("%s not listed", file);
+  return NULL;
+}
+
+static void test_scan(void **state)
+{
+  (void)state;
+  write_file(at("text.so"), "not elf", 7, 0644);
+  write_file(at("README"), "not a plugin", 12, 0644);
+  size_t before = rt_module_count();
+  rt_manifest_list *l;
+  assert_int_equal(rt_module_scan(dir, 0, &l), 0);
+  for (size_t i = 1; i < l->count; i++)
+    assert_true(strcmp(l->entries[i - 1].path, l->entries[i].path) < 0);
+  const rt_manifest_entry *e = entry(l, "good");
+  assert_int_equal(e->status, 0);
+  assert_null(e->reason);
+  assert_string_equal(e->manifest->name, "good");
+  assert_string_equal(e->manifest->exports[0].sig, "(i32, i32) -> i32");
+  e = entry(l, "text");
+  assert_int_equal(e->status, RT_EELF);
+  assert_non_null(strstr(e->reason, "not an ELF file"));
+  assert_null(e->manifest);
+  e = entry(l, "abiminor");
+  assert_int_equal(e->status, RT_EABI);
+  assert_non_null(e->manifest);
+  assert_int_equal(entry(l, "nonote")->status, RT_EMANIFEST);
+  assert_int_equal(entry(l, "unresolved")->status, 0); /* needs dlopen */
+  for (size_t i = 0; i < l->count; i++)
+    assert_false(rt_str_has_suffix(l->entries[i].path, "README"));
+  rt_manifest_list_free(l);
+  assert_int_equal(rt_module_count(), before);
+  assert_false(mapped(so("good")));
+  assert_int_equal(rt_module_scan(at("nodir"), 0, &l), RT_ENOENT);
+  assert_null(l);
+  unlink(at("text.so"));
+  unlink(at("README"));
+}
+
+static int32_t sq(int32_t x) { return x * x; }
+static int32_t neg(int32_t x) { return -x; }
+RT_PLUGIN_STATIC(builtin_plugin, "builtin", "2.0", "Linked in",
+                 RT_EXPORT(sq, "(i32) -> i32", "square"));
+RT_PLUGIN_STATIC(bad_static, "badstatic", "2.0", "Bad signature",
+                 RT_EXPORT(neg, "(i32 -> i32", "negate"));
+
+static void test_static_registration(void **state)
+{
+  (void)state;
+  assert_int_equal(rt_module_register_static(&builtin_plugin), 0);
+  assert_int_equal(rt_module_register_static(&builtin_plugin), 0);
+  rt_module *m;
+  assert_int_equal(rt_module_find("builtin", &m), 0);
+  assert_string_equal(rt_module_path(m), "(static)");
+  rt_value x = {RT_TYPE_I32, 0, {.i32 = 9}};
+  assert_int_equal(call_i32(m, "sq", &x, 1), 81);
+  assert_int_equal(rt_module_close(m), 0);
+  assert_int_equal(rt_module_register_static(&bad_static), RT_ESIG);
+  assert_int_equal(rt_module_find("badstatic", &m), RT_ENOTFOUND);
+}
+
+static int count_one(rt_module *m, void *ctx)
+{
+  (void)m;
+  ++*(size_t *)ctx;
+  return 0;
+}
+
+static void test_foreach(void **state)
+{
+  (void)state;
+  size_t n = 0;
+  assert_int_equal(rt_module_foreach(count_one, &n), 0);
+  assert_int_equal(n, rt_module_count());
+  assert_true(n >= 2); /* stay, builtin */
+}
+
+static void test_search_path_order(void **state)
+{
+  (void)state;
+  mkdir(at("p1"), 0755);
+  mkdir(at("p2"), 0755);
+  mkdir(at("p3"), 0755);
+  /* p1 (added) has a broken good.so, p2 (RT_PLUGIN_PATH) the real one. */
+  write_file(at("p1/good.so"), "junk", 4, 0644);
+  install_as("good", "p2/good.so", 0644);
+  install_as("good", "p3/good.so", 0644);
+  rt_module_path_clear();
+  assert_int_equal(rt_module_path_add(at("p1")), 0);
+  char env[2 * PATH_MAX];
+  snprintf(env, sizeof env, "%s::%s", at("p2"), at("p3"));
+  assert_int_equal(rt_setenv("RT_PLUGIN_PATH", env), 0);
+  rt_module *m;
+  assert_int_equal(rt_module_load("good", &m), 0);
+  assert_non_null(strstr(rt_module_path(m), "/p2/good.so"));
+  assert_int_equal(rt_module_close(m), 0);
+
+  /* Added directories come before RT_PLUGIN_PATH. */
+  install_as("good", "p1/good.so", 0644);
+  assert_int_equal(rt_module_load("good", &m), 0);
+  assert_non_null(strstr(rt_module_path(m), "/p1/good.so"));
+  assert_int_equal(rt_module_close(m), 0);
+  rt_module_path_clear();
+  rt_setenv("RT_PLUGIN_PATH", NULL);
+  for (int i = 1; i <= 3; i++) {
+    char f[32];
+    snprintf(f, sizeof f, "p%d/good.so", i);
+    unlink(at(f));
+    snprintf(f, sizeof f, "p%d", i);
+    rmdir(at(f));
+  }
+}
+
+static void test_search_error_chain(void **state)
+{
+  (void)state;
+  mkdir(at("q1"), 0755);
+  write_file(at("q1/initfail.so"), "junk", 4, 0644);
+  rt_module_path_clear();
+  assert_int_equal(rt_module_path_add(at("q1")), 0);
+  assert_int_equal(rt_setenv("RT_PLUGIN_PATH", dir), 0);
+  rt_module *m = (rt_module *)1;
+  assert_int_equal(rt_module_load("nosuch", &m), RT_ENOTFOUND);
+  assert_null(m);
+  const char *msg = rt_last_error();
+  assert_non_null(strstr(msg, "plugin 'nosuch' not found"));
+  assert_non_null(strstr(msg, "q1/nosuch.so"));
+  assert_non_null(strstr(msg, so("nosuch")));
+  assert_non_null(strstr(msg, rt_module_plugindir()));
+  /* Both candidates exist and are refused: the first one's code. */
+  assert_int_equal(rt_module_load("initfail", &m), RT_EELF);
+  msg = rt_last_error();
+  assert_non_null(strstr(msg, "plugin 'initfail' was refused"));
+  assert_non_null(strstr(msg, "q1/initfail.so' is not an ELF file"));
+  assert_non_null(strstr(msg, "failed to initialise"));
+  rt_module_path_clear();
+  rt_setenv("RT_PLUGIN_PATH", NULL);
+  unlink(at("q1/initfail.so"));
+  rmdir(at("q1"));
+}
+
+static void test_bad_arguments(void **state)
+{
+  (void)state;
+  rt_module *m;
+  assert_int_equal(rt_module_open(NULL, 0, &m), RT_EINVAL);
+  assert_int_equal(rt_module_open(so("good"), 0, NULL), RT_EINVAL);
+  assert_int_equal(rt_module_load("", &m), RT_EINVAL);
+  assert_int_equal(rt_module_path_add(""), RT_EINVAL);
+  assert_int_equal(rt_module_close(NULL), 0);
+  assert_int_equal(rt_module_find(NULL, &m), RT_EINVAL);
+}
+
+/* Last: it leaves the private plugin resident.  With the check forced
+ * off, the plugin's allocations are not the process heap's and its
+ * buffered output is not ordered with the host's. */
+static void private_and_host_write(rt_module *m)
+{
+  say(m, "private 1\n");
+  rt_puts(rt_stdout(), "host 2\n");
+  rt_flush(rt_stdout());
+  rt_value ret = RT_VALUE_INIT;
+  assert_int_equal(rt_module_call(m, "flush", NULL, 0, &ret), 0);
+}
+
+static void test_private_runtime_forced(void **state)
+{
+  (void)state;
+  rt_module *m;
+  assert_int_equal(rt_module_open(so("privlinked"),
+                                  RT_MODULE_UNSAFE_ALLOW_PRIVATE_RUNTIME, &m),
+                   0);
+  void *mine = rt_alloc(8);
+  bool owned = rt_heap_owns(mine);
+  rt_free(mine);
+  struct rt_heap_stats before, after;
+  rt_value n = {RT_TYPE_SIZE, 0, {.size = 48}}, ret = RT_VALUE_INIT;
+  assert_int_equal(rt_heap_stats(&before), 0);
+  assert_int_equal(rt_module_call(m, "grab", &n, 1, &ret), 0);
+  assert_int_equal(rt_heap_stats(&after), 0);
+  void *p = ret.v.ptr;
+  assert_non_null(p);
+  /* Not this process's heap: the host's heap never saw it ... */
+  assert_int_equal(after.total_allocs, before.total_allocs);
+  assert_false(rt_heap_owns(p));
+  /* ... the plugin's second heap did. */
+  rt_value arg = {RT_TYPE_PTR, 0, {.ptr = p}};
+  assert_int_equal(rt_module_call(m, "owns", &arg, 1, &ret), 0);
+  assert_int_equal(ret.v.b, owned);
+  assert_int_equal(rt_module_call(m, "drop", &arg, 1, &ret), 0);
+  char *out = capture_stdout(private_and_host_write, m);
+  assert_string_equal(out, "host 2\nprivate 1\n"); /* out of order */
+  rt_free(out);
+  assert_int_equal(rt_module_close(m), 0);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_good_plugin_loads),
+      cmocka_unit_test(test_unknown_function),
+      cmocka_unit_test(test_good_memory_is_the_process_heap),
+      cmocka_unit_test(test_good_output_interleaves),
+      cmocka_unit_test(test_same_file_twice_is_one_module),
+      cmocka_unit_test(test_resident_by_default),
+      cmocka_unit_test(test_close_refused_while_call_in_flight),
+      cmocka_unit_test(test_missing_file),
+      cmocka_unit_test(test_directory_named_so),
+      cmocka_unit_test(test_symlink_loop),
+      cmocka_unit_test(test_world_writable_file),
+      cmocka_unit_test(test_world_writable_directories),
+      cmocka_unit_test(test_foreign_owner),
+      cmocka_unit_test(test_not_elf),
+      cmocka_unit_test(test_truncated),
+      cmocka_unit_test(test_wrong_machine),
+      cmocka_unit_test(test_relocatable_object),
+      cmocka_unit_test(test_malformed_manifest),
+      cmocka_unit_test(test_manifest_fuzz),
+      cmocka_unit_test(test_bad_signature),
+      cmocka_unit_test(test_no_manifest),
+      cmocka_unit_test(test_wrong_abi),
+      cmocka_unit_test(test_unresolved_symbol),
+      cmocka_unit_test(test_no_descriptor),
+      cmocka_unit_test(test_descriptor_mismatch),
+      cmocka_unit_test(test_init_fails),
+      cmocka_unit_test(test_init_exits),
+      cmocka_unit_test(test_private_runtime_refused),
+      cmocka_unit_test(test_check_leaves_nothing),
+      cmocka_unit_test(test_manifest_read),
+      cmocka_unit_test(test_scan),
+      cmocka_unit_test(test_static_registration),
+      cmocka_unit_test(test_foreach),
+      cmocka_unit_test(test_search_path_order),
+      cmocka_unit_test(test_search_error_chain),
+      cmocka_unit_test(test_bad_arguments),
+      cmocka_unit_test(test_private_runtime_forced),
+  };
+  return cmocka_run_group_tests(tests, setup_dir, remove_dir);
+}
