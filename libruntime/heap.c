@@ -415,17 +415,20 @@ static void segment_format(struct segment *s, enum seg_kind kind)
   s->kind = (uint8_t)kind;
   s->page_shift = (uint8_t)shift;
   s->npages = (uint16_t)(SEG_SIZE >> shift);
-  s->maxblocks = (uint32_t)(((size_t)1 << shift) / min);
+  /* One spare cache line per page skews the pages' state arrays, which
+   * would otherwise all start at the same offset in a 4 KiB page and fight
+   * over the same few cache sets. */
+  s->state_stride = (uint32_t)(((size_t)1 << shift) / min + 64);
   size_t hdr = sizeof *s + s->npages * sizeof(struct page);
   _Atomic uint8_t *state = (_Atomic uint8_t *)((char *)s + hdr);
-  hdr += (size_t)s->npages * s->maxblocks;
+  hdr += (size_t)s->npages * s->state_stride;
   s->first_page = (uint16_t)((hdr + ((size_t)1 << shift) - 1) >> shift);
   s->free_pages = (uint16_t)(s->npages - s->first_page);
   s->map_size = SEG_SIZE;
   for (unsigned i = 0; i < s->npages; i++) {
     s->pages[i].start_off = (uint32_t)((size_t)i << shift);
     s->pages[i].shift = (uint8_t)shift;
-    s->pages[i].state = state + (size_t)i * s->maxblocks;
+    s->pages[i].state = state + (size_t)i * s->state_stride;
   }
 }
 

@@ -97,7 +97,7 @@ struct segment {
   uint16_t first_page; /* pages before it hold this header */
   uint16_t free_pages; /* data pages not in use */
   uint16_t dirty_pages;
-  uint32_t maxblocks; /* state bytes per page */
+  uint32_t state_stride; /* bytes between pages' state arrays */
   struct segment *next, *prev;
   size_t map_size;
   uint32_t data_off;       /* large: where the block starts */
