@@ -10,7 +10,6 @@
  * both, always WLOCK first.  The registry of open streams has its own mutex,
  * always taken before any stream lock.
  */
-#define _GNU_SOURCE 1 /* strchrnul */
 #include "internal.h"
 #include "iolock.h"
 
@@ -30,6 +29,9 @@ enum bufmode { BUF_UNSET, BUF_FULL, BUF_LINE, BUF_NONE };
 enum fdtype { FD_UNKNOWN, FD_REGULAR, FD_SOCKET, FD_OTHER };
 
 #define NULL_BUFSIZE 256
+
+/* The few helpers of every write call, inlined into each entry point. */
+#define RT_ALWAYS_INLINE __attribute__((always_inline))
 
 struct rt_stream {
   rt_iolock wlock, rlock;
@@ -351,7 +353,7 @@ static void std_setup(rt_stream *s)
   s->bufmode = isatty(s->fd) ? BUF_LINE : BUF_FULL;
 }
 
-static int begin_write(rt_stream *s)
+static inline RT_ALWAYS_INLINE int begin_write(rt_stream *s)
 {
   lock_write(s);
   int err = atomic_load_explicit(&s->err, memory_order_relaxed);
@@ -386,7 +388,8 @@ static int finish_buffering(rt_stream *s)
 /* end_write: finish a write call that wrote BYTES with status RC.  A call
  * that failed without writing anything out is undone, so a clean error
  * leaves no partial output. */
-static int end_write(rt_stream *s, int rc, size_t bytes)
+static inline RT_ALWAYS_INLINE int end_write(rt_stream *s, int rc,
+                                             size_t bytes)
 {
   if (rc < 0 && !s->op_drained && s->w.data)
     s->w.len = s->op_start;
@@ -435,49 +438,81 @@ static const char digit_pairs[201] = "00010203040506070809"
                                      "80818283848586878889"
                                      "90919293949596979899";
 
-/* fmt_dec: V in decimal, written backwards ending at END; returns start. */
-static inline char *fmt_dec(char *end, uint64_t v)
+static const uint64_t pow10_table[20] = {1ull,
+                                   10ull,
+                                   100ull,
+                                   1000ull,
+                                   10000ull,
+                                   100000ull,
+                                   1000000ull,
+                                   10000000ull,
+                                   100000000ull,
+                                   1000000000ull,
+                                   10000000000ull,
+                                   100000000000ull,
+                                   1000000000000ull,
+                                   10000000000000ull,
+                                   100000000000000ull,
+                                   1000000000000000ull,
+                                   10000000000000000ull,
+                                   100000000000000000ull,
+                                   1000000000000000000ull,
+                                   10000000000000000000ull};
+
+/* dec_len: the number of decimal digits of V: log10 from the bit length
+ * (1233/4096 ~ log10(2)), corrected by one comparison. */
+static inline unsigned dec_len(uint64_t v)
 {
-  while (v >= 100) {
+  unsigned t = ((64u - (unsigned)__builtin_clzll(v | 1)) * 1233u) >> 12;
+  return t + (v >= pow10_table[t]) + (v == 0);
+}
+
+/* dec_back: V in decimal written backwards, ending just before END. */
+static inline void dec_back(char *end, uint64_t v)
+{
+  for (; v > UINT32_MAX; v /= 100) {
     unsigned i = (unsigned)(v % 100) * 2;
-    v /= 100;
     *--end = digit_pairs[i + 1];
     *--end = digit_pairs[i];
   }
-  if (v >= 10) {
-    *--end = digit_pairs[v * 2 + 1];
-    *--end = digit_pairs[v * 2];
-  } else {
-    *--end = (char)('0' + v);
+  uint32_t w = (uint32_t)v; /* 32-bit divisions are cheaper */
+  for (; w >= 100; w /= 100) {
+    unsigned i = (w % 100) * 2;
+    *--end = digit_pairs[i + 1];
+    *--end = digit_pairs[i];
   }
-  return end;
+  if (w >= 10) {
+    *--end = digit_pairs[w * 2 + 1];
+    *--end = digit_pairs[w * 2];
+  } else {
+    *--end = (char)('0' + w);
+  }
 }
 
-static inline char *fmt_hex(char *end, uint64_t v)
-{
-  do {
-    *--end = "0123456789abcdef"[v & 15];
-    v >>= 4;
-  } while (v != 0);
-  return end;
-}
-
-/* An integer conversion: its value, whether signed, and the base. */
+/* An integer conversion: its magnitude, sign and base. */
 struct int_conv {
   uint64_t mag;
   bool neg, hex;
 };
 
-/* put_int: format C straight into W (at most 21 bytes). */
-static inline int put_int(rt_stream *s, struct int_conv c, size_t *total)
+#define INT_MAX_CHARS 24 /* "-" and 20 digits, or 16 hex digits */
+
+/* put_int: write C at D (which has INT_MAX_CHARS of room); returns the
+ * end of what was written. */
+static inline char *put_int(char *d, struct int_conv c)
 {
-  char tmp[24], *end = tmp + sizeof tmp;
-  char *start = c.hex ? fmt_hex(end, c.mag) : fmt_dec(end, c.mag);
   if (c.neg)
-    *--start = '-';
-  size_t n = (size_t)(end - start);
-  *total += n;
-  return put(s, start, n);
+    *d++ = '-';
+  if (!c.hex) {
+    d += dec_len(c.mag);
+    dec_back(d, c.mag);
+    return d;
+  }
+  unsigned n = c.mag ? (67u - (unsigned)__builtin_clzll(c.mag)) / 4 : 1;
+  uint64_t v = c.mag;
+  for (char *p = d + n; p > d; v >>= 4)
+    *--p = "0123456789abcdef"[v & 15];
+  return d + n;
 }
 
 static inline struct int_conv signed_conv(long long v)
@@ -488,16 +523,45 @@ static inline struct int_conv signed_conv(long long v)
   return c;
 }
 
+/* int_conversion: if F (just after a '%') is one of the fast integer
+ * conversions, fetch its argument into *C and return the length of its
+ * spec; else 0. */
+static inline int int_conversion(const char *f, va_list *ap,
+                                 struct int_conv *c)
+{
+  int mod = 0; /* 0 int, 1 long, 2 long long, 3 size_t */
+  if (f[0] == 'l')
+    mod = f[1] == 'l' ? 2 : 1;
+  else if (f[0] == 'z')
+    mod = 3;
+  int len = mod == 0 ? 1 : mod == 2 ? 3 : 2;
+  switch (f[len - 1]) {
+  case 'd':
+  case 'i':
+    *c = signed_conv(mod == 0   ? va_arg(*ap, int)
+                     : mod == 1 ? va_arg(*ap, long)
+                     : mod == 2 ? va_arg(*ap, long long)
+                                : va_arg(*ap, ssize_t));
+    return len;
+  case 'x':
+  case 'u':
+    c->hex = f[len - 1] == 'x';
+    c->neg = false;
+    c->mag = mod == 0   ? va_arg(*ap, unsigned)
+             : mod == 1 ? va_arg(*ap, unsigned long)
+             : mod == 2 ? va_arg(*ap, unsigned long long)
+                        : va_arg(*ap, size_t);
+    return len;
+  default:
+    return 0;
+  }
+}
+
 /* fallback: format the rest of the call, from FMT on, with vsnprintf:
  * into W's free space if it fits, else into a fresh buffer. */
 static int fallback(rt_stream *s, const char *fmt, va_list *ap,
                     size_t *total)
 {
-  if (s->w.data == NULL) {
-    int rc = make_room(s, 0);
-    if (rc < 0)
-      return rc;
-  }
   va_list aq;
   va_copy(aq, *ap);
   size_t room = s->w.cap - s->w.len;
@@ -531,106 +595,108 @@ static int fallback(rt_stream *s, const char *fmt, va_list *ap,
   return rc;
 }
 
-/* simple_conversion: %c, %s or %%; returns the spec length (1). */
-static inline int simple_conversion(rt_stream *s, char c, va_list *ap,
-                                    size_t *total)
+/* The fast formatter writes through a cursor D into W's free space up to
+ * LIM (the spare byte stays free), kept in registers; W.len and the byte
+ * count are brought up to date (sync) before anything else touches W,
+ * and the cursor reloaded after. */
+struct cursor {
+  char *d, *seg, *lim;
+};
+
+static inline void cursor_load(rt_stream *s, struct cursor *c)
+{
+  c->d = c->seg = s->w.data + s->w.len;
+  c->lim = s->w.data + s->w.cap - 1;
+}
+
+static inline void cursor_sync(rt_stream *s, struct cursor *c, size_t *total)
+{
+  *total += (size_t)(c->d - c->seg);
+  s->w.len = (size_t)(c->d - s->w.data);
+  c->seg = c->d;
+}
+
+/* cursor_room: make N bytes of room at the cursor.  Inlined so that the
+ * cursor stays in registers. */
+static inline RT_ALWAYS_INLINE int cursor_room(rt_stream *s, struct cursor *c, size_t n,
+                       size_t *total)
+{
+  cursor_sync(s, c, total);
+  int rc = make_room(s, n);
+  cursor_load(s, c);
+  return rc;
+}
+
+/* put_text: %s, %c or %% through put(), which handles any length. */
+static int put_text(rt_stream *s, char conv, va_list *ap, size_t *total)
 {
   char ch = '%';
   const char *str = &ch;
   size_t n = 1;
-  if (c == 'c') {
+  if (conv == 'c') {
     ch = (char)va_arg(*ap, int);
-  } else if (c == 's') {
+  } else if (conv == 's') {
     str = va_arg(*ap, const char *);
     str = str ? str : "(null)";
     n = strlen(str);
   }
   *total += n;
-  int rc = put(s, str, n);
-  return rc < 0 ? rc : 1;
+  return put(s, str, n);
 }
 
-/* conversion: handle the conversion at FMT (just after a '%') if it is one
- * of the fast ones; returns the length of its spec, 0 if it is not fast,
- * or an error. */
-static inline int conversion(rt_stream *s, const char *f, va_list *ap,
-                             size_t *total)
+/* format: the whole of F onto S.  Literal text and the fast conversions
+ * are written at the cursor; the first other conversion hands the rest of
+ * the format to fallback(). */
+static inline RT_ALWAYS_INLINE int format(rt_stream *s, const char *f,
+                                          va_list *ap, size_t *total)
 {
-  int len = 1;
-  int mod = 0; /* 0 int, 1 long, 2 long long, 3 size_t */
-  if (f[0] == 'l') {
-    mod = f[1] == 'l' ? 2 : 1;
-    len += mod;
-  } else if (f[0] == 'z') {
-    mod = 3;
-    len = 2;
-  }
-  char c = f[len - 1];
-  struct int_conv ic = {0, false, false};
-  switch (c) {
-  case 'd':
-  case 'i':
-    ic = signed_conv(mod == 0   ? va_arg(*ap, int)
-                     : mod == 1 ? va_arg(*ap, long)
-                     : mod == 2 ? va_arg(*ap, long long)
-                                : va_arg(*ap, ssize_t));
-    break;
-  case 'x':
-    ic.hex = true;
-    /* fall through */
-  case 'u':
-    ic.mag = mod == 0   ? va_arg(*ap, unsigned)
-             : mod == 1 ? va_arg(*ap, unsigned long)
-             : mod == 2 ? va_arg(*ap, unsigned long long)
-                        : va_arg(*ap, size_t);
-    break;
-  case 's':
-  case 'c':
-  case '%':
-    if (mod != 0)
-      return 0;
-    return simple_conversion(s, c, ap, total);
-  default:
-    return 0;
-  }
-  int rc = put_int(s, ic, total);
-  return rc < 0 ? rc : len;
-}
-
-/* format: the whole of FMT onto S; literal runs and fast conversions go
- * straight into W, the first other conversion hands the rest to
- * fallback(). */
-static int format(rt_stream *s, const char *fmt, va_list *ap, size_t *total)
-{
-  for (;;) {
-    const char *pct = strchrnul(fmt, '%');
-    if (pct > fmt) {
-      int rc = put(s, fmt, (size_t)(pct - fmt));
-      if (rc < 0)
+  struct cursor c;
+  int rc = s->w.data ? 0 : make_room(s, 0);
+  if (rc < 0)
+    return rc;
+  cursor_load(s, &c);
+  for (;; f++) {
+    if (*f != '%') {
+      if (*f == '\0')
+        break;
+      if (RT_UNLIKELY(c.d == c.lim) && (rc = cursor_room(s, &c, 1, total)))
         return rc;
-      *total += (size_t)(pct - fmt);
+      *c.d++ = *f;
+      continue;
     }
-    if (*pct == '\0')
-      return 0;
-    int len = conversion(s, pct + 1, ap, total);
-    if (len < 0)
-      return len;
-    if (len == 0)
-      return fallback(s, pct, ap, total);
-    fmt = pct + 1 + len;
+    struct int_conv ic;
+    int len = int_conversion(f + 1, ap, &ic);
+    if (len > 0) {
+      if (RT_UNLIKELY(c.lim - c.d < INT_MAX_CHARS) &&
+          (rc = cursor_room(s, &c, INT_MAX_CHARS, total)))
+        return rc;
+      c.d = put_int(c.d, ic);
+      f += len;
+      continue;
+    }
+    cursor_sync(s, &c, total);
+    char conv = f[1];
+    if (conv != 's' && conv != 'c' && conv != '%')
+      return fallback(s, f, ap, total);
+    if ((rc = put_text(s, conv, ap, total)) < 0)
+      return rc;
+    cursor_load(s, &c);
+    f++;
   }
+  cursor_sync(s, &c, total);
+  return 0;
 }
 
-int rt_vprintf(rt_stream *s, const char *fmt, va_list ap)
+/* vprintf_impl: rt_printf's body; AP is used in place (rt_printf owns it,
+ * so no va_copy and its store-forwarding stall on the hot path). */
+static inline RT_ALWAYS_INLINE int vprintf_impl(rt_stream *s, const char *fmt,
+                                                va_list *ap)
 {
   int rc = begin_write(s);
   if (rc < 0)
     return rc;
   size_t total = 0;
-  va_list aq;
-  va_copy(aq, ap);
-  rc = format(s, fmt, &aq, &total);
-  va_end(aq);
+  rc = format(s, fmt, ap, &total);
   if (rc == 0 && total > INT_MAX)
     rc = rt__error(RT_EOVERFLOW, "rt_printf: %zu bytes of output do not fit "
                    "the int result", total);
@@ -638,11 +704,20 @@ int rt_vprintf(rt_stream *s, const char *fmt, va_list ap)
   return rc < 0 ? rc : (int)total;
 }
 
+int rt_vprintf(rt_stream *s, const char *fmt, va_list ap)
+{
+  va_list aq;
+  va_copy(aq, ap);
+  int rc = vprintf_impl(s, fmt, &aq);
+  va_end(aq);
+  return rc;
+}
+
 int rt_printf(rt_stream *s, const char *fmt, ...)
 {
   va_list ap;
   va_start(ap, fmt);
-  int rc = rt_vprintf(s, fmt, ap);
+  int rc = vprintf_impl(s, fmt, &ap);
   va_end(ap);
   return rc;
 }

@@ -273,6 +273,41 @@ static void test_long_lines(void **state)
   rt_free(big);
 }
 
+/* Literal text longer than the buffer, with fast conversions between, as
+ * the format itself (built at run time, hence the pragma). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+#pragma GCC diagnostic ignored "-Wformat-security"
+static void test_long_literal_format(void **state)
+{
+  (void)state;
+  size_t len = RT_IO_BUFSIZE + 100;
+  char *fmt = rt_alloc(2 * len + 16), *want = rt_alloc(2 * len + 64);
+  memset(fmt, 'L', len);
+  memcpy(fmt + len, "%d%s", 5);
+  memset(fmt + len + 4, 'M', len);
+  strcpy(fmt + 2 * len + 4, "%lu|\n");
+  int n = snprintf(want, 2 * len + 64, fmt, -12, "str", 99ul);
+  const char *p = tmp_path("literal");
+  rt_stream *s = NULL, *m = memory();
+  assert_int_equal(rt_stream_open(p, "w", &s), 0);
+  for (int i = 0; i < 2; i++) {
+    assert_int_equal(rt_printf(s, fmt, -12, "str", 99ul), n);
+    assert_int_equal(rt_printf(m, fmt, -12, "str", 99ul), n);
+  }
+  assert_int_equal(rt_stream_close(s), 0);
+  char *t = slurp(p);
+  assert_int_equal(strlen(t), 2 * (size_t)n);
+  assert_memory_equal(t, want, (size_t)n);
+  assert_memory_equal(t + n, want, (size_t)n);
+  assert_memory_equal(contents(m) + n, want, (size_t)n);
+  assert_int_equal(rt_stream_close(m), 0);
+  rt_free(t);
+  rt_free(fmt);
+  rt_free(want);
+}
+#pragma GCC diagnostic pop
+
 static void test_read_big_chunks(void **state)
 {
   (void)state;
@@ -531,6 +566,7 @@ int main(void)
       cmocka_unit_test(test_file_modes),
       cmocka_unit_test(test_file_read_write),
       cmocka_unit_test(test_long_lines),
+      cmocka_unit_test(test_long_literal_format),
       cmocka_unit_test(test_read_big_chunks),
       cmocka_unit_test(test_bad_arguments),
       cmocka_unit_test(test_standard_streams),
