@@ -9,13 +9,17 @@
  * concurrent misses for the same name are merged into one getaddrinfo()
  * call.  getaddrinfo() does not report DNS TTLs, so the cache's TTL is a
  * policy set with rt_resolve_cache_configure(), not the record's TTL.
- * See rt_net(3).
+ *
+ * rt_tcp_connect() and rt_tcp_accept() return ordinary rt_streams (see
+ * runtime/io.h), so network IO goes through the one IO layer: buffered,
+ * thread-safe, flushed at exit.  See rt_net(3).
  */
 #ifndef RUNTIME_NET_H
 #define RUNTIME_NET_H
 
 #include <sys/socket.h>
 #include <runtime/defs.h>
+#include <runtime/io.h>
 
 RT_BEGIN_DECLS
 
@@ -143,6 +147,72 @@ RT_API int rt_resolve_cache_configure(size_t capacity, uint32_t ttl_ms,
 /* rt_resolve_cache_flush: drop every cached answer (lists already handed
  * out stay valid).  The counters are kept. */
 RT_API void rt_resolve_cache_flush(void);
+
+/* ---- TCP ---------------------------------------------------------------- */
+
+/* A listening TCP socket; opaque.  Made by rt_tcp_listen(), released by
+ * rt_tcp_listener_close(). */
+typedef struct rt_listener rt_listener;
+
+/*
+ * rt_tcp_connect: connect to HOST (a name or numeric address, resolved with
+ * rt_resolve() and so through the cache) at PORT (1-65535), trying each of
+ * its addresses in turn, within TIMEOUT_MS milliseconds in all (negative:
+ * no limit; 0: only a connection that completes at once; time spent
+ * resolving counts, though getaddrinfo() itself cannot be cut short).
+ * On success *OUT is a new stream opened "r+" over the connected socket
+ * (TCP_NODELAY set: the stream does the buffering, so call rt_flush() when
+ * a message is complete); the caller closes it with rt_stream_close().
+ *
+ * Errors (the message names HOST:PORT and the address tried):
+ *   RT_EINVAL        HOST or OUT NULL, PORT out of range, or a bad name
+ *                    (see rt_resolve());
+ *   RT_ERESOLVE, RT_EAGAIN  the name did not resolve (see rt_resolve());
+ *   RT_ETIMEDOUT     no address answered within TIMEOUT_MS;
+ *   RT_ECONNREFUSED  nothing listens there;
+ *   RT_ENETUNREACH, RT_EHOSTUNREACH, other -errno from socket()/connect();
+ *   RT_ENOMEM.
+ * When several addresses fail, the error of the last one is returned.
+ */
+RT_API int rt_tcp_connect(const char *host, int port, int timeout_ms,
+                          rt_stream **out) RT_WARN_UNUSED;
+
+/*
+ * rt_tcp_listen: listen for TCP connections on HOST (a local name or
+ * address; NULL for the wildcard address of either family) at PORT
+ * (0-65535; 0 picks a free ephemeral port, see rt_tcp_listener_port()),
+ * with a queue of BACKLOG pending connections (negative: the system's
+ * maximum).  The first of HOST's addresses that can be bound is used;
+ * SO_REUSEADDR is set.  On success *OUT is a new listener.
+ * Errors: RT_EINVAL (OUT NULL, PORT out of range, bad name), the
+ * rt_resolve() errors, RT_EADDRINUSE, RT_EADDRNOTAVAIL, RT_EACCES (a
+ * privileged port), other -errno from socket()/bind()/listen(), RT_ENOMEM.
+ */
+RT_API int rt_tcp_listen(const char *host, int port, int backlog,
+                         rt_listener **out) RT_WARN_UNUSED;
+
+/* rt_tcp_listener_port: the port L is bound to (the one chosen by the
+ * system when rt_tcp_listen() was given port 0); -1 if L is NULL. */
+RT_API int rt_tcp_listener_port(const rt_listener *l);
+
+/* rt_tcp_listener_fd: L's listening descriptor, for poll(2) or
+ * epoll(7); it stays owned by L.  -1 if L is NULL. */
+RT_API int rt_tcp_listener_fd(const rt_listener *l);
+
+/*
+ * rt_tcp_accept: wait up to TIMEOUT_MS milliseconds (negative: no limit;
+ * 0: only a connection already queued) for a connection on L and return it
+ * as a new stream opened "r+" in *OUT (TCP_NODELAY set; close with
+ * rt_stream_close()).  Several threads may accept on one listener at once.
+ * Errors: RT_EINVAL (L or OUT NULL), RT_ETIMEDOUT (nobody connected in
+ * time), RT_EMFILE, other -errno from accept(), RT_ENOMEM.
+ */
+RT_API int rt_tcp_accept(rt_listener *l, int timeout_ms,
+                         rt_stream **out) RT_WARN_UNUSED;
+
+/* rt_tcp_listener_close: stop listening and free L.  No other thread may
+ * be accepting on L.  Returns 0, or the error of close(2).  NULL gives 0. */
+RT_API int rt_tcp_listener_close(rt_listener *l);
 
 RT_END_DECLS
 
