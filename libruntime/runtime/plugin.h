@@ -180,9 +180,12 @@ struct rt_plugin_note_export {
           id##_exports,                                                       \
           rt_abi_version}
 
+/* Only a function designator decays to the same type as its address:
+ * an object, array or function pointer does not (and still compiles, so
+ * the assertion's message is what the author sees). */
 #define RT__PLUGIN_CHECK_EXPORT(id, fn, sig, doc)                             \
-  _Static_assert(__builtin_types_compatible_p(__typeof__(fn),                 \
-                                              __typeof__(*(fn))),             \
+  _Static_assert(__builtin_types_compatible_p(__typeof__(0 ? (fn) : (fn)),    \
+                                              __typeof__(&(fn))),             \
                  "RT_EXPORT(" #fn ", ...): " #fn " is not a function");
 #define RT__PLUGIN_EXPORT_ENTRY(id, fn, sig, doc)                             \
   {#fn, "" sig, "" doc, (void (*)(void))(fn)},
