@@ -83,10 +83,17 @@ static inline uint64_t rt__widen(const rt_value *v)
   }
 }
 
+/* The flags of a returned str.  By the signature contract it is a
+ * runtime-heap string that the caller now owns; one that is not (a plugin
+ * returning a literal) is left unowned, so rt_value_clear() never hands
+ * foreign memory to rt_free(). */
+static inline unsigned rt__str_owned(const char *s)
+{
+  return s && rt_heap_owns(s) ? RT_VALUE_OWNED : 0;
+}
+
 /* Set RET's value (kind K, integer class or void) from a register-sized
- * RAW result, narrowed to K's width; the rest of the union is zeroed.  By
- * the signature contract a returned str is a runtime-heap string the
- * caller now owns. */
+ * RAW result, narrowed to K's width; the rest of the union is zeroed. */
 static inline void rt__narrow(rt_type_kind k, uint64_t raw, rt_value *ret)
 {
   ret->v.u64 = 0;
@@ -104,7 +111,7 @@ static inline void rt__narrow(rt_type_kind k, uint64_t raw, rt_value *ret)
   case RT_TYPE_PTR: ret->v.ptr = (void *)(uintptr_t)raw; break;
   case RT_TYPE_STR:
     ret->v.owned_str = (char *)(uintptr_t)raw;
-    ret->flags = raw ? RT_VALUE_OWNED : 0;
+    ret->flags = rt__str_owned(ret->v.owned_str);
     break;
   case RT_TYPE_VOID: break;
   default: ret->v.u64 = raw; break; /* i64, u64 */

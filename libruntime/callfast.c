@@ -61,7 +61,7 @@ static inline u64 extend(u64 x, unsigned code)
 static inline int int_result(const rt_sig *s, u64 raw, rt_value *ret)
 {
   ret->kind = s->ret->kind;
-  ret->flags = ret->kind == RT_TYPE_STR && raw ? RT_VALUE_OWNED : 0;
+  ret->flags = ret->kind == RT_TYPE_STR ? rt__str_owned((char *)(uintptr_t)raw) : 0;
   ret->v.u64 = ret->kind == RT_TYPE_VOID ? 0 : extend(raw, s->ret_ext);
   return 0;
 }

@@ -4,6 +4,7 @@
  */
 #include "call_int.h"
 
+#include <pthread.h>
 #include <string.h>
 
 struct rt_closure {
@@ -60,6 +61,21 @@ static void trampoline(ffi_cif *cif, void *resp, void **av, void *user)
   finish(c, &ret, rc, resp);
 }
 
+/* libffi's closure allocator initialises itself lazily behind an
+ * unsynchronised check, a data race when two threads make their first
+ * closures at the same time (ThreadSanitizer reports it).  One warm-up
+ * allocation under pthread_once orders that initialisation before every
+ * other use. */
+static pthread_once_t ffi_closures_ready = PTHREAD_ONCE_INIT;
+
+static void warm_up_ffi_closures(void)
+{
+  void *code;
+  ffi_closure *fc = ffi_closure_alloc(sizeof(ffi_closure), &code);
+  if (fc)
+    ffi_closure_free(fc);
+}
+
 int rt_closure_new(const rt_sig *sig, rt_closure_handler handler,
                    void *userdata, rt_closure **out, void (**fnptr)(void))
 {
@@ -72,6 +88,7 @@ int rt_closure_new(const rt_sig *sig, rt_closure_handler handler,
   if (!c)
     return rt__error_context("rt_closure_new %s", sig->text);
   void *code = NULL;
+  pthread_once(&ffi_closures_ready, warm_up_ffi_closures);
   c->fc = ffi_closure_alloc(sizeof(ffi_closure), &code);
   if (!c->fc) {
     rt_free(c);

@@ -558,6 +558,7 @@ char *tt_concat(const char *a, int32_t n, const char *b)
 }
 
 char *tt_null_str(void) { return NULL; }
+char *tt_static_str(void) { return (char *)"static"; }
 
 static _Thread_local int32_t counter;
 void tt_set_counter(int32_t v) { counter = v; }

@@ -99,6 +99,7 @@ char *tt_upper(const char *s);            /* rt_strdup'd upper-case copy */
 size_t tt_strlen(const char *s);
 char *tt_concat(const char *a, int32_t n, const char *b); /* a + n + b */
 char *tt_null_str(void);                  /* returns NULL */
+char *tt_static_str(void);                /* a literal, not a heap string */
 
 /* Void and no-argument functions. */
 void tt_set_counter(int32_t v);

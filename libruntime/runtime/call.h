@@ -257,7 +257,9 @@ RT_API void (*rt_fn_ptr(const rt_fn *fn))(void);
  * the return kind (its previous contents are overwritten, not freed); a
  * struct result is copied into storage owned by RET
  * and a str result is the callee's runtime-heap string, now owned by RET:
- * rt_value_clear(RET) frees either.  RET may be NULL to discard the result
+ * rt_value_clear(RET) frees either.  (A str result that is not a live
+ * runtime-heap block, from a function breaking that rule, is returned
+ * without RT_VALUE_OWNED and never freed.)  RET may be NULL to discard the result
  * (a returned string or struct storage is then freed).  A call never
  * allocates except for struct results.  RT_ENOMEM if struct storage cannot
  * be allocated (the function is then not called).  On any failure *RET is
