@@ -145,10 +145,10 @@ static int load_dlopen(struct load *l)
   if (l->handle)
     return 0;
   const char *why = dlerror();
-  return rt__error(RT_EDLOPEN, "the dynamic loader refused plugin '%s': %s; "
-                   "check that every library it needs is installed and "
-                   "that it defines every symbol it uses", l->name,
-                   why ? why : "unknown reason");
+  return rt__error(RT_EDLOPEN, "the dynamic loader refused plugin '%s' "
+                   "(%s): %s; check that every library it needs is "
+                   "installed and that it defines every symbol it uses",
+                   l->name, l->f.resolved, why ? why : "unknown reason");
 }
 
 /* The descriptor symbol must be the plugin's own (dlsym also searches the
