@@ -407,6 +407,13 @@ static int sig_prepare(rt_sig *s, const char *text)
   if (st != FFI_OK)
     return rt__error(RT_ENOTSUP, "libffi cannot prepare a call for '%s' "
                      "(ffi_prep_cif status %d)", text, (int)st);
+  /* Results that libffi writes as one whole 8-byte word holding exactly
+   * the value: f64, and the 8-byte integers other than str (whose
+   * ownership is decided after the call). */
+  rt_type_kind rk = s->ret->kind;
+  s->ret_direct = sizeof(ffi_arg) == 8 && s->ret->size == 8 &&
+                  (rk == RT_TYPE_F64 ||
+                   (rt__kind_is_int(rk) && rk != RT_TYPE_STR));
   if (!fastpath_disabled())
     rt__fast_prepare(s);
   return 0;
@@ -416,7 +423,7 @@ static int sig_build(const char *text, const rt_type **args, size_t n,
                      const rt_type *ret, rt_sig **out)
 {
   rt_sig *s = rt_calloc(1, sizeof *s + n * (sizeof *args +
-                                             sizeof(ffi_type *) + 2));
+                                             sizeof(ffi_type *) + 1));
   if (!s) {
     free_types(args, n);
     type_free(ret);
@@ -428,10 +435,11 @@ static int sig_build(const char *text, const rt_type **args, size_t n,
   s->args = (const rt_type **)(s + 1);
   s->ffi_args = (ffi_type **)(s->args + n);
   s->kinds = (unsigned char *)(s->ffi_args + n);
-  s->ext = s->kinds + n;
   memcpy(s->args, args, n * sizeof *args);
-  for (size_t i = 0; i < n; i++)
+  for (size_t i = 0; i < n; i++) {
     s->kinds[i] = (unsigned char)args[i]->kind;
+    s->agg_args |= args[i]->kind == RT_TYPE_STRUCT;
+  }
   int rc = RT_ENOMEM;
   if ((s->text = sig_text_new(args, n, ret)) != NULL)
     rc = sig_prepare(s, text);
@@ -495,11 +503,13 @@ int rt_fn_new_sig(void (*fnptr)(void), rt_sig *sig, rt_fn **out)
   if (!fnptr || !sig || !out)
     return rt__error(RT_EINVAL, "rt_fn_new_sig: %s is NULL",
                      !fnptr ? "FNPTR" : !sig ? "SIG" : "OUT");
-  rt_fn *fn = rt_alloc(sizeof *fn);
+  rt_fn *fn = rt_calloc(1, sizeof *fn);
   if (!fn)
     return RT_ENOMEM;
   fn->fp = fnptr;
   fn->sig = rt_sig_ref(sig);
+  fn->nargs = sig->nargs;
+  rt__fast_fn(fn);
   *out = fn;
   return 0;
 }
@@ -591,29 +601,54 @@ static int call_ffi_struct(const rt_fn *fn, void **av, rt_value *ret)
   return 0;
 }
 
-/* Through libffi: the tags are checked while the argument addresses are
- * collected, in one pass. */
-static int call_ffi(const rt_fn *fn, const rt_value *args, size_t nargs,
-                    rt_value *ret)
+/* Struct arguments are passed by the address of their memory, which
+ * must be there. */
+static int agg_args(const rt_sig *s, const rt_value *args, void **av)
+{
+  for (size_t i = 0; i < s->nargs; i++) {
+    if (s->kinds[i] != RT_TYPE_STRUCT)
+      continue;
+    if (RT_UNLIKELY(args[i].v.agg == NULL))
+      return no_agg(s, i);
+    av[i] = args[i].v.agg;
+  }
+  return 0;
+}
+
+/* Through libffi.  All the tags are checked with one branch while the
+ * argument addresses are collected; struct arguments (rare) are fixed up
+ * after.  A result that libffi stores as a whole 8-byte word of the right
+ * value (ret_direct) is stored straight into RET. */
+int rt__call_ffi(const rt_fn *fn, const rt_value *args, rt_value *ret)
 {
   const rt_sig *s = fn->sig;
+  size_t n = s->nargs;
   void *av[RT_SIG_MAX_ARGS];
-  for (size_t i = 0; i < nargs; i++) {
-    rt_type_kind k = args[i].kind;
-    if (RT_UNLIKELY(k != (rt_type_kind)s->kinds[i]))
-      return rt__bad_args(s, args, nargs);
-    av[i] = k == RT_TYPE_STRUCT ? args[i].v.agg : (void *)&args[i].v;
-    if (RT_UNLIKELY(av[i] == NULL))
-      return no_agg(s, i);
+  unsigned bad = 0;
+  for (size_t i = 0; i < n; i++) {
+    bad |= (unsigned)args[i].kind ^ s->kinds[i];
+    av[i] = (void *)&args[i].v;
   }
-  if (s->ret->kind == RT_TYPE_STRUCT)
+  if (RT_UNLIKELY(bad))
+    return rt__bad_args(s, args, n);
+  if (RT_UNLIKELY(s->agg_args)) {
+    int rc = agg_args(s, args, av);
+    if (rc)
+      return rc;
+  }
+  const rt_type *t = s->ret;
+  if (RT_UNLIKELY(t->kind == RT_TYPE_STRUCT))
     return call_ffi_struct(fn, av, ret);
+  ret->kind = t->kind;
+  ret->flags = 0;
+  if (RT_LIKELY(s->ret_direct)) {
+    ffi_call((ffi_cif *)&s->cif, FFI_FN(fn->fp), &ret->v, av);
+    return 0;
+  }
   union ffi_ret r;
   ffi_call((ffi_cif *)&s->cif, FFI_FN(fn->fp), &r, av);
-  ret->kind = s->ret->kind;
-  ret->flags = 0;
   ret->v.u64 = 0;
-  ffi_ret_set(s->ret, &r, ret);
+  ffi_ret_set(t, &r, ret);
   return 0;
 }
 
@@ -621,11 +656,10 @@ int rt_call(const rt_fn *fn, const rt_value *args, size_t nargs, rt_value *ret)
 {
   if (RT_UNLIKELY(!fn || (nargs && !args)))
     return rt__error(RT_EINVAL, "rt_call: %s is NULL", fn ? "ARGS" : "FN");
-  if (RT_UNLIKELY(nargs != fn->sig->nargs))
+  if (RT_UNLIKELY(nargs != fn->nargs))
     return rt__bad_args(fn->sig, args, nargs);
   if (RT_LIKELY(ret != NULL))
-    return fn->sig->fast ? fn->sig->fast(fn, args, nargs, ret)
-                         : call_ffi(fn, args, nargs, ret);
+    return fn->invoke(fn, args, ret);
   rt_value discard = RT_VALUE_INIT;
   int rc = rt_call(fn, args, nargs, &discard);
   rt_value_clear(&discard);

@@ -21,10 +21,11 @@ struct rt_type {
   ffi_type ffi_agg;        /* struct only */
 };
 
-/* A precompiled call of FN (callfast.c) with NARGS == its argument
- * count: checks the tags, calls, sets RET.  rt_call's contract. */
+/* How rt_call calls FN once it has checked FN, ARGS, the argument count
+ * and RET: checks the tags, calls, sets RET (rt_call's contract).  Either
+ * a precompiled shape (callfast.c) or call_ffi (call.c). */
 typedef int (*rt__invoker)(const rt_fn *fn, const rt_value *args,
-                           size_t nargs, rt_value *ret);
+                           rt_value *ret);
 
 struct rt_sig {
   size_t refs; /* atomic */
@@ -32,24 +33,52 @@ struct rt_sig {
   const rt_type *ret;
   const rt_type **args;
   unsigned char *kinds; /* the argument kinds, for a quick check */
-  unsigned char *ext;   /* integer fast path: argument extension codes */
-  unsigned char ret_ext; /* integer fast path: the result's code */
+  bool agg_args;         /* some argument is a struct */
+  bool ret_direct;       /* libffi may store the result straight into
+                            an rt_value (see rt__call_ffi) */
   rt__invoker fast;      /* the fast path, or NULL for ffi_call */
   ffi_type **ffi_args;
   ffi_cif cif;
   char *text;
 };
 
-struct rt_fn {
-  void (*fp)(void);
-  rt_sig *sig;
+/* How the integer fast path extends a register-sized value to its
+ * type's width: ((x & m) ^ b) - b, with M the mask of the type's bits and
+ * B its sign bit if it is signed, else 0.  No data-dependent branch and
+ * no variable shift. */
+struct rt__ext {
+  uint64_t m, b;
 };
+
+/* The integer fast path's per-argument data lives in the rt_fn itself,
+ * so that a call reads it without going through SIG (one dependent load
+ * less on the hot path). */
+#define RT_FN_INLINE 6
+
+struct rt_fn {
+  rt__invoker invoke; /* SIG's fast path, or rt__call_ffi */
+  void (*fp)(void);
+  size_t nargs;       /* SIG's */
+  rt_sig *sig;
+  /* integer fast path only (rt__fast_fn): */
+  unsigned char kinds[RT_FN_INLINE]; /* SIG's argument kinds */
+  unsigned char ret_kind;
+  struct rt__ext ret_ext;
+  struct rt__ext ext[RT_FN_INLINE];
+};
+
+/* The libffi invoker (call.c). */
+RT_HIDDEN int rt__call_ffi(const rt_fn *fn, const rt_value *args,
+                           rt_value *ret);
 
 /* True for the kinds passed in integer registers (ints, size, ptr, str). */
 RT_HIDDEN bool rt__kind_is_int(rt_type_kind k);
 
 /* Give SIG a fast path if it has a precompiled shape. */
 RT_HIDDEN void rt__fast_prepare(rt_sig *sig);
+
+/* Fill in FN's invoker (and the fast path's data) from FN->sig. */
+RT_HIDDEN void rt__fast_fn(rt_fn *fn);
 
 /* The RT_EINVAL for arguments that do not match SIG. */
 RT_HIDDEN int rt__bad_args(const rt_sig *sig, const rt_value *args,

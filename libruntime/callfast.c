@@ -9,8 +9,14 @@
  * extended the way its type extends puts the same bits where the callee
  * looks; the 64-bit result is narrowed to the declared type, because the
  * upper register bits are unspecified.  Extension is branch-free: each
- * argument has a precomputed code (shift, signedness) applied to the
- * whole 8-byte union, which also needs a little-endian machine.
+ * argument has a precomputed mask and sign bit (struct rt__ext, kept in
+ * the rt_fn) applied to the whole 8-byte union, which also needs a
+ * little-endian machine.
+ *
+ * Invokers are specialised as far as a signature allows, to keep the
+ * path short: every argument tag is checked with a single branch, the
+ * floating shapes know their tags and result kind as constants, and the
+ * integer shapes have one family per kind of result (value, void, str).
  *
  * Floating shapes: up to 8 arguments that are all f64 or all f32, with an
  * f64 or f32 result: called through the exact C prototype (portable), so
@@ -26,14 +32,14 @@
 
 #define RT_FAST_MAX_INT 6
 #define RT_FAST_MAX_FLOAT 8
+_Static_assert(RT_FN_INLINE >= RT_FAST_MAX_INT, "rt_fn holds the int data");
 
 typedef uint64_t u64;
 
-/* ---- integer shapes ---------------------------------------------------- */
+/* The helpers below must be inlined for N to be a constant. */
+#define RT_ALWAYS_INLINE __attribute__((always_inline))
 
-/* Extension code: the low 6 bits shift the value's bytes to the top of the
- * register and back; EXT_SIGNED makes the way back arithmetic. */
-#define EXT_SIGNED 0x80u
+/* ---- integer shapes ---------------------------------------------------- */
 
 static bool kind_is_signed(rt_type_kind k)
 {
@@ -42,60 +48,78 @@ static bool kind_is_signed(rt_type_kind k)
          (k == RT_TYPE_CHAR && (char)-1 < 0);
 }
 
-static unsigned char ext_code(const rt_type *t)
+/* T's extension (see struct rt__ext); void has none. */
+static struct rt__ext ext_of(const rt_type *t)
 {
-  if (t->kind == RT_TYPE_VOID)
-    return 0;
-  unsigned shift = (unsigned)(64 - t->size * 8);
-  return (unsigned char)(shift | (kind_is_signed(t->kind) ? EXT_SIGNED : 0));
+  struct rt__ext e = {~(u64)0, 0};
+  if (t->kind == RT_TYPE_VOID || t->size >= 8)
+    return e;
+  e.m = ((u64)1 << (t->size * 8)) - 1;
+  e.b = kind_is_signed(t->kind) ? (u64)1 << (t->size * 8 - 1) : 0;
+  return e;
 }
 
-static inline u64 extend(u64 x, unsigned code)
+static inline u64 extend(u64 x, struct rt__ext e) { return ((x & e.m) ^ e.b) - e.b; }
+
+/* The argument tags that differ from the expected ones: nonzero if any
+ * does.  One branch for all of them instead of one per argument; N is a
+ * constant in every caller, so the loop is unrolled. */
+static inline RT_ALWAYS_INLINE unsigned tags_differ(const rt_fn *fn,
+                                                    const rt_value *a,
+                                                    unsigned n)
 {
-  unsigned sh = code & 63;
-  x <<= sh;
-  return code & EXT_SIGNED ? (u64)((int64_t)x >> sh) : x >> sh;
+  unsigned d = 0;
+#pragma GCC unroll 8
+  for (unsigned i = 0; i < n; i++)
+    d |= (unsigned)a[i].kind ^ fn->kinds[i];
+  return d;
 }
 
-/* The result, narrowed by its extension code; a str is the caller's. */
-static inline int int_result(const rt_sig *s, u64 raw, rt_value *ret)
-{
-  ret->kind = s->ret->kind;
-  ret->flags = ret->kind == RT_TYPE_STR ? rt__str_owned((char *)(uintptr_t)raw) : 0;
-  ret->v.u64 = ret->kind == RT_TYPE_VOID ? 0 : extend(raw, s->ret_ext);
-  return 0;
-}
+/* The three kinds of integer-shape result: a value narrowed by its
+ * extension code; nothing (the union zeroed); a str, the caller's. */
+#define RES_INT(raw)                                                          \
+  ret->kind = (rt_type_kind)fn->ret_kind;                                     \
+  ret->flags = 0;                                                             \
+  ret->v.u64 = extend(raw, fn->ret_ext)
+#define RES_VOID(raw)                                                         \
+  (void)(raw);                                                                \
+  ret->kind = RT_TYPE_VOID;                                                   \
+  ret->flags = 0;                                                             \
+  ret->v.u64 = 0
+#define RES_STR(raw)                                                          \
+  ret->kind = RT_TYPE_STR;                                                    \
+  ret->v.owned_str = (char *)(uintptr_t)(raw);                                \
+  ret->flags = rt__str_owned(ret->v.owned_str)
 
-/* One invoker per argument count, unrolled: check argument I's tag and
- * extend it into xI, then call. */
-#define XI(i)                                                                 \
-  if (RT_UNLIKELY(a[i].kind != (rt_type_kind)s->kinds[i]))                    \
-    return rt__bad_args(s, a, n);                                             \
-  u64 x##i = extend(a[i].v.u64, s->ext[i]);
-#define INT_INVOKER(n_, params, checks, args)                                 \
-  static int int##n_(const rt_fn *fn, const rt_value *a, size_t n,            \
-                     rt_value *ret)                                           \
+/* One invoker per argument count and result kind, unrolled: check the
+ * tags, extend argument I into xI, call. */
+#define X(i) extend(a[i].v.u64, fn->ext[i])
+#define INT_INVOKER(name, n_, params, args, RES)                              \
+  static int name##n_(const rt_fn *fn, const rt_value *a, rt_value *ret)     \
   {                                                                           \
-    const rt_sig *s = fn->sig;                                                \
-    (void)a;                                                                  \
-    (void)n;                                                                  \
-    checks;                                                                   \
-    return int_result(s, ((u64(*) params)fn->fp)args, ret);                   \
+    if (RT_UNLIKELY(tags_differ(fn, a, n_)))                                  \
+      return rt__bad_args(fn->sig, a, n_);                                    \
+    u64 raw = ((u64(*) params)fn->fp)args;                                    \
+    RES(raw);                                                                 \
+    return 0;                                                                 \
   }
-INT_INVOKER(0, (void), , ())
-INT_INVOKER(1, (u64), XI(0), (x0))
-INT_INVOKER(2, (u64, u64), XI(0) XI(1), (x0, x1))
-INT_INVOKER(3, (u64, u64, u64), XI(0) XI(1) XI(2), (x0, x1, x2))
-INT_INVOKER(4, (u64, u64, u64, u64), XI(0) XI(1) XI(2) XI(3),
-            (x0, x1, x2, x3))
-INT_INVOKER(5, (u64, u64, u64, u64, u64), XI(0) XI(1) XI(2) XI(3) XI(4),
-            (x0, x1, x2, x3, x4))
-INT_INVOKER(6, (u64, u64, u64, u64, u64, u64),
-            XI(0) XI(1) XI(2) XI(3) XI(4) XI(5), (x0, x1, x2, x3, x4, x5))
-#undef XI
+#define INT_SHAPE(name, RES)                                                  \
+  INT_INVOKER(name, 0, (void), (), RES)                                       \
+  INT_INVOKER(name, 1, (u64), (X(0)), RES)                                    \
+  INT_INVOKER(name, 2, (u64, u64), (X(0), X(1)), RES)                         \
+  INT_INVOKER(name, 3, (u64, u64, u64), (X(0), X(1), X(2)), RES)              \
+  INT_INVOKER(name, 4, (u64, u64, u64, u64), (X(0), X(1), X(2), X(3)), RES)   \
+  INT_INVOKER(name, 5, (u64, u64, u64, u64, u64),                             \
+              (X(0), X(1), X(2), X(3), X(4)), RES)                            \
+  INT_INVOKER(name, 6, (u64, u64, u64, u64, u64, u64),                        \
+              (X(0), X(1), X(2), X(3), X(4), X(5)), RES)                      \
+  static const rt__invoker name[] = {name##0, name##1, name##2, name##3,      \
+                                     name##4, name##5, name##6};
 
-static const rt__invoker int_invokers[] = {int0, int1, int2, int3,
-                                           int4, int5, int6};
+INT_SHAPE(int_int, RES_INT)
+INT_SHAPE(int_void, RES_VOID)
+INT_SHAPE(int_str, RES_STR)
+#undef X
 
 static bool int_shape(const rt_sig *s)
 {
@@ -118,52 +142,55 @@ static bool int_shape(const rt_sig *s)
 
 static inline void set_f64(double d, rt_value *r) { r->v.f64 = d; }
 
-/* The tags of all N arguments must be K. */
-static inline bool all_tags(const rt_value *a, size_t n, rt_type_kind k)
+/* The tags of the N arguments that differ from K (a constant here, as
+ * are N and the result's kind: one invoker per combination). */
+static inline RT_ALWAYS_INLINE unsigned tags_not(const rt_value *a,
+                                                 unsigned n, unsigned k)
 {
-  bool ok = true;
-  for (size_t i = 0; i < n; i++)
-    ok &= a[i].kind == k;
-  return ok;
+  unsigned d = 0;
+#pragma GCC unroll 8
+  for (unsigned i = 0; i < n; i++)
+    d |= (unsigned)a[i].kind ^ k;
+  return d;
 }
 
-#define FLOAT_INVOKER(name, n_, R, set, params, args)                         \
-  static int name##n_(const rt_fn *fn, const rt_value *a, size_t n,           \
-                      rt_value *r)                                            \
+#define FLOAT_INVOKER(name, n_, R, RK, set, AK, params, args)                 \
+  static int name##n_(const rt_fn *fn, const rt_value *a, rt_value *r)       \
   {                                                                           \
-    const rt_sig *s = fn->sig;                                                \
-    if (RT_UNLIKELY(!all_tags(a, n_, n_ ? (rt_type_kind)s->kinds[0] : 0)))   \
-      return rt__bad_args(s, a, n);                                           \
-    r->kind = s->ret->kind;                                                   \
+    if (RT_UNLIKELY(tags_not(a, n_, AK)))                                     \
+      return rt__bad_args(fn->sig, a, n_);                                    \
+    R x = ((R(*) params)fn->fp)args;                                          \
+    r->kind = RK;                                                             \
     r->flags = 0;                                                             \
-    set(((R(*) params)fn->fp)args, r);                                        \
+    set(x, r);                                                                \
     return 0;                                                                 \
   }
-#define FLOAT_SHAPE(name, R, set, A, m)                                       \
-  FLOAT_INVOKER(name, 0, R, set, (void), ())                                  \
-  FLOAT_INVOKER(name, 1, R, set, (A), (a[0].v.m))                             \
-  FLOAT_INVOKER(name, 2, R, set, (A, A), (a[0].v.m, a[1].v.m))                \
-  FLOAT_INVOKER(name, 3, R, set, (A, A, A), (a[0].v.m, a[1].v.m, a[2].v.m))   \
-  FLOAT_INVOKER(name, 4, R, set, (A, A, A, A),                                \
+#define FLOAT_SHAPE(name, R, RK, set, A, AK, m)                               \
+  FLOAT_INVOKER(name, 0, R, RK, set, AK, (void), ())                          \
+  FLOAT_INVOKER(name, 1, R, RK, set, AK, (A), (a[0].v.m))                     \
+  FLOAT_INVOKER(name, 2, R, RK, set, AK, (A, A), (a[0].v.m, a[1].v.m))        \
+  FLOAT_INVOKER(name, 3, R, RK, set, AK, (A, A, A),                           \
+                (a[0].v.m, a[1].v.m, a[2].v.m))                               \
+  FLOAT_INVOKER(name, 4, R, RK, set, AK, (A, A, A, A),                        \
                 (a[0].v.m, a[1].v.m, a[2].v.m, a[3].v.m))                     \
-  FLOAT_INVOKER(name, 5, R, set, (A, A, A, A, A),                             \
+  FLOAT_INVOKER(name, 5, R, RK, set, AK, (A, A, A, A, A),                     \
                 (a[0].v.m, a[1].v.m, a[2].v.m, a[3].v.m, a[4].v.m))           \
-  FLOAT_INVOKER(name, 6, R, set, (A, A, A, A, A, A),                          \
+  FLOAT_INVOKER(name, 6, R, RK, set, AK, (A, A, A, A, A, A),                  \
                 (a[0].v.m, a[1].v.m, a[2].v.m, a[3].v.m, a[4].v.m, a[5].v.m)) \
-  FLOAT_INVOKER(name, 7, R, set, (A, A, A, A, A, A, A),                       \
+  FLOAT_INVOKER(name, 7, R, RK, set, AK, (A, A, A, A, A, A, A),               \
                 (a[0].v.m, a[1].v.m, a[2].v.m, a[3].v.m, a[4].v.m, a[5].v.m,  \
                  a[6].v.m))                                                   \
-  FLOAT_INVOKER(name, 8, R, set, (A, A, A, A, A, A, A, A),                    \
+  FLOAT_INVOKER(name, 8, R, RK, set, AK, (A, A, A, A, A, A, A, A),            \
                 (a[0].v.m, a[1].v.m, a[2].v.m, a[3].v.m, a[4].v.m, a[5].v.m,  \
                  a[6].v.m, a[7].v.m))                                         \
   static const rt__invoker name[] = {name##0, name##1, name##2,               \
                                      name##3, name##4, name##5,               \
                                      name##6, name##7, name##8};
 
-FLOAT_SHAPE(d_d, double, set_f64, double, f64)
-FLOAT_SHAPE(d_f, float, rt__set_f32, double, f64)
-FLOAT_SHAPE(f_d, double, set_f64, float, f32)
-FLOAT_SHAPE(f_f, float, rt__set_f32, float, f32)
+FLOAT_SHAPE(d_d, double, RT_TYPE_F64, set_f64, double, RT_TYPE_F64, f64)
+FLOAT_SHAPE(d_f, float, RT_TYPE_F32, rt__set_f32, double, RT_TYPE_F64, f64)
+FLOAT_SHAPE(f_d, double, RT_TYPE_F64, set_f64, float, RT_TYPE_F32, f32)
+FLOAT_SHAPE(f_f, float, RT_TYPE_F32, rt__set_f32, float, RT_TYPE_F32, f32)
 
 static bool all_kind(const rt_sig *s, rt_type_kind k)
 {
@@ -189,11 +216,25 @@ static rt__invoker float_invoker(const rt_sig *s)
 void rt__fast_prepare(rt_sig *s)
 {
   if (int_shape(s)) {
-    for (size_t i = 0; i < s->nargs; i++)
-      s->ext[i] = ext_code(s->args[i]);
-    s->ret_ext = ext_code(s->ret);
-    s->fast = int_invokers[s->nargs];
+    rt_type_kind r = s->ret->kind;
+    s->fast = (r == RT_TYPE_VOID  ? int_void
+               : r == RT_TYPE_STR ? int_str
+                                  : int_int)[s->nargs];
   } else {
     s->fast = float_invoker(s);
   }
+}
+
+void rt__fast_fn(rt_fn *fn)
+{
+  const rt_sig *s = fn->sig;
+  fn->invoke = s->fast ? s->fast : rt__call_ffi;
+  if (!s->fast || !int_shape(s))
+    return;
+  for (size_t i = 0; i < s->nargs; i++) {
+    fn->kinds[i] = s->kinds[i];
+    fn->ext[i] = ext_of(s->args[i]);
+  }
+  fn->ret_kind = (unsigned char)s->ret->kind;
+  fn->ret_ext = ext_of(s->ret);
 }

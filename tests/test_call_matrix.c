@@ -392,6 +392,59 @@ static void test_void_ffi(void **state) { (void)state; run_void(false); }
 
 /* ---- errors ---------------------------------------------------------- */
 
+/* A wrong tag at any position is refused before the call, by every
+ * invoker family (integer shapes with a value, void or str result; each
+ * floating shape; libffi), with the position named and RET untouched. */
+static int never_calls;
+static uint64_t never(void)
+{
+  never_calls++;
+  return 0;
+}
+
+static rt_type_kind other_kind(rt_type_kind k)
+{
+  return k == RT_TYPE_F64 ? RT_TYPE_F32 : k == RT_TYPE_I64 ? RT_TYPE_U64
+                                                            : RT_TYPE_F64;
+}
+
+static void run_tag_errors(bool fast)
+{
+  static const char *const sigs[] = {
+      "(i32, u8, ptr) -> i32", "(i64, size) -> void", "(ptr) -> str",
+      "(i8, i16, u32, u64, ssize, bool) -> char",
+      "(f64, f64, f64) -> f64", "(f64, f64) -> f32", "(f32, f32, f32) -> f64",
+      "(f32) -> f32", "(f64, f64, f64, f64, f64, f64, f64, f64) -> f64",
+      "(i32, f64, ptr, i64, f32, u8) -> f64"};
+  use_path(fast);
+  for (size_t k = 0; k < sizeof sigs / sizeof *sigs; k++) {
+    rt_fn *fn = fn_new((vfn)never, sigs[k]);
+    const rt_sig *sig = rt_fn_sig(fn);
+    size_t n = rt_sig_nargs(sig);
+    rt_value a[8];
+    for (size_t p = 0; p < n; p++) {
+      for (size_t i = 0; i < n; i++)
+        a[i] = (rt_value){rt_type_kind_of(rt_sig_arg(sig, i)), 0, {0}};
+      a[p].kind = other_kind(a[p].kind);
+      rt_value r = {RT_TYPE_U8, 0, {.u8 = 7}};
+      assert_int_equal(rt_call(fn, a, n, &r), RT_EINVAL);
+      char want[64];
+      snprintf(want, sizeof want, "argument %zu is %s, expected %s", p + 1,
+               rt_type_kind_name(a[p].kind),
+               rt_type_name(rt_sig_arg(sig, p)));
+      if (strstr(rt_last_error(), want) == NULL)
+        fail_msg("%s, argument %zu: '%s'", sigs[k], p + 1, rt_last_error());
+      assert_int_equal(r.kind, RT_TYPE_U8);
+      assert_int_equal(r.v.u8, 7);
+    }
+    rt_fn_free(fn);
+  }
+  assert_int_equal(never_calls, 0);
+}
+
+static void test_tag_errors_fast(void **state) { (void)state; run_tag_errors(true); }
+static void test_tag_errors_ffi(void **state) { (void)state; run_tag_errors(false); }
+
 static void test_argument_errors(void **state)
 {
   (void)state;
@@ -469,6 +522,8 @@ int main(void)
       cmocka_unit_test(test_void_fast),
       cmocka_unit_test(test_void_ffi),
       cmocka_unit_test(test_argument_errors),
+      cmocka_unit_test(test_tag_errors_fast),
+      cmocka_unit_test(test_tag_errors_ffi),
       cmocka_unit_test(test_shared_sig),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
