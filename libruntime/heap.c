@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,7 +42,7 @@ static _Atomic long fail_countdown = -1;
 static _Atomic(void *) map_hint;
 static pthread_key_t heap_key;
 static pthread_once_t heap_once = PTHREAD_ONCE_INIT;
-_Atomic unsigned rt__heap_flags = HF_INITIAL;
+alignas(64) struct heap_global rt__heap = {.flags = HF_INITIAL};
 
 /* The state of a thread that has not allocated yet: every class points at
  * an empty page, so the fast path needs no "initialised?" test. */
@@ -99,9 +100,17 @@ static void raise_peak(uint64_t live)
 /* Fold this thread's change in live bytes into the process-wide sample
  * and raise the peak; called on slow paths only, so peak_bytes may miss a
  * page's worth of small blocks per thread (rt_heap_stats() is exact). */
+static uint64_t live_bytes(const struct heap_counters *c)
+{
+  uint64_t live = LOAD(c->large_balloc) - LOAD(c->large_bfree);
+  for (unsigned k = 0; k < NCLASS; k++)
+    live += (LOAD(c->nalloc[k]) - LOAD(c->nfree[k])) * class_size(k);
+  return live;
+}
+
 static void sample_peak(struct heap *h)
 {
-  uint64_t live = LOAD(h->st.balloc) - LOAD(h->st.bfree);
+  uint64_t live = live_bytes(&h->st);
   uint64_t delta = live - h->folded;
   h->folded = live;
   raise_peak(atomic_fetch_add_explicit(&live_sample, delta, RELAXED) + delta);
@@ -110,10 +119,12 @@ static void sample_peak(struct heap *h)
 static void counters_add(struct heap_counters *to,
                          const struct heap_counters *from)
 {
-  count(&to->nalloc, LOAD(from->nalloc));
-  count(&to->nfree, LOAD(from->nfree));
-  count(&to->balloc, LOAD(from->balloc));
-  count(&to->bfree, LOAD(from->bfree));
+  for (unsigned k = 0; k <= NCLASS; k++) {
+    count(&to->nalloc[k], LOAD(from->nalloc[k]));
+    count(&to->nfree[k], LOAD(from->nfree[k]));
+  }
+  count(&to->large_balloc, LOAD(from->large_balloc));
+  count(&to->large_bfree, LOAD(from->large_bfree));
 }
 
 /* ---- fault injection --------------------------------------------------- */
@@ -142,9 +153,9 @@ void rt_heap_fail_after(long k)
 {
   STORE(fail_countdown, k < 0 ? -1 : k);
   if (k < 0)
-    atomic_fetch_and_explicit(&rt__heap_flags, ~(unsigned)HF_INJECT, RELAXED);
+    atomic_fetch_and_explicit(&rt__heap.flags, ~(unsigned)HF_INJECT, RELAXED);
   else
-    atomic_fetch_or_explicit(&rt__heap_flags, HF_INJECT, RELAXED);
+    atomic_fetch_or_explicit(&rt__heap.flags, HF_INJECT, RELAXED);
 }
 
 /* ---- the OS ------------------------------------------------------------ */
@@ -274,11 +285,14 @@ static void page_extend(struct page *pg)
   if (n > pg->capacity - carved)
     n = pg->capacity - carved;
   char *first = page_start(pg) + carved * bsize;
+  bool marks = !tools_on();
   for (uint32_t i = 0; i < n; i++) {
     struct block *b = (struct block *)(first + i * bsize);
     tool_hide(b, bsize);
     blk_set_next(b, i + 1 < n ? (struct block *)(first + (i + 1) * bsize)
                               : NULL);
+    if (marks)
+      b->mark = free_mark(b);
   }
   pg->free = (struct block *)first;
   STORE(pg->carved, carved + n);
@@ -418,7 +432,8 @@ static void segment_format(struct segment *s, enum seg_kind kind)
   /* One spare cache line per page skews the pages' state arrays, which
    * would otherwise all start at the same offset in a 4 KiB page and fight
    * over the same few cache sets. */
-  s->state_stride = (uint32_t)(((size_t)1 << shift) / min + 64);
+  s->state_stride =
+      tools_on() ? (uint32_t)(((size_t)1 << shift) / min + 64) : 0;
   size_t hdr = sizeof *s + s->npages * sizeof(struct page);
   _Atomic uint8_t *state = (_Atomic uint8_t *)((char *)s + hdr);
   hdr += (size_t)s->npages * s->state_stride;
@@ -428,7 +443,8 @@ static void segment_format(struct segment *s, enum seg_kind kind)
   for (unsigned i = 0; i < s->npages; i++) {
     s->pages[i].start_off = (uint32_t)((size_t)i << shift);
     s->pages[i].shift = (uint8_t)shift;
-    s->pages[i].state = state + (size_t)i * s->state_stride;
+    s->pages[i].state = s->state_stride ? state + (size_t)i * s->state_stride
+                                        : NULL;
   }
 }
 
@@ -766,14 +782,29 @@ static void fork_parent(void) { pthread_mutex_unlock(&glock); }
  * blocks can still be freed, through the remote lists. */
 static void fork_child(void) { pthread_mutex_unlock(&glock); }
 
+/* The free-mark secret: random, so that no live data matches a mark by
+ * accident, and odd, so that no mark is 0 (an allocated block's mark). */
+static uintptr_t heap_secret(void)
+{
+  uintptr_t r = 0;
+  if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    r = (uintptr_t)ts.tv_nsec * 0x9e3779b97f4a7c15u ^ (uintptr_t)&r ^
+        (uintptr_t)getpid() << 32;
+  }
+  return r | 1;
+}
+
 static void heap_global_init(void)
 {
+  rt__heap.secret = heap_secret();
   if (pthread_key_create(&heap_key, heap_abandon) != 0)
     heap_fatal("rt_alloc: cannot create the heap's thread key");
   pthread_atfork(fork_prepare, fork_parent, fork_child);
 #if defined(HAVE_VALGRIND_MEMCHECK_H) && !defined(RT_HEAP_ASAN)
   if (RUNNING_ON_VALGRIND)
-    atomic_fetch_or_explicit(&rt__heap_flags, HF_TOOLS, RELAXED);
+    atomic_fetch_or_explicit(&rt__heap.flags, HF_TOOLS, RELAXED);
 #endif
 }
 
@@ -817,13 +848,16 @@ static inline __attribute__((always_inline)) void *
 page_pop(struct heap *h, struct page *pg, struct block *b, bool tooled)
 {
   uint64_t geom = LOAD(pg->geom);
-  pg->free = tooled ? blk_next(b) : b->next;
   pg->used++;
-  STORE(pg->state[block_index(pg, b, geom)], 1);
-  count(&h->st.nalloc, 1);
-  count(&h->st.balloc, (uint32_t)geom);
-  if (tooled)
+  count(&h->st.nalloc[pg->cls], 1);
+  if (tooled && tools_on()) {
+    pg->free = blk_next(b);
+    STORE(pg->state[block_index(pg, b, geom)], 1);
     tool_alloc(b, (uint32_t)geom, 0);
+  } else {
+    pg->free = b->next;
+    b->mark = 0;
+  }
   return b;
 }
 
@@ -884,8 +918,8 @@ static void *large_alloc(size_t size, size_t align, const char *who)
   s->usable = map - hdr;
   STORE(s->live, 1);
   segmap_set(s, true);
-  count(&h->st.nalloc, 1);
-  count(&h->st.balloc, s->usable);
+  count(&h->st.nalloc[NCLASS], 1);
+  count(&h->st.large_balloc, s->usable);
   sample_peak(h);
   tool_alloc(large_data(s), s->usable, 1);
   return large_data(s);
@@ -915,7 +949,7 @@ __attribute__((noinline)) static void *alloc_careful(size_t size)
  * lock, no atomic read-modify-write and no call. */
 void *rt_alloc(size_t size)
 {
-  if (RT_LIKELY(LOAD(rt__heap_flags) == 0 && size <= MEDIUM_MAX)) {
+  if (RT_LIKELY(LOAD(rt__heap.flags) == 0 && size <= MEDIUM_MAX)) {
     struct heap *h = tl_heap;
     struct page *pg = h->cur[size_class(size)];
     struct block *b = pg->free;
@@ -993,12 +1027,23 @@ struct blockref {
   size_t size;
 };
 
+/* Whether block IDX of PG, at B, is free (carved but not handed out, or
+ * freed).  Without tools this reads the block's mark word, so it is only
+ * asked of blocks the caller may read. */
+static inline bool block_is_free(struct page *pg, uint32_t idx, const void *b)
+{
+  if (tools_on())
+    return LOAD(pg->state[idx]) != 1;
+  return ((const struct block *)b)->mark == free_mark(b);
+}
+
 RT_NORETURN static void bad_pointer(const char *who, const void *p,
                                     struct page *pg, uint64_t geom)
 {
   uint32_t bsize = (uint32_t)geom;
   uint32_t idx = block_index(pg, p, geom);
-  if (bsize && idx < LOAD(pg->carved) && LOAD(pg->state[idx]) == 1)
+  if (bsize && idx < LOAD(pg->carved) &&
+      !block_is_free(pg, idx, page_start(pg) + (size_t)idx * bsize))
     heap_fatal("%s: %p points inside the %u-byte block at %p (offset %zu), "
                "not at its start", who, p, bsize,
                (void *)(page_start(pg) + (size_t)idx * bsize),
@@ -1046,7 +1091,7 @@ block_ref(const void *p, const char *who)
                       (size_t)r.idx * r.size ||
                   r.idx >= LOAD(r.pg->carved)))
     bad_pointer(who, p, r.pg, geom);
-  if (RT_UNLIKELY(LOAD(r.pg->state[r.idx]) != 1))
+  if (RT_UNLIKELY(block_is_free(r.pg, r.idx, p)))
     heap_fatal("%s: double free of %p (a %zu-byte block that is already "
                "free)", who, p, r.size);
   return r;
@@ -1061,8 +1106,8 @@ static void large_free(struct segment *s)
   struct heap_counters *st = h ? &h->st : &gone;
   if (h == NULL)
     pthread_mutex_lock(&glock);
-  count(&st->nfree, 1);
-  count(&st->bfree, s->usable);
+  count(&st->nfree[NCLASS], 1);
+  count(&st->large_bfree, s->usable);
   if (h == NULL)
     pthread_mutex_unlock(&glock);
   tool_free(large_data(s), s->usable);
@@ -1086,20 +1131,21 @@ __attribute__((noinline)) static void free_local_slow(struct heap *h,
 }
 
 static inline __attribute__((always_inline)) void
-free_local(struct heap *h, struct blockref r, void *p, bool tooled)
+free_local(struct heap *h, struct blockref r, void *p, bool tooled,
+           uintptr_t mark)
 {
   struct page *pg = r.pg;
-  STORE(pg->state[r.idx], 0);
-  if (tooled) {
+  if (tooled && tools_on()) {
+    STORE(pg->state[r.idx], 0);
     tool_free(p, r.size);
     blk_set_next(p, pg->free);
   } else {
     ((struct block *)p)->next = pg->free;
+    ((struct block *)p)->mark = mark;
   }
   pg->free = p;
   pg->used--;
-  count(&h->st.nfree, 1);
-  count(&h->st.bfree, r.size);
+  count(&h->st.nfree[pg->cls], 1);
   if (RT_UNLIKELY((pg->flags & PG_FULL) || pg->used == 0))
     free_local_slow(h, pg);
 }
@@ -1109,16 +1155,20 @@ free_local(struct heap *h, struct blockref r, void *p, bool tooled)
 __attribute__((noinline)) static void free_remote(struct blockref r, struct block *b)
 {
   struct heap *h = heap_get();
-  STORE(r.pg->state[r.idx], 0);
-  tool_free(b, r.size);
+  unsigned cls = r.pg->cls; /* the page may be gone after the push */
+  if (tools_on()) {
+    STORE(r.pg->state[r.idx], 0);
+    tool_free(b, r.size);
+  } else {
+    b->mark = free_mark(b);
+  }
   struct block *head = atomic_load_explicit(&r.pg->remote, RELAXED);
   do
     blk_set_next(b, head);
   while (!atomic_compare_exchange_weak_explicit(
       &r.pg->remote, &head, b, memory_order_release, RELAXED));
   if (h) {
-    count(&h->st.nfree, 1);
-    count(&h->st.bfree, r.size);
+    count(&h->st.nfree[cls], 1);
   }
 }
 
@@ -1133,7 +1183,7 @@ __attribute__((noinline)) static void free_careful(void *p)
   }
   struct heap *h = tl_heap;
   if (RT_LIKELY(atomic_load_explicit(&r.seg->owner, RELAXED) == h))
-    free_local(h, r, p, true);
+    free_local(h, r, p, true, tools_on() ? 0 : free_mark(p));
   else
     free_remote(r, p);
 }
@@ -1146,19 +1196,21 @@ void rt_free(void *p)
   if (RT_LIKELY(segmap_test((uintptr_t)p))) {
     struct segment *s = (struct segment *)((uintptr_t)p & ~(uintptr_t)SEG_MASK);
     if (RT_UNLIKELY(s->kind == SEG_LARGE ||
-                    (LOAD(rt__heap_flags) & HF_TOOLS) != 0))
+                    (LOAD(rt__heap.flags) & HF_TOOLS) != 0))
       goto careful;
-    struct page *pg = &s->pages[((uintptr_t)p & SEG_MASK) >> s->page_shift];
+    unsigned shift = s->page_shift;
+    struct page *pg = &s->pages[((uintptr_t)p & SEG_MASK) >> shift];
     uint64_t geom = LOAD(pg->geom);
     size_t bsize = (uint32_t)geom;
-    size_t off = page_offset(pg, p);
+    size_t off = (uintptr_t)p & (((uintptr_t)1 << shift) - 1);
     uint32_t idx = offset_index(off, geom);
+    uintptr_t mark = free_mark(p);
     if (RT_LIKELY(idx * bsize == off && idx < LOAD(pg->carved) &&
-                  LOAD(pg->state[idx]) == 1)) {
+                  ((struct block *)p)->mark != mark)) {
       struct blockref r = {s, pg, idx, bsize};
       struct heap *h = tl_heap;
       if (RT_LIKELY(atomic_load_explicit(&s->owner, RELAXED) == h))
-        free_local(h, r, p, false);
+        free_local(h, r, p, false, mark);
       else
         free_remote(r, p);
       return;
@@ -1206,7 +1258,7 @@ bool rt_heap_owns(const void *p)
   uint32_t idx = block_index(pg, p, geom);
   return (size_t)((const char *)p - page_start(pg)) ==
              (size_t)idx * (uint32_t)geom &&
-         idx < LOAD(pg->carved) && LOAD(pg->state[idx]) == 1;
+         idx < LOAD(pg->carved) && !block_is_free(pg, idx, p);
 }
 
 int rt_heap_stats(struct rt_heap_stats *out)
@@ -1220,10 +1272,12 @@ int rt_heap_stats(struct rt_heap_stats *out)
     counters_add(&sum, &h->st);
   pthread_mutex_unlock(&glock);
   memset(out, 0, sizeof *out);
-  out->total_allocs = LOAD(sum.nalloc);
-  out->total_frees = LOAD(sum.nfree);
+  for (unsigned k = 0; k <= NCLASS; k++) {
+    out->total_allocs += LOAD(sum.nalloc[k]);
+    out->total_frees += LOAD(sum.nfree[k]);
+  }
   out->live_blocks = (size_t)(out->total_allocs - out->total_frees);
-  out->live_bytes = (size_t)(LOAD(sum.balloc) - LOAD(sum.bfree));
+  out->live_bytes = (size_t)live_bytes(&sum);
   raise_peak(out->live_bytes);
   out->peak_bytes = (size_t)LOAD(peak_bytes);
   out->mapped_bytes = LOAD(mapped_bytes);

@@ -9,6 +9,7 @@
 
 #include <stdalign.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /*
@@ -57,9 +58,17 @@ enum page_flag {
   PG_DIRTY = 8,   /* unused, but its memory not yet returned to the OS */
 };
 
-/* A free block: the link lives in the block itself. */
+/*
+ * A free block: the link lives in the block itself, and so does its free
+ * mark, rt__heap.secret ^ its address, which rt_free checks to catch a
+ * double free without touching any memory but the block's own first line.
+ * An allocation clears the mark.  Under valgrind and ASan the heap never
+ * reads a live block's words (they may be uninitialised or poisoned), and
+ * tracks blocks in the pages' state arrays instead.
+ */
 struct block {
   struct block *next;
+  uintptr_t mark;
 };
 
 /*
@@ -72,7 +81,7 @@ struct block {
 struct page {
   struct block *free;         /* blocks ready to hand out */
   _Atomic uint64_t geom;      /* block size | reciprocal << 32; 0 unused */
-  _Atomic uint8_t *state;     /* one byte per block: 1 live, 0 free */
+  _Atomic uint8_t *state;     /* tools only: a byte per block, 1 live */
   uint32_t used;     /* blocks out, including remote frees not collected */
   _Atomic uint32_t carved;    /* blocks carved so far */
   uint32_t capacity;          /* blocks that fit */
@@ -106,9 +115,13 @@ struct segment {
   alignas(64) struct page pages[];
 };
 
-/* Counters written by their thread only, read by rt_heap_stats(). */
+/* Counters written by their thread only, read by rt_heap_stats().  Small
+ * and medium blocks are counted per size class, which gives their bytes
+ * without a second counter on the fast paths; slot NCLASS counts large
+ * blocks, whose bytes are counted apart. */
 struct heap_counters {
-  _Atomic uint64_t nalloc, nfree, balloc, bfree;
+  _Atomic uint64_t nalloc[NCLASS + 1], nfree[NCLASS + 1];
+  _Atomic uint64_t large_balloc, large_bfree;
 };
 
 /* A thread's heap: its current page per class and the queues behind it. */
@@ -163,7 +176,15 @@ static inline size_t class_size(unsigned cls)
 /* Anything set here sends allocations and frees down the careful path:
  * fault injection armed, or a tool that must hear of every block. */
 enum heap_flag { HF_INJECT = 1, HF_TOOLS = 2 };
-RT_HIDDEN extern _Atomic unsigned rt__heap_flags;
+
+/* Read on every rt_alloc and rt_free: one cache line, written only when
+ * fault injection is armed or disarmed.  HF_TOOLS and the secret are set
+ * once, before the first block exists. */
+struct heap_global {
+  _Atomic unsigned flags;
+  uintptr_t secret; /* random, odd: free marks are never 0 */
+};
+RT_HIDDEN extern struct heap_global rt__heap;
 
 #if defined(RT_HEAP_ASAN)
 #define HF_INITIAL HF_TOOLS
@@ -183,7 +204,7 @@ RT_HIDDEN extern _Atomic unsigned rt__heap_flags;
 #include <valgrind/memcheck.h>
 #define TOOL_IF(x)                                                            \
   do {                                                                        \
-    if (RT_UNLIKELY(atomic_load_explicit(&rt__heap_flags,                     \
+    if (RT_UNLIKELY(atomic_load_explicit(&rt__heap.flags,                     \
                                          memory_order_relaxed) &              \
                     HF_TOOLS)) {                                              \
       x;                                                                      \
@@ -204,6 +225,23 @@ RT_HIDDEN extern _Atomic unsigned rt__heap_flags;
 #define tool_close(p, n) ((void)0)
 #define tool_forget(p, n) ((void)0)
 #endif
+
+/* Whether blocks are tracked by state arrays (valgrind, ASan) rather than
+ * by free marks. */
+static inline bool tools_on(void)
+{
+#if defined(RT_HEAP_ASAN)
+  return true;
+#else
+  return (atomic_load_explicit(&rt__heap.flags, memory_order_relaxed) &
+          HF_TOOLS) != 0;
+#endif
+}
+
+static inline uintptr_t free_mark(const void *b)
+{
+  return rt__heap.secret ^ (uintptr_t)b;
+}
 
 static inline struct block *blk_next(struct block *b)
 {
