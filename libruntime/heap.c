@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,7 +41,7 @@ static _Atomic long fail_countdown = -1;
 static _Atomic(void *) map_hint;
 static pthread_key_t heap_key;
 static pthread_once_t heap_once = PTHREAD_ONCE_INIT;
-alignas(64) struct heap_global rt__heap = {.flags = HF_INITIAL};
+_Atomic unsigned rt__heap_flags = HF_INITIAL;
 
 /* The state of a thread that has not allocated yet: every class points at
  * an empty page, so the fast path needs no "initialised?" test. */
@@ -153,9 +152,9 @@ void rt_heap_fail_after(long k)
 {
   STORE(fail_countdown, k < 0 ? -1 : k);
   if (k < 0)
-    atomic_fetch_and_explicit(&rt__heap.flags, ~(unsigned)HF_INJECT, RELAXED);
+    atomic_fetch_and_explicit(&rt__heap_flags, ~(unsigned)HF_INJECT, RELAXED);
   else
-    atomic_fetch_or_explicit(&rt__heap.flags, HF_INJECT, RELAXED);
+    atomic_fetch_or_explicit(&rt__heap_flags, HF_INJECT, RELAXED);
 }
 
 /* ---- the OS ------------------------------------------------------------ */
@@ -285,14 +284,11 @@ static void page_extend(struct page *pg)
   if (n > pg->capacity - carved)
     n = pg->capacity - carved;
   char *first = page_start(pg) + carved * bsize;
-  bool marks = !tools_on();
   for (uint32_t i = 0; i < n; i++) {
     struct block *b = (struct block *)(first + i * bsize);
     tool_hide(b, bsize);
-    blk_set_next(b, i + 1 < n ? (struct block *)(first + (i + 1) * bsize)
-                              : NULL);
-    if (marks)
-      b->mark = free_mark(b);
+    blk_set(b, i + 1 < n ? (struct block *)(first + (i + 1) * bsize) : NULL,
+            carved + i);
   }
   pg->free = (struct block *)first;
   STORE(pg->carved, carved + n);
@@ -432,8 +428,7 @@ static void segment_format(struct segment *s, enum seg_kind kind)
   /* One spare cache line per page skews the pages' state arrays, which
    * would otherwise all start at the same offset in a 4 KiB page and fight
    * over the same few cache sets. */
-  s->state_stride =
-      tools_on() ? (uint32_t)(((size_t)1 << shift) / min + 64) : 0;
+  s->state_stride = (uint32_t)(((size_t)1 << shift) / min + 64);
   size_t hdr = sizeof *s + s->npages * sizeof(struct page);
   _Atomic uint8_t *state = (_Atomic uint8_t *)((char *)s + hdr);
   hdr += (size_t)s->npages * s->state_stride;
@@ -442,9 +437,8 @@ static void segment_format(struct segment *s, enum seg_kind kind)
   s->map_size = SEG_SIZE;
   for (unsigned i = 0; i < s->npages; i++) {
     s->pages[i].start_off = (uint32_t)((size_t)i << shift);
-    s->pages[i].shift = (uint8_t)shift;
-    s->pages[i].state = s->state_stride ? state + (size_t)i * s->state_stride
-                                        : NULL;
+    s->pages[i].mask = (uint32_t)(((size_t)1 << shift) - 1);
+    s->pages[i].state = state + (size_t)i * s->state_stride;
   }
 }
 
@@ -782,29 +776,14 @@ static void fork_parent(void) { pthread_mutex_unlock(&glock); }
  * blocks can still be freed, through the remote lists. */
 static void fork_child(void) { pthread_mutex_unlock(&glock); }
 
-/* The free-mark secret: random, so that no live data matches a mark by
- * accident, and odd, so that no mark is 0 (an allocated block's mark). */
-static uintptr_t heap_secret(void)
-{
-  uintptr_t r = 0;
-  if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    r = (uintptr_t)ts.tv_nsec * 0x9e3779b97f4a7c15u ^ (uintptr_t)&r ^
-        (uintptr_t)getpid() << 32;
-  }
-  return r | 1;
-}
-
 static void heap_global_init(void)
 {
-  rt__heap.secret = heap_secret();
   if (pthread_key_create(&heap_key, heap_abandon) != 0)
     heap_fatal("rt_alloc: cannot create the heap's thread key");
   pthread_atfork(fork_prepare, fork_parent, fork_child);
 #if defined(HAVE_VALGRIND_MEMCHECK_H) && !defined(RT_HEAP_ASAN)
   if (RUNNING_ON_VALGRIND)
-    atomic_fetch_or_explicit(&rt__heap.flags, HF_TOOLS, RELAXED);
+    atomic_fetch_or_explicit(&rt__heap_flags, HF_TOOLS, RELAXED);
 #endif
 }
 
@@ -827,7 +806,7 @@ __attribute__((constructor)) static void heap_start(void)
 /* Offset of P in its page: pages are aligned to their size. */
 static inline size_t page_offset(const struct page *pg, const void *p)
 {
-  return (uintptr_t)p & (((uintptr_t)1 << pg->shift) - 1);
+  return (uintptr_t)p & pg->mask;
 }
 
 /* Which block of the page the offset OFF falls in (geom's reciprocal
@@ -847,17 +826,20 @@ static inline uint32_t block_index(const struct page *pg, const void *p,
 static inline __attribute__((always_inline)) void *
 page_pop(struct heap *h, struct page *pg, struct block *b, bool tooled)
 {
-  uint64_t geom = LOAD(pg->geom);
+  uint32_t idx = tooled ? blk_idx(b) : b->idx;
+  pg->free = tooled ? blk_next(b) : b->next;
+  /* The next allocation of this class will read that block's link: fetch
+   * it now, while this one is in use (the free list is in the order the
+   * blocks were freed, so its head is seldom still in the cache). */
+  __builtin_prefetch(pg->free);
+  if (RT_UNLIKELY(idx >= pg->capacity))
+    heap_fatal("rt_alloc: the free block at %p is corrupt (written to "
+               "after it was freed?)", (void *)b);
   pg->used++;
+  STORE(pg->state[idx], 1);
   count(&h->st.nalloc[pg->cls], 1);
-  if (tooled && tools_on()) {
-    pg->free = blk_next(b);
-    STORE(pg->state[block_index(pg, b, geom)], 1);
-    tool_alloc(b, (uint32_t)geom, 0);
-  } else {
-    pg->free = b->next;
-    b->mark = 0;
-  }
+  if (tooled)
+    tool_alloc(b, (uint32_t)LOAD(pg->geom), 0);
   return b;
 }
 
@@ -949,7 +931,7 @@ __attribute__((noinline)) static void *alloc_careful(size_t size)
  * lock, no atomic read-modify-write and no call. */
 void *rt_alloc(size_t size)
 {
-  if (RT_LIKELY(LOAD(rt__heap.flags) == 0 && size <= MEDIUM_MAX)) {
+  if (RT_LIKELY(LOAD(rt__heap_flags) == 0 && size <= MEDIUM_MAX)) {
     struct heap *h = tl_heap;
     struct page *pg = h->cur[size_class(size)];
     struct block *b = pg->free;
@@ -1027,23 +1009,12 @@ struct blockref {
   size_t size;
 };
 
-/* Whether block IDX of PG, at B, is free (carved but not handed out, or
- * freed).  Without tools this reads the block's mark word, so it is only
- * asked of blocks the caller may read. */
-static inline bool block_is_free(struct page *pg, uint32_t idx, const void *b)
-{
-  if (tools_on())
-    return LOAD(pg->state[idx]) != 1;
-  return ((const struct block *)b)->mark == free_mark(b);
-}
-
 RT_NORETURN static void bad_pointer(const char *who, const void *p,
                                     struct page *pg, uint64_t geom)
 {
   uint32_t bsize = (uint32_t)geom;
   uint32_t idx = block_index(pg, p, geom);
-  if (bsize && idx < LOAD(pg->carved) &&
-      !block_is_free(pg, idx, page_start(pg) + (size_t)idx * bsize))
+  if (bsize && idx < LOAD(pg->carved) && LOAD(pg->state[idx]) == 1)
     heap_fatal("%s: %p points inside the %u-byte block at %p (offset %zu), "
                "not at its start", who, p, bsize,
                (void *)(page_start(pg) + (size_t)idx * bsize),
@@ -1091,7 +1062,7 @@ block_ref(const void *p, const char *who)
                       (size_t)r.idx * r.size ||
                   r.idx >= LOAD(r.pg->carved)))
     bad_pointer(who, p, r.pg, geom);
-  if (RT_UNLIKELY(block_is_free(r.pg, r.idx, p)))
+  if (RT_UNLIKELY(LOAD(r.pg->state[r.idx]) != 1))
     heap_fatal("%s: double free of %p (a %zu-byte block that is already "
                "free)", who, p, r.size);
   return r;
@@ -1131,17 +1102,16 @@ __attribute__((noinline)) static void free_local_slow(struct heap *h,
 }
 
 static inline __attribute__((always_inline)) void
-free_local(struct heap *h, struct blockref r, void *p, bool tooled,
-           uintptr_t mark)
+free_local(struct heap *h, struct blockref r, void *p, bool tooled)
 {
   struct page *pg = r.pg;
-  if (tooled && tools_on()) {
-    STORE(pg->state[r.idx], 0);
+  STORE(pg->state[r.idx], 0);
+  if (tooled) {
     tool_free(p, r.size);
-    blk_set_next(p, pg->free);
+    blk_set(p, pg->free, r.idx);
   } else {
     ((struct block *)p)->next = pg->free;
-    ((struct block *)p)->mark = mark;
+    ((struct block *)p)->idx = r.idx;
   }
   pg->free = p;
   pg->used--;
@@ -1156,13 +1126,10 @@ __attribute__((noinline)) static void free_remote(struct blockref r, struct bloc
 {
   struct heap *h = heap_get();
   unsigned cls = r.pg->cls; /* the page may be gone after the push */
-  if (tools_on()) {
-    STORE(r.pg->state[r.idx], 0);
-    tool_free(b, r.size);
-  } else {
-    b->mark = free_mark(b);
-  }
+  STORE(r.pg->state[r.idx], 0);
+  tool_free(b, r.size);
   struct block *head = atomic_load_explicit(&r.pg->remote, RELAXED);
+  blk_set(b, head, r.idx);
   do
     blk_set_next(b, head);
   while (!atomic_compare_exchange_weak_explicit(
@@ -1183,7 +1150,7 @@ __attribute__((noinline)) static void free_careful(void *p)
   }
   struct heap *h = tl_heap;
   if (RT_LIKELY(atomic_load_explicit(&r.seg->owner, RELAXED) == h))
-    free_local(h, r, p, true, tools_on() ? 0 : free_mark(p));
+    free_local(h, r, p, true);
   else
     free_remote(r, p);
 }
@@ -1196,21 +1163,21 @@ void rt_free(void *p)
   if (RT_LIKELY(segmap_test((uintptr_t)p))) {
     struct segment *s = (struct segment *)((uintptr_t)p & ~(uintptr_t)SEG_MASK);
     if (RT_UNLIKELY(s->kind == SEG_LARGE ||
-                    (LOAD(rt__heap.flags) & HF_TOOLS) != 0))
+                    (LOAD(rt__heap_flags) & HF_TOOLS) != 0))
       goto careful;
-    unsigned shift = s->page_shift;
-    struct page *pg = &s->pages[((uintptr_t)p & SEG_MASK) >> shift];
+    struct page *pg = &s->pages[((uintptr_t)p & SEG_MASK) >> s->page_shift];
     uint64_t geom = LOAD(pg->geom);
     size_t bsize = (uint32_t)geom;
-    size_t off = (uintptr_t)p & (((uintptr_t)1 << shift) - 1);
+    size_t off = page_offset(pg, p);
     uint32_t idx = offset_index(off, geom);
-    uintptr_t mark = free_mark(p);
-    if (RT_LIKELY(idx * bsize == off && idx < LOAD(pg->carved) &&
-                  ((struct block *)p)->mark != mark)) {
+    /* Blocks past the carved ones have state 0, and the state array has
+     * room for any index a page offset gives, so this one test says the
+     * block is live, and therefore also carved. */
+    if (RT_LIKELY(idx * bsize == off && LOAD(pg->state[idx]) == 1)) {
       struct blockref r = {s, pg, idx, bsize};
       struct heap *h = tl_heap;
       if (RT_LIKELY(atomic_load_explicit(&s->owner, RELAXED) == h))
-        free_local(h, r, p, false, mark);
+        free_local(h, r, p, false);
       else
         free_remote(r, p);
       return;
@@ -1258,7 +1225,7 @@ bool rt_heap_owns(const void *p)
   uint32_t idx = block_index(pg, p, geom);
   return (size_t)((const char *)p - page_start(pg)) ==
              (size_t)idx * (uint32_t)geom &&
-         idx < LOAD(pg->carved) && !block_is_free(pg, idx, p);
+         idx < LOAD(pg->carved) && LOAD(pg->state[idx]) == 1;
 }
 
 int rt_heap_stats(struct rt_heap_stats *out)

@@ -9,7 +9,6 @@
 
 #include <stdalign.h>
 #include <stdatomic.h>
-#include <stdbool.h>
 #include <stdint.h>
 
 /*
@@ -58,17 +57,12 @@ enum page_flag {
   PG_DIRTY = 8,   /* unused, but its memory not yet returned to the OS */
 };
 
-/*
- * A free block: the link lives in the block itself, and so does its free
- * mark, rt__heap.secret ^ its address, which rt_free checks to catch a
- * double free without touching any memory but the block's own first line.
- * An allocation clears the mark.  Under valgrind and ASan the heap never
- * reads a live block's words (they may be uninitialised or poisoned), and
- * tracks blocks in the pages' state arrays instead.
- */
+/* A free block: the link lives in the block itself, and so does the
+ * block's index in its page, which rt_free computed anyway and which
+ * spares the allocation a division to find the block's state byte. */
 struct block {
   struct block *next;
-  uintptr_t mark;
+  uint32_t idx;
 };
 
 /*
@@ -81,14 +75,14 @@ struct block {
 struct page {
   struct block *free;         /* blocks ready to hand out */
   _Atomic uint64_t geom;      /* block size | reciprocal << 32; 0 unused */
-  _Atomic uint8_t *state;     /* tools only: a byte per block, 1 live */
+  _Atomic uint8_t *state;     /* one byte per block: 1 live, 0 free */
   uint32_t used;     /* blocks out, including remote frees not collected */
   _Atomic uint32_t carved;    /* blocks carved so far */
   uint32_t capacity;          /* blocks that fit */
   uint32_t start_off;         /* where the page starts in its segment */
+  uint32_t mask;              /* page size - 1 (pages are aligned to it) */
   uint8_t cls;
   uint8_t flags;
-  uint8_t shift;              /* log2 of the page size (fixed) */
   struct page *next, *prev;   /* partial or full queue of the heap */
   alignas(64) _Atomic(struct block *) remote; /* frees from other threads */
 };
@@ -176,15 +170,7 @@ static inline size_t class_size(unsigned cls)
 /* Anything set here sends allocations and frees down the careful path:
  * fault injection armed, or a tool that must hear of every block. */
 enum heap_flag { HF_INJECT = 1, HF_TOOLS = 2 };
-
-/* Read on every rt_alloc and rt_free: one cache line, written only when
- * fault injection is armed or disarmed.  HF_TOOLS and the secret are set
- * once, before the first block exists. */
-struct heap_global {
-  _Atomic unsigned flags;
-  uintptr_t secret; /* random, odd: free marks are never 0 */
-};
-RT_HIDDEN extern struct heap_global rt__heap;
+RT_HIDDEN extern _Atomic unsigned rt__heap_flags;
 
 #if defined(RT_HEAP_ASAN)
 #define HF_INITIAL HF_TOOLS
@@ -204,7 +190,7 @@ RT_HIDDEN extern struct heap_global rt__heap;
 #include <valgrind/memcheck.h>
 #define TOOL_IF(x)                                                            \
   do {                                                                        \
-    if (RT_UNLIKELY(atomic_load_explicit(&rt__heap.flags,                     \
+    if (RT_UNLIKELY(atomic_load_explicit(&rt__heap_flags,                     \
                                          memory_order_relaxed) &              \
                     HF_TOOLS)) {                                              \
       x;                                                                      \
@@ -226,23 +212,6 @@ RT_HIDDEN extern struct heap_global rt__heap;
 #define tool_forget(p, n) ((void)0)
 #endif
 
-/* Whether blocks are tracked by state arrays (valgrind, ASan) rather than
- * by free marks. */
-static inline bool tools_on(void)
-{
-#if defined(RT_HEAP_ASAN)
-  return true;
-#else
-  return (atomic_load_explicit(&rt__heap.flags, memory_order_relaxed) &
-          HF_TOOLS) != 0;
-#endif
-}
-
-static inline uintptr_t free_mark(const void *b)
-{
-  return rt__heap.secret ^ (uintptr_t)b;
-}
-
 static inline struct block *blk_next(struct block *b)
 {
   tool_open(b, sizeof *b);
@@ -256,6 +225,22 @@ static inline void blk_set_next(struct block *b, struct block *n)
   tool_open(b, sizeof *b);
   b->next = n;
   tool_close(b, sizeof *b);
+}
+
+static inline void blk_set(struct block *b, struct block *n, uint32_t idx)
+{
+  tool_open(b, sizeof *b);
+  b->next = n;
+  b->idx = idx;
+  tool_close(b, sizeof *b);
+}
+
+static inline uint32_t blk_idx(struct block *b)
+{
+  tool_open(b, sizeof *b);
+  uint32_t idx = b->idx;
+  tool_close(b, sizeof *b);
+  return idx;
 }
 
 #endif /* RT_HEAP_INTERNAL_H */
