@@ -4,9 +4,12 @@
  * Everything here reads untrusted bytes: every offset and size from the
  * file is checked against the file's length before it is used, and
  * integers are copied out with memcpy (no unaligned access).  A plugin
- * file is read with at most three preads: the first 4 KiB (ELF header,
- * program headers and, in practice, the notes), the note segment if it
- * lies further, and the dynamic section and its string table.
+ * file of up to RT__ELF_IMAGE_MAX bytes is read with one pread, whole (a
+ * system call costs about a microsecond, copying the rest of a small file
+ * a fraction of that); a larger one with at most three: its first 4 KiB
+ * (ELF header, program headers and, in practice, the notes), the note
+ * segment if it lies further, and the dynamic section and its string
+ * table.
  */
 #define _GNU_SOURCE 1 /* dladdr, dladdr1, dlinfo */
 #include "elfnote.h"
@@ -20,7 +23,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define HEAD_SIZE 4096
 /* Bounds on what a sane plugin has; larger values are refused, so a
  * hostile file cannot make the reader allocate much. */
 #define NOTE_SEG_MAX (1u << 20)
@@ -33,10 +35,13 @@
 struct reader {
   const struct rt__elf_src *src;
   const char *label;
-  unsigned char head[HEAD_SIZE];
+  const unsigned char *head; /* the source's first HEADLEN bytes */
   size_t headlen;
   ElfW(Ehdr) eh;
   uint64_t load_lo, load_hi;
+  bool textrel;
+  unsigned nsegs;
+  struct rt__elf_seg segs[RT__ELF_SEGS_MAX];
 };
 
 /* A view of bytes of the file: a pointer into memory or into the head
@@ -49,10 +54,16 @@ struct view {
 static int prime(struct reader *r)
 {
   const struct rt__elf_src *s = r->src;
-  if (s->fd < 0)
+  if (s->fd < 0) {
+    r->head = s->mem;
+    r->headlen = s->size;
     return 0;
-  size_t want = s->size < HEAD_SIZE ? s->size : HEAD_SIZE;
-  ssize_t got = pread(s->fd, r->head, want, 0);
+  }
+  size_t want = s->buflen < s->size ? s->buflen : s->size;
+  r->head = s->buf;
+  if (want == 0)
+    return 0;
+  ssize_t got = pread(s->fd, s->buf, want, 0);
   if (got < 0)
     return rt__syserror(errno, "cannot read '%s'", r->label);
   r->headlen = (size_t)got;
@@ -133,7 +144,7 @@ static const char *machine_name(unsigned m)
 
 static int check_ident(struct reader *r)
 {
-  const unsigned char *b = r->src->fd < 0 ? r->src->mem : r->head;
+  const unsigned char *b = r->head;
   size_t size = r->src->size;
   if (size == 0)
     return rt__error(RT_EELF, "'%s' is empty (0 bytes), not a shared object;"
@@ -217,6 +228,10 @@ static int check_segments(struct reader *r)
       r->load_lo = ph.p_vaddr;
     if (ph.p_type == PT_LOAD && ph.p_vaddr + ph.p_memsz > r->load_hi)
       r->load_hi = ph.p_vaddr + ph.p_memsz;
+    if (ph.p_type == PT_LOAD && r->nsegs < RT__ELF_SEGS_MAX)
+      r->segs[r->nsegs++] = (struct rt__elf_seg){
+          ph.p_vaddr, ph.p_memsz, ph.p_offset, ph.p_filesz,
+          (ph.p_flags & PF_W) != 0};
     if (ph.p_type != PT_LOAD && ph.p_type != PT_NOTE &&
         ph.p_type != PT_DYNAMIC)
       continue;
@@ -504,6 +519,7 @@ static bool vaddr_to_off(struct reader *r, uint64_t vaddr, uint64_t *off)
 
 struct dyninfo {
   uint64_t strtab, strsz;
+  bool textrel;
   size_t nneeded;
   uint64_t needed[16]; /* string offsets of the first DT_NEEDED entries */
 };
@@ -521,6 +537,9 @@ static void dyn_scan(const unsigned char *p, size_t n, struct dyninfo *di)
       di->strsz = d.d_un.d_val;
     else if (d.d_tag == DT_NEEDED && di->nneeded < RT_ARRAY_LEN(di->needed))
       di->needed[di->nneeded++] = d.d_un.d_val;
+    else if (d.d_tag == DT_TEXTREL ||
+             (d.d_tag == DT_FLAGS && (d.d_un.d_val & DF_TEXTREL)))
+      di->textrel = true;
   }
 }
 
@@ -544,9 +563,12 @@ static bool needed_has_runtime(struct reader *r, const struct dyninfo *di)
 }
 
 /* Does the file's DT_NEEDED list name libruntime.so.1?  A malformed
- * dynamic section counts as "no" (dlopen would refuse it anyway). */
+ * dynamic section counts as "no" (dlopen would refuse it anyway).  Also
+ * notes DT_TEXTREL in R; a file without a dynamic section counts as
+ * having text relocations (nothing is known about it). */
 static bool needs_runtime(struct reader *r)
 {
+  r->textrel = true;
   for (unsigned i = 0; i < r->eh.e_phnum; i++) {
     ElfW(Phdr) ph;
     struct view v;
@@ -558,6 +580,7 @@ static bool needs_runtime(struct reader *r)
     struct dyninfo di = {0};
     dyn_scan(v.p, ph.p_filesz, &di);
     rt_free(v.tmp);
+    r->textrel = di.textrel;
     return needed_has_runtime(r, &di);
   }
   return false;
@@ -582,14 +605,9 @@ static int check_elf(struct reader *r)
 int rt__elf_read(const struct rt__elf_src *src, const char *path,
                  rt_manifest **out, struct rt__elf_info *info)
 {
-  struct reader *r = rt_alloc(sizeof *r);
-  if (r == NULL)
-    return rt__error_context("reading '%s'", src->label);
-  r->src = src;
-  r->label = src->label;
-  r->headlen = 0;
-  r->load_lo = UINT64_MAX;
-  r->load_hi = 0;
+  struct reader rd = {.src = src, .label = src->label,
+                      .load_lo = UINT64_MAX};
+  struct reader *r = &rd;
   struct found f = {NULL, 0, NULL};
   int rc = check_elf(r);
   if (rc == 0)
@@ -602,9 +620,11 @@ int rt__elf_read(const struct rt__elf_src *src, const char *path,
     info->load_lo = r->load_lo;
     info->load_hi = r->load_hi;
     info->needs_runtime = needs_runtime(r);
+    info->textrel = r->textrel;
+    info->nsegs = r->nsegs;
+    memcpy(info->segs, r->segs, sizeof r->segs);
   }
   rt_free(f.tmp);
-  rt_free(r);
   return rc;
 }
 
@@ -628,7 +648,7 @@ int rt_manifest_parse(const void *data, size_t len, const char *label,
                      "be NULL");
   if (label == NULL)
     label = "(memory)";
-  struct rt__elf_src src = {-1, data, len, label};
+  struct rt__elf_src src = {-1, data, len, label, NULL, 0};
   return rt__elf_read(&src, label, out, NULL);
 }
 

@@ -8,22 +8,44 @@
 #include "internal.h"
 #include <runtime/call.h>
 
+/* A plugin file up to this size is read whole, in one pread, before
+ * dlopen: headers, notes, dynamic section and the descriptor's strings
+ * are then all in hand (see rt__plugin_file.image).  A larger file, or
+ * one only listed, has its first RT__ELF_HEAD bytes read, and the rest as
+ * needed. */
+#define RT__ELF_IMAGE_MAX ((size_t)64 * 1024)
+#define RT__ELF_HEAD ((size_t)4096)
+
 /* Where the bytes come from: an open file (FD >= 0, SIZE its length) or
- * memory (MEM, SIZE).  LABEL names it in messages. */
+ * memory (MEM, SIZE).  LABEL names it in messages.  For a file, BUF
+ * (BUFLEN bytes, at most SIZE) receives the file's first BUFLEN bytes. */
 struct rt__elf_src {
   int fd;
   const unsigned char *mem;
   size_t size;
   const char *label;
+  unsigned char *buf;
+  size_t buflen;
 };
+
+/* A PT_LOAD segment as the file declares it. */
+struct rt__elf_seg {
+  uint64_t vaddr, memsz, offset, filesz;
+  bool writable;
+};
+
+#define RT__ELF_SEGS_MAX 8
 
 /* What rt__elf_read found besides the manifest. */
 struct rt__elf_info {
   bool needs_runtime; /* DT_NEEDED lists libruntime.so.1 */
+  bool textrel;       /* DT_TEXTREL: read-only segments get written */
   rt_sig **sigs;      /* parsed export signatures, if asked for */
   size_t nsigs;
   uint64_t load_lo;   /* virtual address span of the PT_LOAD segments */
   uint64_t load_hi;
+  unsigned nsegs;     /* the first RT__ELF_SEGS_MAX PT_LOAD segments */
+  struct rt__elf_seg segs[RT__ELF_SEGS_MAX];
 };
 
 /*

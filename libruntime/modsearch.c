@@ -5,11 +5,13 @@
  */
 #include "module_int.h"
 
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifndef RT_PLUGINDIR
 #error "RT_PLUGINDIR must be defined (mk/module.am passes $(plugindir))"
@@ -186,11 +188,11 @@ int rt_manifest_read(const char *path, unsigned flags, rt_manifest **out)
 
 /* Status and reason of one scanned file; its manifest is kept even when
  * only the ABI is wrong, so a listing can show what it needs. */
-static int scan_file(const char *path, unsigned flags, const char *rdir,
-                     rt_manifest_entry *e)
+static int scan_file(const char *path, unsigned flags,
+                     const struct rt__in_dir *in, rt_manifest_entry *e)
 {
   struct rt__plugin_file f;
-  int rc = rt__plugin_precheck(path, flags, rdir, false, &f);
+  int rc = rt__plugin_precheck(path, flags, in, false, &f);
   if (rc == 0) {
     e->manifest = f.mf;
     f.mf = NULL;
@@ -204,15 +206,15 @@ static int scan_file(const char *path, unsigned flags, const char *rdir,
   return 0;
 }
 
-static int scan_entry(const char *dir, const char *name, unsigned flags,
-                      const char *rdir, int dir_rc, rt_manifest_entry *e)
+static int scan_entry(const char *dir, struct rt__in_dir *in, unsigned flags,
+                      int dir_rc, rt_manifest_entry *e)
 {
   char *path;
-  if (rt_asprintf(&path, "%s/%s", dir, name) < 0)
+  if (rt_asprintf(&path, "%s/%s", dir, in->name) < 0)
     return rt__error_context("scanning '%s'", dir);
   e->path = path;
   if (dir_rc == 0)
-    return scan_file(path, flags, rdir, e);
+    return scan_file(path, flags, in, e);
   e->status = dir_rc;
   e->reason = rt_strdup(rt_last_error());
   return e->reason ? 0 : rt__error_context("scanning '%s'", dir);
@@ -224,20 +226,30 @@ static int scan_names(const char *dir, unsigned flags, char **names,
   char rdir[PATH_MAX];
   if (realpath(dir, rdir) == NULL)
     return rt__syserror(errno, "cannot resolve the directory '%s'", dir);
-  int dir_rc = flags & RT_MODULE_TRUST_ANY ? 0 : rt__dir_trust(rdir, dir);
+  struct rt__uid me = {false, 0};
+  int dir_rc =
+      flags & RT_MODULE_TRUST_ANY ? 0 : rt__dir_trust(rdir, dir, &me);
   char dir_msg[1024];
   snprintf(dir_msg, sizeof dir_msg, "%s", dir_rc ? rt_last_error() : "");
-  for (size_t i = 0; i < count; i++) {
+  /* Entries are opened relative to the resolved directory: no path walk
+   * and no readlink per file.  If it cannot be opened (no read or search
+   * permission), each entry is opened by its path as before. */
+  struct rt__in_dir in = {rdir, -1, NULL};
+  if (dir_rc == 0)
+    in.fd = open(rdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int rc = 0;
+  for (size_t i = 0; i < count && rc == 0; i++) {
     if (!rt_str_has_suffix(names[i], ".so"))
       continue;
     rt_manifest_entry *e = &list->entries[list->count++];
     if (dir_rc)
       rt__error(dir_rc, "%s", dir_msg);
-    int rc = scan_entry(dir, names[i], flags, rdir, dir_rc, e);
-    if (rc < 0)
-      return rc;
+    in.name = names[i];
+    rc = scan_entry(dir, &in, flags, dir_rc, e);
   }
-  return 0;
+  if (in.fd >= 0)
+    close(in.fd);
+  return rc;
 }
 
 int rt_module_scan(const char *dir, unsigned flags, rt_manifest_list **out)

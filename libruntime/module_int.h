@@ -15,18 +15,37 @@ struct rt__plugin_file {
   char *resolved;   /* realpath of the file, runtime heap */
   rt_manifest *mf;  /* its manifest */
   struct rt__elf_info info;
+  unsigned char *image; /* the file's first IMAGE_LEN bytes (all of a */
+  size_t image_len;     /* file up to RT__ELF_IMAGE_MAX), runtime heap */
+};
+
+/* The effective uid, asked for at most once per check, and only when a
+ * file or directory is not owned by root. */
+struct rt__uid {
+  bool known;
+  uid_t uid;
+};
+
+/* A directory being scanned: its resolved path RDIR (already found
+ * trusted, or trust is off), an open descriptor FD on it, and the name of
+ * the entry in it. */
+struct rt__in_dir {
+  const char *rdir;
+  int fd;
+  const char *name;
 };
 
 /*
  * rt__plugin_precheck: the checks rt_module_open() runs before dlopen, in
  * order: file exists and is regular, trust (unless RT_MODULE_TRUST_ANY in
- * FLAGS; TRUSTED_DIR, if not NULL, is a directory already found trusted),
- * ELF, manifest (and DT_NEEDED and the parsed signatures if WANT_INFO).
- * The ABI is not checked here.  On failure F holds nothing.
+ * FLAGS), ELF, manifest (and DT_NEEDED and the parsed signatures if
+ * WANT_INFO).  PATH names the file; IN, if not NULL, says it is the entry
+ * IN->name of a scanned directory.  The ABI is not checked here.  On
+ * failure F holds nothing.
  */
 RT_HIDDEN int rt__plugin_precheck(const char *path, unsigned flags,
-                                  const char *trusted_dir, bool want_info,
-                                  struct rt__plugin_file *f);
+                                  const struct rt__in_dir *in,
+                                  bool want_info, struct rt__plugin_file *f);
 
 /* rt__plugin_file_free: release what rt__plugin_precheck filled in. */
 RT_HIDDEN void rt__plugin_file_free(struct rt__plugin_file *f);
@@ -35,7 +54,8 @@ RT_HIDDEN void rt__plugin_file_free(struct rt__plugin_file *f);
  * rt__dir_trust: check directory DIR (resolved, absolute) and its
  * ancestors as the directory of plugin PLUGIN.  RT_EUNTRUSTED.
  */
-RT_HIDDEN int rt__dir_trust(const char *dir, const char *plugin);
+RT_HIDDEN int rt__dir_trust(const char *dir, const char *plugin,
+                            struct rt__uid *me);
 
 /* rt__abi_check: the ABI rule for a plugin named NAME at PATH built for
  * MAJOR.MINOR.  RT_EABI. */
