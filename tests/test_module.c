@@ -757,6 +757,193 @@ static void test_scan(void **state)
   unlink(at("README"));
 }
 
+/* ---- the loader's shortcuts keep every check ---- */
+
+/* Copy bench.so to PATH with its 12-character name patched to NAME, padded
+ * with zeros to at least PAD bytes (trailing bytes change nothing for the
+ * dynamic loader, but a file over 64 KiB is not read whole). */
+static void install_bench(const char *path, const char *name, size_t pad)
+{
+  size_t n;
+  unsigned char *p = plugin_bytes("bench", &n);
+  for (unsigned char *q = p; (q = memmem(q, n - (size_t)(q - p),
+                                         "rtbench00000", 12)); q += 12)
+    memcpy(q, name, 12);
+  unsigned char *big = rt_calloc(1, n > pad ? n : pad);
+  assert_non_null(big);
+  memcpy(big, p, n);
+  write_file(path, big, n > pad ? n : pad, 0644);
+  rt_free(big);
+  rt_free(p);
+}
+
+static void make_subdir(const char *name, mode_t mode)
+{
+  assert_int_equal(mkdir(at(name), mode), 0);
+  assert_int_equal(chmod(at(name), mode), 0);
+}
+
+/* More plugins than the registry's first index holds: every one found by
+ * name and by file, closes and reopens in between. */
+static void test_many_plugins(void **state)
+{
+  (void)state;
+  enum { N = 150 };
+  static rt_module *mods[N];
+  char path[PATH_MAX], name[16];
+  size_t before = rt_module_count();
+  make_subdir("many", 0755);
+  for (int i = 0; i < N; i++) {
+    snprintf(name, sizeof name, "rtbench%05d", i);
+    snprintf(path, sizeof path, "%s/many/%s.so", dir, name);
+    install_bench(path, name, 0);
+    assert_int_equal(rt_module_open(path, 0, &mods[i]), 0);
+  }
+  assert_int_equal(rt_module_count(), before + N);
+  for (int i = 0; i < N; i += 2) /* bench is unload-safe */
+    assert_int_equal(rt_module_close(mods[i]), 0);
+  assert_int_equal(rt_module_count(), before + N / 2);
+  for (int i = 0; i < N; i++) {
+    rt_module *m;
+    snprintf(name, sizeof name, "rtbench%05d", i);
+    snprintf(path, sizeof path, "%s/many/%s.so", dir, name);
+    int rc = rt_module_find(name, &m);
+    if (i % 2 == 0) {
+      assert_int_equal(rc, RT_ENOTFOUND);
+      assert_int_equal(rt_module_open(path, 0, &mods[i]), 0);
+      assert_string_equal(rt_module_name(mods[i]), name);
+      continue;
+    }
+    assert_int_equal(rc, 0);
+    assert_ptr_equal(m, mods[i]);
+    assert_string_equal(rt_module_path(m), path);
+    rt_module *again;
+    assert_int_equal(rt_module_open(path, 0, &again), 0);
+    assert_ptr_equal(again, m);
+    assert_int_equal(rt_module_close(again), 0);
+    assert_int_equal(rt_module_close(m), 0);
+  }
+  assert_int_equal(rt_module_count(), before + N);
+  for (int i = 0; i < N; i++)
+    assert_int_equal(rt_module_close(mods[i]), 0);
+  assert_int_equal(rt_module_count(), before);
+  snprintf(path, sizeof path, "rm -rf '%s'", at("many"));
+  assert_int_equal(system(path), 0);
+}
+
+static void open_expect_path(const char *path, const char *want)
+{
+  rt_module *m;
+  if (rt_module_open(path, 0, &m) < 0)
+    fail_msg("%s: %s", path, rt_last_error());
+  assert_string_equal(rt_module_path(m), want);
+  assert_int_equal(rt_module_close(m), 0);
+}
+
+/* The resolved path is guessed, without readlink, for a directory seen
+ * before: a final symlink, a renamed directory and trust changes must
+ * still be seen. */
+static void test_resolved_path_shortcut(void **state)
+{
+  (void)state;
+  char p[PATH_MAX], p2[PATH_MAX], moved[PATH_MAX];
+  make_subdir("g1", 0755);
+  snprintf(p, sizeof p, "%s/g1/p.so", dir);
+  snprintf(p2, sizeof p2, "%s/g1/p2.so", dir);
+  install_bench(p, "rtbenchgues1", 0);
+  install_bench(p2, "rtbenchgues2", 0);
+  open_expect_path(p, p);
+  open_expect_path(p, p);
+  /* a symlink as the last component: its target */
+  assert_int_equal(symlink("p2.so", at("g1/link.so")), 0);
+  open_expect_path(at("g1/link.so"), p2);
+  open_expect_path(p, p);
+  /* the directory renamed, a symlink in its place: the real path */
+  assert_int_equal(rename(at("g1"), at("g2")), 0);
+  assert_int_equal(symlink("g2", at("g1")), 0);
+  snprintf(moved, sizeof moved, "%s/g2/p.so", dir);
+  open_expect_path(p, moved);
+  open_expect_path(moved, moved);
+  /* trust is checked every time */
+  assert_int_equal(chmod(at("g2"), 0775), 0);
+  expect_refused(moved, 0, RT_EUNTRUSTED, "group-writable", NULL);
+  assert_int_equal(chmod(at("g2"), 0755), 0);
+  open_expect_path(moved, moved);
+  assert_int_equal(chmod(moved, 0664), 0);
+  expect_refused(moved, 0, RT_EUNTRUSTED, "plugin file", "group-writable",
+                 NULL);
+  assert_int_equal(chmod(moved, 0644), 0);
+  open_expect_path(moved, moved);
+  snprintf(p, sizeof p, "rm -rf '%s' '%s'", at("g1"), at("g2"));
+  assert_int_equal(system(p), 0);
+}
+
+/* A scanned directory's entries are opened relative to it without
+ * following symlinks; a symlinked entry is still checked where it
+ * really lives. */
+static void test_scan_symlinked_entry(void **state)
+{
+  (void)state;
+  char p[PATH_MAX];
+  make_subdir("s", 0755);
+  make_subdir("ww", 0777); /* world-writable, no sticky bit */
+  make_subdir("ok", 0755);
+  snprintf(p, sizeof p, "%s/ww/p.so", dir);
+  install_bench(p, "rtbenchscan1", 0);
+  snprintf(p, sizeof p, "%s/ok/p.so", dir);
+  install_bench(p, "rtbenchscan2", 0);
+  snprintf(p, sizeof p, "%s/s/plain.so", dir);
+  install_bench(p, "rtbenchscan3", 0);
+  assert_int_equal(symlink("../ww/p.so", at("s/bad.so")), 0);
+  assert_int_equal(symlink("../ok/p.so", at("s/good.so")), 0);
+  rt_manifest_list *l;
+  assert_int_equal(rt_module_scan(at("s"), 0, &l), 0);
+  assert_int_equal(l->count, 3); /* sorted: bad, good, plain */
+  const rt_manifest_entry *e = &l->entries[0];
+  assert_string_equal(e->path, at("s/bad.so"));
+  assert_int_equal(e->status, RT_EUNTRUSTED);
+  assert_non_null(strstr(e->reason, "/ww' is world-writable"));
+  e = &l->entries[1];
+  assert_int_equal(e->status, 0);
+  assert_string_equal(e->manifest->name, "rtbenchscan2");
+  e = &l->entries[2];
+  assert_int_equal(e->status, 0);
+  assert_string_equal(e->manifest->name, "rtbenchscan3");
+  rt_manifest_list_free(l);
+  snprintf(p, sizeof p, "rm -rf '%s' '%s' '%s'", at("s"), at("ww"),
+           at("ok"));
+  assert_int_equal(system(p), 0);
+}
+
+/* A file too large to be read whole takes the other path: its descriptor
+ * is compared in memory, its dynamic section read apart. */
+static void test_large_plugin_file(void **state)
+{
+  (void)state;
+  rt_module *m;
+  install_bench(at("big.so"), "rtbenchbig01", 100000);
+  assert_int_equal(rt_module_open(at("big.so"), 0, &m), 0);
+  assert_string_equal(rt_module_name(m), "rtbenchbig01");
+  rt_value args[2] = {{RT_TYPE_I32, 0, {.i32 = 40}},
+                      {RT_TYPE_I32, 0, {.i32 = 2}}};
+  assert_int_equal(call_i32(m, "add", args, 2), 42);
+  assert_int_equal(rt_module_close(m), 0);
+  assert_false(mapped(at("big.so")));
+  size_t n;
+  unsigned char *p = plugin_bytes("mismatch", &n);
+  unsigned char *big = rt_calloc(1, 100000);
+  assert_non_null(big);
+  memcpy(big, p, n);
+  write_file(at("bigmis.so"), big, 100000, 0644);
+  rt_free(big);
+  rt_free(p);
+  expect_refused(at("bigmis.so"), 0, RT_EDESCRIPTOR, "plugin 'mismatch'",
+                 "descriptor says version '1.0.1' but its manifest says "
+                 "'1.0.0'", NULL);
+  unlink(at("big.so"));
+  unlink(at("bigmis.so"));
+}
+
 static int32_t sq(int32_t x) { return x * x; }
 static int32_t neg(int32_t x) { return -x; }
 RT_PLUGIN_STATIC(builtin_plugin, "builtin", "2.0", "Linked in",
@@ -954,6 +1141,10 @@ int main(void)
       cmocka_unit_test(test_search_error_chain),
       cmocka_unit_test(test_bad_arguments),
       cmocka_unit_test(test_private_runtime_forced),
+      cmocka_unit_test(test_many_plugins),
+      cmocka_unit_test(test_resolved_path_shortcut),
+      cmocka_unit_test(test_scan_symlinked_entry),
+      cmocka_unit_test(test_large_plugin_file),
   };
   return cmocka_run_group_tests(tests, setup_dir, remove_dir);
 }
