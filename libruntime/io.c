@@ -136,14 +136,14 @@ static void registry_leave(void) { pthread_mutex_unlock(&registry_lock); }
 
 /* ---- locking ---------------------------------------------------------- */
 
-static void lock_write(rt_stream *s)
+static inline RT_ALWAYS_INLINE void lock_write(rt_stream *s)
 {
   iolock_lock(&s->wlock);
   if (s->shared_rw)
     iolock_lock(&s->rlock);
 }
 
-static void unlock_write(rt_stream *s)
+static inline RT_ALWAYS_INLINE void unlock_write(rt_stream *s)
 {
   if (s->shared_rw)
     iolock_unlock(&s->rlock);
@@ -427,6 +427,59 @@ int rt_putc(rt_stream *s, int c)
 
 /* ---- formatted output ------------------------------------------------- */
 
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* Decimal digits eight at a time in one 64-bit word, without a loop or a
+ * table (SWAR): V < 10^8 is split into two 4-digit halves in 32-bit
+ * lanes, each lane into 2-digit quarters in 16-bit lanes, each of those
+ * into digits in bytes, every split by a multiply-shift division that is
+ * exact in its range (v*10486>>20 == v/100 for v < 10^4, v*103>>10 ==
+ * v/10 for v < 100) and never carries across lanes.  On a little-endian
+ * machine byte 0 is then the most significant digit. */
+static inline uint64_t dec8_word(uint32_t v)
+{
+  uint64_t x = (v / 10000) | ((uint64_t)(v % 10000) << 32);
+  uint64_t q = ((x * 10486) >> 20) & 0x0000007f0000007full;
+  x = q | ((x - q * 100) << 16);
+  q = ((x * 103) >> 10) & 0x000f000f000f000full;
+  return q | ((x - q * 10) << 8);
+}
+
+/* V < 10^8 without leading zeros at D (8 bytes are stored, the length is
+ * returned by the new end): the leading zero digits are the low zero
+ * bytes of the word, shifted out. */
+static inline char *dec8(char *d, uint32_t v)
+{
+  uint64_t x = dec8_word(v);
+  unsigned z = (unsigned)__builtin_ctzll(x | (1ull << 56)) & ~7u;
+  x = (x + 0x3030303030303030ull) >> z;
+  memcpy(d, &x, 8);
+  return d + 8 - z / 8;
+}
+
+/* V < 10^8 as exactly eight digits at D. */
+static inline char *dec8_full(char *d, uint32_t v)
+{
+  uint64_t x = dec8_word(v) + 0x3030303030303030ull;
+  memcpy(d, &x, 8);
+  return d + 8;
+}
+
+/* put_dec: V in decimal at D, which has room for 20 digits plus 4. */
+static inline char *put_dec(char *d, uint64_t v)
+{
+  if (RT_LIKELY(v < 100000000u))
+    return dec8(d, (uint32_t)v);
+  if (v < 10000000000000000ull) {
+    d = dec8(d, (uint32_t)(v / 100000000u));
+    return dec8_full(d, (uint32_t)(v % 100000000u));
+  }
+  uint64_t low = v % 10000000000000000ull;
+  d = dec8(d, (uint32_t)(v / 10000000000000000ull));
+  d = dec8_full(d, (uint32_t)(low / 100000000u));
+  return dec8_full(d, (uint32_t)(low % 100000000u));
+}
+#else
+/* Elsewhere: digit pairs from a table, written backwards. */
 static const char digit_pairs[201] = "00010203040506070809"
                                      "10111213141516171819"
                                      "20212223242526272829"
@@ -489,13 +542,23 @@ static inline void dec_back(char *end, uint64_t v)
   }
 }
 
+static inline char *put_dec(char *d, uint64_t v)
+{
+  d += dec_len(v);
+  dec_back(d, v);
+  return d;
+}
+#endif
+
 /* An integer conversion: its magnitude, sign and base. */
 struct int_conv {
   uint64_t mag;
   bool neg, hex;
 };
 
-#define INT_MAX_CHARS 24 /* "-" and 20 digits, or 16 hex digits */
+/* "-" and 20 digits, or 16 hex digits; put_dec stores whole 8-byte words
+ * and needs 3 bytes more than it writes at worst */
+#define INT_MAX_CHARS 24
 
 /* put_int: write C at D (which has INT_MAX_CHARS of room); returns the
  * end of what was written. */
@@ -503,11 +566,8 @@ static inline char *put_int(char *d, struct int_conv c)
 {
   if (c.neg)
     *d++ = '-';
-  if (!c.hex) {
-    d += dec_len(c.mag);
-    dec_back(d, c.mag);
-    return d;
-  }
+  if (!c.hex)
+    return put_dec(d, c.mag);
   unsigned n = c.mag ? (67u - (unsigned)__builtin_clzll(c.mag)) / 4 : 1;
   uint64_t v = c.mag;
   for (char *p = d + n; p > d; v >>= 4)
@@ -656,14 +716,17 @@ static inline RT_ALWAYS_INLINE int format(rt_stream *s, const char *f,
     return rc;
   cursor_load(s, &c);
   for (;; f++) {
-    if (*f != '%') {
-      if (*f == '\0')
-        break;
+    /* Literal text.  Bytes above '%' (letters, digits, most punctuation)
+     * can be neither '%' nor the end: one comparison decides them. */
+    unsigned char ch = (unsigned char)*f;
+    if (RT_LIKELY(ch > '%') || (ch != '%' && ch != '\0')) {
       if (RT_UNLIKELY(c.d == c.lim) && (rc = cursor_room(s, &c, 1, total)))
         return rc;
-      *c.d++ = *f;
+      *c.d++ = (char)ch;
       continue;
     }
+    if (ch == '\0')
+      break;
     struct int_conv ic;
     int len = int_conversion(f + 1, ap, &ic);
     if (len > 0) {

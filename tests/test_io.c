@@ -127,6 +127,33 @@ static void test_printf_fast_conversions(void **state)
   assert_int_equal(rt_stream_close(s), 0);
 }
 
+/* The decimal formatter works 8 digits at a time: every digit count and
+ * each side of every power of ten, both signs, and a sweep of values of
+ * every magnitude, against snprintf. */
+static void test_printf_decimal_digits(void **state)
+{
+  (void)state;
+  rt_stream *s = memory();
+  unsigned long long p = 1;
+  for (int k = 0; k <= 19; k++, p *= 10) {
+    unsigned long long around[] = {p - 1, p, p + 1, 2 * p - 1, 9 * p,
+                                   p * 10 - 1};
+    for (size_t i = 0; i < sizeof around / sizeof around[0]; i++) {
+      unsigned long long u = around[i];
+      SAME(s, "%llu|%lld|%lld|", u, (long long)u, (long long)(0 - u));
+      SAME(s, "<%u>%d,%d", (unsigned)u, (int)u, (int)(0u - (unsigned)u));
+    }
+  }
+  SAME(s, "%llu %lld %d", ULLONG_MAX, LLONG_MIN, INT_MIN);
+  unsigned long long x = 0x9e3779b97f4a7c15ull;
+  for (int i = 0; i < 20000; i++) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    unsigned long long v = x >> (x % 64); /* every magnitude */
+    SAME(s, "%llu %lld %d %u;", v, (long long)v, (int)v, (unsigned)(v >> 7));
+  }
+  assert_int_equal(rt_stream_close(s), 0);
+}
+
 static void test_printf_fallback(void **state)
 {
   (void)state;
@@ -561,6 +588,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_memory_write_and_read_back),
       cmocka_unit_test(test_printf_fast_conversions),
+      cmocka_unit_test(test_printf_decimal_digits),
       cmocka_unit_test(test_printf_fallback),
       cmocka_unit_test(test_null_sink),
       cmocka_unit_test(test_file_modes),
