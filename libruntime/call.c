@@ -193,13 +193,14 @@ static int expected(const struct parser *ps, const char *what)
                    ps->text);
 }
 
+/* Tokens are one character, or "->"; compared in place (signatures are
+ * parsed for every export when a plugin is opened). */
 static bool take_tok(struct parser *ps, const char *tok)
 {
   skip_ws(ps);
-  size_t l = strlen(tok);
-  if (strncmp(ps->p, tok, l) != 0)
+  if (ps->p[0] != tok[0] || (tok[1] && ps->p[1] != tok[1]))
     return false;
-  ps->p += l;
+  ps->p += tok[1] ? 2 : 1;
   return true;
 }
 
@@ -211,11 +212,15 @@ static size_t word_len(const char *p)
   return n;
 }
 
+/* The first byte rules out most names before any string comparison
+ * (signatures are parsed for every export when a plugin is opened). */
 static int lookup_scalar(const char *w, size_t n)
 {
-  for (size_t k = 0; k < RT_ARRAY_LEN(scalars); k++)
-    if (strlen(scalars[k].name) == n && memcmp(scalars[k].name, w, n) == 0)
+  for (size_t k = 0; k < RT_ARRAY_LEN(scalars); k++) {
+    const char *name = scalars[k].name;
+    if (name[0] == w[0] && strncmp(name, w, n) == 0 && name[n] == '\0')
       return (int)k;
+  }
   return -1;
 }
 

@@ -1,6 +1,7 @@
 /* test_io_proc.c — what needs a child process: output pending at exit(),
  * output of a second shared object interleaved with the program's,
  * closed pipes and sockets (RT_EPIPE, no death by SIGPIPE), fork. */
+#define _GNU_SOURCE /* posix_openpt, ptsname */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +9,7 @@
 #include <cmocka.h>
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -263,6 +265,53 @@ static int fork_with_pending(void *arg)
   return rt_flush(rt_stdout()) == 0 ? 0 : 1;
 }
 
+/* The standard output's buffering is chosen at its first write from the
+ * descriptor: a terminal is line-buffered, a pipe, file or non-terminal
+ * device fully buffered.  The child reports whether its line went out at
+ * once (exit 1) or stayed in the buffer (exit 2); _exit drops it. */
+static int line_goes_out_at_once(int fd)
+{
+  fflush(stdout);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    dup2(fd, 1);
+    struct rt_io_stats a, b;
+    rt_io_stats(&a);
+    rt_puts(rt_stdout(), "x\n");
+    rt_io_stats(&b);
+    _exit(b.bytes_out - a.bytes_out == 2 ? 1 : 2);
+  }
+  int status;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status));
+  return WEXITSTATUS(status) == 1;
+}
+
+static void test_stdout_buffering_follows_the_descriptor(void **state)
+{
+  (void)state;
+  int p[2];
+  assert_int_equal(pipe(p), 0);
+  assert_false(line_goes_out_at_once(p[1]));
+  close(p[0]);
+  close(p[1]);
+  int null = open("/dev/null", O_WRONLY);
+  assert_true(null >= 0);
+  assert_false(line_goes_out_at_once(null));
+  close(null);
+  int m = posix_openpt(O_RDWR | O_NOCTTY);
+  if (m < 0 || grantpt(m) != 0 || unlockpt(m) != 0) {
+    printf("# skipped the terminal case: no pseudo-terminal here\n");
+    return;
+  }
+  int t = open(ptsname(m), O_RDWR | O_NOCTTY);
+  assert_true(t >= 0);
+  assert_true(line_goes_out_at_once(t));
+  close(t);
+  close(m);
+}
+
 static void test_fork_does_not_duplicate_output(void **state)
 {
   (void)state;
@@ -284,6 +333,7 @@ int main(void)
       cmocka_unit_test(test_closed_socket_gives_epipe),
       cmocka_unit_test(test_stdout_closed_pipe_no_death),
       cmocka_unit_test(test_fork_does_not_duplicate_output),
+      cmocka_unit_test(test_stdout_buffering_follows_the_descriptor),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
