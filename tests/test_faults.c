@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,8 +152,6 @@ static int op_memory_stream(void)
   return rc < 0 ? rc : rc2;
 }
 
-static char tmpdir[64];
-
 static int op_file_roundtrip(void)
 {
   char path[128];
@@ -221,21 +221,6 @@ SWEEP_TEST(op_file_roundtrip)
 SWEEP_TEST(op_replace_and_list)
 SWEEP_TEST(op_resolve)
 
-static int make_tmpdir(void **state)
-{
-  (void)state;
-  snprintf(tmpdir, sizeof tmpdir, "/tmp/rt-faults-XXXXXX");
-  return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int remove_tmpdir(void **state)
-{
-  (void)state;
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-  return system(cmd) == 0 ? 0 : -1;
-}
-
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -248,5 +233,5 @@ int main(void)
       cmocka_unit_test(test_op_replace_and_list),
       cmocka_unit_test(test_op_resolve),
   };
-  return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
+  return cmocka_run_group_tests(tests, tmpdir_make, tmpdir_remove);
 }

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <elf.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -23,8 +25,6 @@
 
 #include <runtime.h>
 
-static char dir[64];
-
 /* A copy of the test plugin good.so, patched by EDIT, written to DIR/AS. */
 static void patched_plugin(const char *as, void (*edit)(rt_buf *b))
 {
@@ -35,7 +35,7 @@ static void patched_plugin(const char *as, void (*edit)(rt_buf *b))
   rt_buf b = RT_BUF_INIT;
   assert_int_equal(rt_file_read_all(path, &b), 0);
   edit(&b);
-  snprintf(path, sizeof path, "%s/%s", dir, as);
+  snprintf(path, sizeof path, "%s/%s", tmpdir, as);
   assert_int_equal(rt_file_replace(path, b.data, b.len, 0644), 0);
   rt_buf_free(&b);
 }
@@ -55,7 +55,7 @@ static void make_class32(rt_buf *b) { b->data[EI_CLASS] = ELFCLASS32; }
 static void expect_refused(const char *as, int code, const char *needle)
 {
   char path[PATH_MAX];
-  snprintf(path, sizeof path, "%s/%s", dir, as);
+  snprintf(path, sizeof path, "%s/%s", tmpdir, as);
   rt_module *m = NULL;
   for (int round = 0; round < 2; round++) { /* the same failure twice */
     assert_int_equal(rt_module_open(path, 0, &m), code);
@@ -162,21 +162,6 @@ static void test_eintr_is_retried(void **state)
   assert_int_equal(WEXITSTATUS(status), 0);
 }
 
-static int setup(void **state)
-{
-  (void)state;
-  snprintf(dir, sizeof dir, "/tmp/rt-hard-XXXXXX");
-  return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-  (void)state;
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system(cmd) == 0 ? 0 : -1;
-}
-
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -184,5 +169,5 @@ int main(void)
       cmocka_unit_test(test_wrong_class),
       cmocka_unit_test(test_eintr_is_retried),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, tmpdir_make, tmpdir_remove);
 }

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -15,23 +17,6 @@
 #include <unistd.h>
 
 #include <runtime.h>
-
-static char tmpdir[64];
-
-static int make_tmpdir(void **state)
-{
-  (void)state;
-  strcpy(tmpdir, "/tmp/rt-test-io-XXXXXX");
-  return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int remove_tmpdir(void **state)
-{
-  (void)state;
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-  return system(cmd);
-}
 
 static const char *tmp_path(const char *name)
 {
@@ -606,5 +591,5 @@ int main(void)
       cmocka_unit_test(test_alloc_failures_memory_stream),
       cmocka_unit_test(test_alloc_failures_printf_fallback),
   };
-  return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
+  return cmocka_run_group_tests(tests, tmpdir_make, tmpdir_remove);
 }

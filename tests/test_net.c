@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <arpa/inet.h>
 #include <dlfcn.h>
 #include <netdb.h>
@@ -91,29 +93,6 @@ static void assert_first_addr(const rt_addrlist *l, const char *want)
   assert_non_null(sa);
   assert_int_equal(rt_addr_format(sa, len, text, sizeof text), 0);
   assert_string_equal(text, want);
-}
-
-/* cmocka 1.1's skip() prints "not ok N # SKIP", which the TAP driver
- * counts as a failure; a test whose precondition is missing says so in a
- * TAP comment and passes without asserting anything else. */
-#define SKIP_UNLESS(cond, why)                                                \
-  do {                                                                        \
-    if (!(cond)) {                                                            \
-      printf("# skipped: %s\n", why);                                         \
-      return;                                                                 \
-    }                                                                         \
-  } while (0)
-
-static bool ipv6_loopback_usable(void)
-{
-  int fd = socket(AF_INET6, SOCK_STREAM, 0);
-  if (fd < 0)
-    return false;
-  struct sockaddr_in6 sa = {.sin6_family = AF_INET6,
-                            .sin6_addr = IN6ADDR_LOOPBACK_INIT};
-  bool ok = bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
-  close(fd);
-  return ok;
 }
 
 /* True if /etc/hosts maps "localhost" to ::1, so an IPv6 lookup of it is

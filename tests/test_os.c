@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,23 +19,6 @@
 #include <unistd.h>
 
 #include <runtime.h>
-
-static char tmpdir[64];
-
-static int make_tmpdir(void **state)
-{
-  (void)state;
-  strcpy(tmpdir, "/tmp/rt-test-os-XXXXXX");
-  return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int remove_tmpdir(void **state)
-{
-  (void)state;
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-  return system(cmd);
-}
 
 static char *tmp_path(const char *name)
 {
@@ -310,5 +295,5 @@ int main(void)
       cmocka_unit_test(test_dir_list_failures),
       cmocka_unit_test(test_environment),
   };
-  return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
+  return cmocka_run_group_tests(tests, tmpdir_make, tmpdir_remove);
 }
