@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -15,17 +17,6 @@
 #include <unistd.h>
 
 #include <runtime.h>
-
-/* cmocka 1.1's skip() prints "not ok N # SKIP", which the TAP driver
- * counts as a failure; a test whose precondition is missing says so in a
- * TAP comment and passes without asserting anything else. */
-#define SKIP_UNLESS(cond, why)                                                \
-  do {                                                                        \
-    if (!(cond)) {                                                            \
-      printf("# skipped: %s\n", why);                                         \
-      return;                                                                 \
-    }                                                                         \
-  } while (0)
 
 #define IO_TIMEOUT_MS 10000
 
@@ -40,18 +31,6 @@ static void sleep_ms(long ms)
 {
   struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
   nanosleep(&ts, NULL);
-}
-
-static bool ipv6_loopback_usable(void)
-{
-  int fd = socket(AF_INET6, SOCK_STREAM, 0);
-  if (fd < 0)
-    return false;
-  struct sockaddr_in6 sa = {.sin6_family = AF_INET6,
-                            .sin6_addr = IN6ADDR_LOOPBACK_INIT};
-  bool ok = bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
-  close(fd);
-  return ok;
 }
 
 /* ---- an echo server on a thread ---------------------------------------- */
@@ -342,6 +321,16 @@ static void test_port_in_use(void **state)
   assert_int_equal(rt_tcp_listener_close(a), 0);
 }
 
+/* A listener on an ephemeral loopback port and a client connected to it
+ * (not yet accepted). */
+static void listen_and_connect(rt_listener **l, rt_stream **c)
+{
+  assert_int_equal(rt_tcp_listen("127.0.0.1", 0, 4, l), 0);
+  assert_int_equal(rt_tcp_connect("127.0.0.1", rt_tcp_listener_port(*l),
+                                  IO_TIMEOUT_MS, c),
+                   0);
+}
+
 /* A write to a connection the peer has closed fails with an error that
  * is reported, not swallowed, and does not kill the process by SIGPIPE. */
 static void test_write_to_closed_peer(void **state)
@@ -349,10 +338,7 @@ static void test_write_to_closed_peer(void **state)
   (void)state;
   rt_listener *l = NULL;
   rt_stream *c = NULL, *srv = NULL;
-  assert_int_equal(rt_tcp_listen("127.0.0.1", 0, 4, &l), 0);
-  assert_int_equal(
-      rt_tcp_connect("127.0.0.1", rt_tcp_listener_port(l), IO_TIMEOUT_MS, &c),
-      0);
+  listen_and_connect(&l, &c);
   assert_int_equal(rt_tcp_accept(l, IO_TIMEOUT_MS, &srv), 0);
   assert_int_equal(rt_stream_close(srv), 0);
   int rc = 0;
@@ -375,10 +361,7 @@ static void test_accept_out_of_memory(void **state)
   (void)state;
   rt_listener *l = NULL;
   rt_stream *c = NULL, *srv = NULL;
-  assert_int_equal(rt_tcp_listen("127.0.0.1", 0, 4, &l), 0);
-  assert_int_equal(
-      rt_tcp_connect("127.0.0.1", rt_tcp_listener_port(l), IO_TIMEOUT_MS, &c),
-      0);
+  listen_and_connect(&l, &c);
   rt_heap_fail_after(0);
   int rc = rt_tcp_accept(l, IO_TIMEOUT_MS, &srv);
   rt_heap_fail_after(-1);
