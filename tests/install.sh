@@ -4,17 +4,8 @@
 # through pkg-config.
 . "$top_srcdir/tests/tap.sh"
 
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-dest="$tmp/root"
-if ! (cd "$top_builddir" && $MAKE install DESTDIR="$dest") > "$tmp/install.log" 2>&1; then
-  diag "$(tail -20 "$tmp/install.log")"
-  fail "make install DESTDIR=..."; finish
-fi
-ok "make install DESTDIR=..."
-
-pc=$(find "$dest" -name runtime.pc | head -n 1)
+staged_install
 check "runtime.pc installed" test -n "$pc"
-libdir=$(dirname "$(dirname "$pc")")
 incdir=$(find "$dest" -path '*/include/runtime.h' | head -n 1)
 check "runtime.h installed at the top of includedir" test -n "$incdir"
 check "runtime/error.h installed beside it" test -f "$(dirname "$incdir")/runtime/error.h"

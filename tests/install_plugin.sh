@@ -5,16 +5,7 @@
 . "$top_srcdir/tests/tap.sh"
 
 umask 022
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-dest="$tmp/root"
-if ! (cd "$top_builddir" && $MAKE install DESTDIR="$dest") > "$tmp/install.log" 2>&1; then
-  diag "$(tail -20 "$tmp/install.log")"
-  fail "make install DESTDIR=..."; finish
-fi
-ok "make install DESTDIR=..."
-
-pc=$(find "$dest" -name runtime.pc | head -n 1)
-libdir=$(dirname "$(dirname "$pc")")
+staged_install
 rthost=$(find "$dest" -path '*/bin/rthost' | head -n 1)
 check "rthost installed" test -x "$rthost"
 plugins=$(find "$dest" -type d -path '*/libruntime/plugins' | head -n 1)

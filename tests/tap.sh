@@ -24,6 +24,21 @@ skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 
 finish() { echo "1..$tap_n"; [ "$tap_failed" -eq 0 ]; exit $?; }
 
+# staged_install: `make install DESTDIR=$dest` into a fresh $tmp (removed
+# at exit), as one assertion; sets tmp, dest, pc (the installed
+# runtime.pc) and libdir.  Ends the test if the install fails.
+staged_install() {
+  tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+  dest="$tmp/root"
+  if ! (cd "$top_builddir" && $MAKE install DESTDIR="$dest") > "$tmp/install.log" 2>&1; then
+    diag "$(tail -20 "$tmp/install.log")"
+    fail "make install DESTDIR=..."; finish
+  fi
+  ok "make install DESTDIR=..."
+  pc=$(find "$dest" -name runtime.pc | head -n 1)
+  libdir=$(dirname "$(dirname "$pc")")
+}
+
 : "${top_builddir:?run through make check}"
 : "${top_srcdir:?run through make check}"
 rt_lib="$top_builddir/libruntime/.libs/libruntime.so.1"
