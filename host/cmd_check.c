@@ -32,10 +32,7 @@ int rthost_cmd_check(rthost *h, char **args, size_t nargs)
   }
   rt_buf doc = RT_BUF_INIT;
   rthost_json j;
-  rthost_json_init(&j, &doc);
-  rthost_json_object(&j);
-  rthost_json_key(&j, "plugins");
-  rthost_json_array(&j);
+  rthost_json_init_list(&j, &doc);
   int status = RTHOST_OK;
   for (size_t i = 0; i < nargs; i++) {
     rt_manifest *m;

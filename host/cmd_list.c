@@ -142,10 +142,7 @@ int rthost_cmd_list(rthost *h, char **args, size_t nargs)
     return list_dirs(h, NULL, args, nargs);
   rt_buf doc = RT_BUF_INIT;
   rthost_json j;
-  rthost_json_init(&j, &doc);
-  rthost_json_object(&j);
-  rthost_json_key(&j, "plugins");
-  rthost_json_array(&j);
+  rthost_json_init_list(&j, &doc);
   int status = list_dirs(h, &j, args, nargs);
   rthost_json_end_array(&j);
   rthost_json_end_object(&j);

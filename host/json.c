@@ -12,6 +12,14 @@ void rthost_json_init(rthost_json *j, rt_buf *out)
   j->out = out;
 }
 
+void rthost_json_init_list(rthost_json *j, rt_buf *out)
+{
+  rthost_json_init(j, out);
+  rthost_json_object(j);
+  rthost_json_key(j, "plugins");
+  rthost_json_array(j);
+}
+
 static void put(rthost_json *j, const char *s, size_t n)
 {
   if (j->err == 0 && rt_buf_append(j->out, s, n) != 0)

@@ -28,6 +28,10 @@ typedef struct rthost_json {
 /* rthost_json_init: start a document that is appended to OUT. */
 void rthost_json_init(rthost_json *j, rt_buf *out);
 
+/* rthost_json_init_list: start the document `list` and `check` print,
+ * {"plugins": [ ... ]}; the caller ends the array and the object. */
+void rthost_json_init_list(rthost_json *j, rt_buf *out);
+
 /* Containers; every begin needs its end. */
 void rthost_json_object(rthost_json *j);
 void rthost_json_end_object(rthost_json *j);
