@@ -1130,10 +1130,9 @@ __attribute__((noinline)) static void free_remote(struct blockref r, struct bloc
   tool_free(b, r.size);
   struct block *head = atomic_load_explicit(&r.pg->remote, RELAXED);
   blk_set(b, head, r.idx);
-  do
-    blk_set_next(b, head);
   while (!atomic_compare_exchange_weak_explicit(
-      &r.pg->remote, &head, b, memory_order_release, RELAXED));
+      &r.pg->remote, &head, b, memory_order_release, RELAXED))
+    blk_set_next(b, head);
   if (h) {
     count(&h->st.nfree[cls], 1);
   }
