@@ -31,9 +31,9 @@
 static _Atomic uint64_t segmap[SEGMAP_WORDS];
 static pthread_mutex_t glock = PTHREAD_MUTEX_INITIALIZER;
 static struct heap *all_heaps, *free_heaps;   /* under glock */
-static struct segment *abandoned[2], *cache[2]; /* under glock */
+static struct segment *abandoned[NPAGED], *cache[NPAGED]; /* glock */
 static unsigned ncached;                      /* under glock */
-static _Atomic unsigned nabandoned[2];
+static _Atomic unsigned nabandoned[NPAGED];
 static struct heap_counters gone;  /* counters of exited threads */
 static _Atomic size_t mapped_bytes;
 static _Atomic uint64_t live_sample, peak_bytes;
@@ -420,8 +420,9 @@ static void seg_unlink(struct heap *h, struct segment *s)
 
 static void segment_format(struct segment *s, enum seg_kind kind)
 {
-  unsigned shift = kind == SEG_SMALL ? SMALL_PAGE_SHIFT : MEDIUM_PAGE_SHIFT;
-  size_t min = kind == SEG_SMALL ? MIN_BLOCK : class_size(SMALL_NCLASS);
+  static const unsigned first_class[NPAGED] = {0, TINY_NCLASS, SMALL_NCLASS};
+  unsigned shift = kind == SEG_MEDIUM ? MEDIUM_PAGE_SHIFT : SMALL_PAGE_SHIFT;
+  size_t min = class_size(first_class[kind]);
   s->kind = (uint8_t)kind;
   s->page_shift = (uint8_t)shift;
   s->npages = (uint16_t)(SEG_SIZE >> shift);
@@ -520,7 +521,7 @@ static void page_clear(struct page *pg)
 
 static void heap_purge(struct heap *h)
 {
-  for (int k = SEG_SMALL; k <= SEG_MEDIUM; k++)
+  for (int k = SEG_TINY; k <= SEG_MEDIUM; k++)
     for (struct segment *s = h->segs[k]; s; s = s->next)
       segment_purge(s);
   h->dirty = 0;
@@ -654,7 +655,7 @@ static struct page *segment_free_page(struct segment *s)
 
 static struct page *page_obtain(struct heap *h, unsigned cls)
 {
-  enum seg_kind kind = cls < SMALL_NCLASS ? SEG_SMALL : SEG_MEDIUM;
+  enum seg_kind kind = class_kind(cls);
   struct segment *s = h->segs[kind];
   if (s == NULL || s->free_pages == 0)
     s = segment_obtain(h, kind);
@@ -744,7 +745,7 @@ static void segment_abandon(struct heap *h, struct segment *s)
 static void heap_abandon(void *arg)
 {
   struct heap *h = arg;
-  for (int k = SEG_SMALL; k <= SEG_MEDIUM; k++) {
+  for (int k = SEG_TINY; k <= SEG_MEDIUM; k++) {
     struct segment *s;
     while ((s = h->segs[k]) != NULL) {
       seg_unlink(h, s);
@@ -1277,7 +1278,7 @@ void rt_heap_trim(void)
 {
   struct heap *h = heap_get();
   if (h) {
-    for (int k = SEG_SMALL; k <= SEG_MEDIUM; k++) {
+    for (int k = SEG_TINY; k <= SEG_MEDIUM; k++) {
       struct segment *s;
       while ((s = abandoned_take(k)) != NULL)
         segment_adopt(h, s);
@@ -1286,7 +1287,7 @@ void rt_heap_trim(void)
     heap_purge(h);
     sample_peak(h);
   }
-  for (int k = SEG_SMALL; k <= SEG_MEDIUM; k++) {
+  for (int k = SEG_TINY; k <= SEG_MEDIUM; k++) {
     struct segment *s;
     while ((s = cache_take(k)) != NULL)
       segment_destroy(s);

@@ -23,8 +23,13 @@
 #define VA_BITS 47
 #define SEGMAP_WORDS (((size_t)1 << (VA_BITS - SEG_SHIFT)) / 64)
 
-/* Small segments hold 64 KiB pages of blocks up to 8 KiB, medium segments
- * 512 KiB pages of blocks up to 128 KiB; anything larger is mapped alone. */
+/* Tiny and small segments hold 64 KiB pages of blocks up to 128 bytes and
+ * up to 8 KiB, medium segments 512 KiB pages of blocks up to 128 KiB;
+ * anything larger is mapped alone.  Tiny blocks have segments of their
+ * own because a segment reserves one state byte per smallest block for
+ * every page: 256 KiB of states for 16-byte blocks, spread over 64 memory
+ * pages, where the small classes need 33 KiB.  Every free reads a state
+ * byte, so the smaller spread is fewer TLB misses. */
 #define SMALL_PAGE_SHIFT 16
 #define MEDIUM_PAGE_SHIFT 19
 #define MEDIUM_MAX ((size_t)128 * 1024)
@@ -37,6 +42,7 @@
  * rounding waste stays under 25%; every power of two is a class, which
  * gives aligned blocks for free. */
 #define NCLASS 64
+#define TINY_NCLASS 8   /* classes up to 128 bytes, in tiny segments */
 #define SMALL_NCLASS 48 /* classes up to 8 KiB, in small segments */
 #define STEP_MAX 512
 #define MIN_BLOCK 16
@@ -48,7 +54,14 @@
 #define CACHE_SEGMENTS 4    /* empty segments kept mapped (purged) */
 #define OS_PAGE 4096
 
-enum seg_kind { SEG_SMALL, SEG_MEDIUM, SEG_LARGE };
+enum seg_kind { SEG_TINY, SEG_SMALL, SEG_MEDIUM, SEG_LARGE };
+#define NPAGED 3 /* kinds divided into pages: tiny, small, medium */
+
+static inline enum seg_kind class_kind(unsigned cls)
+{
+  return cls < TINY_NCLASS ? SEG_TINY : cls < SMALL_NCLASS ? SEG_SMALL
+                                                           : SEG_MEDIUM;
+}
 
 enum page_flag {
   PG_USED = 1,    /* formatted for a size class */
@@ -127,7 +140,7 @@ struct heap {
   struct page *cur[NCLASS];
   struct pq partial[NCLASS]; /* pages with free blocks */
   struct pq full[NCLASS];    /* pages without, oldest first */
-  struct segment *segs[2]; /* per kind; segments with free pages first */
+  struct segment *segs[NPAGED]; /* per kind; with free pages first */
   size_t dirty;            /* dirty unused pages in its segments */
   uint64_t purge_at;       /* when to purge them (ms), 0 if not due */
   uint64_t folded;         /* live bytes already added to the sample */
