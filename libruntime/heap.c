@@ -36,7 +36,8 @@ static unsigned ncached;                      /* under glock */
 static _Atomic unsigned nabandoned[NPAGED];
 static struct heap_counters gone;  /* counters of exited threads */
 static _Atomic size_t mapped_bytes;
-static _Atomic uint64_t live_sample, peak_bytes;
+static _Atomic uint64_t peak_bytes;
+static struct segment *all_segs; /* every tiny, small and medium segment */
 static _Atomic long fail_countdown = -1;
 static _Atomic(void *) map_hint;
 static pthread_key_t heap_key;
@@ -96,34 +97,72 @@ static void raise_peak(uint64_t live)
     ;
 }
 
-/* Fold this thread's change in live bytes into the process-wide sample
- * and raise the peak; called on slow paths only, so peak_bytes may miss a
- * page's worth of small blocks per thread (rt_heap_stats() is exact). */
-static uint64_t live_bytes(const struct heap_counters *c)
-{
-  uint64_t live = LOAD(c->large_balloc) - LOAD(c->large_bfree);
-  for (unsigned k = 0; k < NCLASS; k++)
-    live += (LOAD(c->nalloc[k]) - LOAD(c->nfree[k])) * class_size(k);
-  return live;
-}
-
-static void sample_peak(struct heap *h)
-{
-  uint64_t live = live_bytes(&h->st);
-  uint64_t delta = live - h->folded;
-  h->folded = live;
-  raise_peak(atomic_fetch_add_explicit(&live_sample, delta, RELAXED) + delta);
-}
-
 static void counters_add(struct heap_counters *to,
                          const struct heap_counters *from)
 {
-  for (unsigned k = 0; k <= NCLASS; k++) {
-    count(&to->nalloc[k], LOAD(from->nalloc[k]));
-    count(&to->nfree[k], LOAD(from->nfree[k]));
-  }
+  count(&to->allocs, LOAD(from->allocs));
+  count(&to->rfree, LOAD(from->rfree));
+  count(&to->rfree_bytes, LOAD(from->rfree_bytes));
+  count(&to->collected, LOAD(from->collected));
+  count(&to->collected_bytes, LOAD(from->collected_bytes));
+  count(&to->large_allocs, LOAD(from->large_allocs));
+  count(&to->large_frees, LOAD(from->large_frees));
   count(&to->large_balloc, LOAD(from->large_balloc));
   count(&to->large_bfree, LOAD(from->large_bfree));
+}
+
+/* Add the allocations PG counted since its last fold to ST. */
+static void page_fold(struct heap_counters *st, struct page *pg)
+{
+  uint64_t a = LOAD(pg->use) >> USE_SHIFT;
+  count(&st->allocs, (a - LOAD(pg->folded)) & USE_WRAP);
+  STORE(pg->folded, a);
+}
+
+struct heap_totals {
+  uint64_t allocs, live_blocks, live_bytes;
+};
+
+/* Everything counted, from the heaps' counters and every page in use;
+ * under glock, which keeps segments from being unmapped meanwhile.  Exact
+ * when no other thread is allocating or freeing. */
+static void heap_totals(struct heap_totals *t)
+{
+  struct heap_counters sum = {0};
+  counters_add(&sum, &gone);
+  for (struct heap *h = all_heaps; h; h = h->next)
+    counters_add(&sum, &h->st);
+  uint64_t allocs = LOAD(sum.allocs) + LOAD(sum.large_allocs);
+  uint64_t blocks = LOAD(sum.large_allocs) - LOAD(sum.large_frees);
+  uint64_t bytes = LOAD(sum.large_balloc) - LOAD(sum.large_bfree);
+  for (struct segment *s = all_segs; s; s = s->all_next)
+    for (unsigned i = s->first_page; i < s->npages; i++) {
+      struct page *pg = &s->pages[i];
+      uint64_t geom = LOAD(pg->geom);
+      if (geom == 0)
+        continue;
+      uint64_t use = LOAD(pg->use);
+      allocs += ((use >> USE_SHIFT) - LOAD(pg->folded)) & USE_WRAP;
+      blocks += use & USE_BLOCKS;
+      bytes += (use & USE_BLOCKS) * (uint32_t)geom;
+    }
+  /* Blocks freed into other threads' pages are still out in those pages
+   * until their owners collect them. */
+  t->allocs = allocs;
+  t->live_blocks = blocks - (LOAD(sum.rfree) - LOAD(sum.collected));
+  t->live_bytes = bytes - (LOAD(sum.rfree_bytes) - LOAD(sum.collected_bytes));
+}
+
+/* Raise the peak to the live bytes now; on slow paths only (a walk of
+ * every page), so the peak misses what rises and falls between two
+ * samples within memory the heap already holds. */
+static void sample_peak(void)
+{
+  struct heap_totals t;
+  pthread_mutex_lock(&glock);
+  heap_totals(&t);
+  pthread_mutex_unlock(&glock);
+  raise_peak(t.live_bytes);
 }
 
 /* ---- fault injection --------------------------------------------------- */
@@ -266,7 +305,8 @@ static void page_format(struct page *pg, unsigned cls)
   pg->cls = (uint8_t)cls;
   pg->flags = PG_USED;
   pg->free = NULL;
-  pg->used = 0;
+  STORE(pg->use, 0);
+  STORE(pg->folded, 0);
   pg->capacity = (uint32_t)(page_size(pg) / bsize);
   pg->next = pg->prev = NULL;
   STORE(pg->carved, 0);
@@ -294,8 +334,14 @@ static void page_extend(struct page *pg)
   STORE(pg->carved, carved + n);
 }
 
-/* Move the blocks other threads freed onto the page's own free list. */
-static void page_collect(struct page *pg)
+static inline uint32_t page_used(const struct page *pg)
+{
+  return (uint32_t)(LOAD(pg->use) & USE_BLOCKS);
+}
+
+/* Move the blocks other threads freed onto the page's own free list; H,
+ * the heap doing it, counts them as collected. */
+static void page_collect(struct heap_counters *st, struct page *pg)
 {
   if (atomic_load_explicit(&pg->remote, RELAXED) == NULL)
     return;
@@ -304,20 +350,22 @@ static void page_collect(struct page *pg)
   struct block *tail = list;
   uint32_t n = 1;
   for (struct block *b; (b = blk_next(tail)) != NULL; tail = b)
-    if (++n > pg->used)
+    if (++n > page_used(pg))
       heap_fatal("rt_free: the heap's cross-thread free list at %p is "
                  "corrupt (a block freed twice at the same time by two "
                  "threads?)",
                  (void *)page_start(pg));
   blk_set_next(tail, pg->free);
   pg->free = list;
-  pg->used -= n;
+  STORE(pg->use, LOAD(pg->use) - n);
+  count(&st->collected, n);
+  count(&st->collected_bytes, (uint64_t)n * (uint32_t)LOAD(pg->geom));
 }
 
-static bool page_has_free(struct page *pg)
+static bool page_has_free(struct heap *h, struct page *pg)
 {
   if (pg->free == NULL)
-    page_collect(pg);
+    page_collect(&h->st, pg);
   if (pg->free == NULL && LOAD(pg->carved) < pg->capacity)
     page_extend(pg);
   return pg->free != NULL;
@@ -450,11 +498,28 @@ static struct segment *segment_create(enum seg_kind kind)
     return NULL;
   segment_format(s, kind);
   segmap_set(s, true);
+  pthread_mutex_lock(&glock);
+  s->all_prev = NULL;
+  s->all_next = all_segs;
+  if (all_segs)
+    all_segs->all_prev = s;
+  all_segs = s;
+  pthread_mutex_unlock(&glock);
   return s;
 }
 
 static void segment_destroy(struct segment *s)
 {
+  if (s->kind != SEG_LARGE) {
+    pthread_mutex_lock(&glock);
+    if (s->all_prev)
+      s->all_prev->all_next = s->all_next;
+    else
+      all_segs = s->all_next;
+    if (s->all_next)
+      s->all_next->all_prev = s->all_prev;
+    pthread_mutex_unlock(&glock);
+  }
   segmap_set(s, false);
   os_unmap(s, s->map_size);
 }
@@ -507,10 +572,12 @@ static struct segment *cache_take(enum seg_kind kind)
   return s;
 }
 
-/* Return a page whose blocks are all free to its segment. */
-static void page_clear(struct page *pg)
+/* Return a page whose blocks are all free to its segment; ST, the heap
+ * doing it, takes over its count of allocations. */
+static void page_clear(struct heap_counters *st, struct page *pg)
 {
   struct segment *s = page_segment(pg);
+  page_fold(st, pg);
   STORE(pg->geom, 0);
   STORE(pg->carved, 0);
   pg->free = NULL;
@@ -556,7 +623,7 @@ static void heap_maybe_purge(struct heap *h)
 static bool page_release(struct heap *h, struct page *pg)
 {
   struct segment *s = page_segment(pg);
-  page_clear(pg);
+  page_clear(&h->st, pg);
   h->dirty++;
   if (s->free_pages == s->npages - s->first_page) {
     seg_unlink(h, s);
@@ -577,9 +644,9 @@ static bool page_adopt(struct heap *h, struct page *pg)
 {
   pg->flags &= PG_USED;
   pg->next = pg->prev = NULL;
-  page_collect(pg);
-  if (pg->used == 0) {
-    page_clear(pg);
+  page_collect(&h->st, pg);
+  if (page_used(pg) == 0) {
+    page_clear(&h->st, pg);
     return false;
   }
   if (pg->free || LOAD(pg->carved) < pg->capacity)
@@ -628,6 +695,8 @@ static struct segment *segment_obtain(struct heap *h, enum seg_kind kind)
   while ((s = abandoned_take(kind)) != NULL)
     if (segment_adopt(h, s) && s->free_pages)
       return s;
+  /* The heap grows: a moment to sample the peak. */
+  sample_peak();
   s = cache_take(kind);
   if (s == NULL)
     s = segment_create(kind);
@@ -671,7 +740,6 @@ static struct page *page_obtain(struct heap *h, unsigned cls)
     seg_unlink(h, s);
     seg_link(h, s, false);
   }
-  sample_peak(h);
   return pg;
 }
 
@@ -723,9 +791,11 @@ static void segment_abandon(struct heap *h, struct segment *s)
       continue;
     pg->flags = PG_USED;
     pg->next = pg->prev = NULL;
-    page_collect(pg);
-    if (pg->used == 0)
-      page_clear(pg);
+    page_collect(&h->st, pg);
+    if (page_used(pg) == 0)
+      page_clear(&h->st, pg);
+    else
+      page_fold(&h->st, pg);
   }
   if (s->free_pages == s->npages - s->first_page) {
     segment_retire(s);
@@ -752,7 +822,6 @@ static void heap_abandon(void *arg)
       segment_abandon(h, s);
     }
   }
-  sample_peak(h);
   pthread_mutex_lock(&glock);
   counters_add(&gone, &h->st);
   if (h->prev)
@@ -764,6 +833,7 @@ static void heap_abandon(void *arg)
   h->next = free_heaps;
   free_heaps = h;
   pthread_mutex_unlock(&glock);
+  sample_peak();
   tl_heap = &empty_heap;
 }
 
@@ -836,9 +906,9 @@ page_pop(struct heap *h, struct page *pg, struct block *b, bool tooled)
   if (RT_UNLIKELY(idx >= pg->capacity))
     heap_fatal("rt_alloc: the free block at %p is corrupt (written to "
                "after it was freed?)", (void *)b);
-  pg->used++;
+  (void)h;
+  STORE(pg->use, LOAD(pg->use) + USE_ALLOC);
   STORE(pg->state[idx], 1);
-  count(&h->st.nalloc[pg->cls], 1);
   if (tooled)
     tool_alloc(b, (uint32_t)LOAD(pg->geom), 0);
   return b;
@@ -850,13 +920,13 @@ static struct page *page_find(struct heap *h, unsigned cls)
   struct page *pg = h->partial[cls].head;
   if (pg) {
     partial_remove(h, pg);
-    if (page_has_free(pg))
+    if (page_has_free(h, pg))
       return pg;
     full_push(h, pg);
   }
   for (int i = 0; i < FULL_SCAN && (pg = h->full[cls].head) != NULL; i++) {
     full_remove(h, pg);
-    if (page_has_free(pg))
+    if (page_has_free(h, pg))
       return pg;
     full_push(h, pg);
   }
@@ -870,14 +940,16 @@ static void *alloc_slow(size_t size, const char *who)
     return NULL;
   unsigned cls = size_class(size);
   struct page *pg = h->cur[cls];
-  if (pg == &empty_page || !page_has_free(pg)) {
-    if (pg != &empty_page)
+  if (pg == &empty_page || !page_has_free(h, pg)) {
+    if (pg != &empty_page) {
+      page_fold(&h->st, pg);
       full_push(h, pg);
+    }
     pg = page_find(h, cls);
     h->cur[cls] = pg ? pg : &empty_page;
     if (pg == NULL)
       return nomem(who, size, "the system refused a new heap segment");
-    if (!page_has_free(pg))
+    if (!page_has_free(h, pg))
       heap_fatal("rt_alloc: internal error: fresh page without blocks");
   }
   return page_pop(h, pg, pg->free, true);
@@ -901,9 +973,12 @@ static void *large_alloc(size_t size, size_t align, const char *who)
   s->usable = map - hdr;
   STORE(s->live, 1);
   segmap_set(s, true);
-  count(&h->st.nalloc[NCLASS], 1);
+  count(&h->st.large_allocs, 1);
   count(&h->st.large_balloc, s->usable);
-  sample_peak(h);
+  /* A large block is sampled at once only if as large as a segment: each
+   * sample walks every page of the heap. */
+  if (s->usable >= SEG_SIZE)
+    sample_peak();
   tool_alloc(large_data(s), s->usable, 1);
   return large_data(s);
 }
@@ -1078,7 +1153,7 @@ static void large_free(struct segment *s)
   struct heap_counters *st = h ? &h->st : &gone;
   if (h == NULL)
     pthread_mutex_lock(&glock);
-  count(&st->nfree[NCLASS], 1);
+  count(&st->large_frees, 1);
   count(&st->large_bfree, s->usable);
   if (h == NULL)
     pthread_mutex_unlock(&glock);
@@ -1092,11 +1167,11 @@ __attribute__((noinline)) static void free_local_slow(struct heap *h,
 {
   if (pg->flags & PG_FULL) {
     full_remove(h, pg);
-    if (pg->used)
+    if (page_used(pg))
       partial_push(h, pg);
     else
       page_release(h, pg);
-  } else if (pg->used == 0 && h->cur[pg->cls] != pg) {
+  } else if (page_used(pg) == 0 && h->cur[pg->cls] != pg) {
     page_unqueue(h, pg);
     page_release(h, pg);
   }
@@ -1115,9 +1190,9 @@ free_local(struct heap *h, struct blockref r, void *p, bool tooled)
     ((struct block *)p)->idx = r.idx;
   }
   pg->free = p;
-  pg->used--;
-  count(&h->st.nfree[pg->cls], 1);
-  if (RT_UNLIKELY((pg->flags & PG_FULL) || pg->used == 0))
+  uint64_t use = LOAD(pg->use) - 1;
+  STORE(pg->use, use);
+  if (RT_UNLIKELY((pg->flags & PG_FULL) || (use & USE_BLOCKS) == 0))
     free_local_slow(h, pg);
 }
 
@@ -1126,7 +1201,14 @@ free_local(struct heap *h, struct blockref r, void *p, bool tooled)
 __attribute__((noinline)) static void free_remote(struct blockref r, struct block *b)
 {
   struct heap *h = heap_get();
-  unsigned cls = r.pg->cls; /* the page may be gone after the push */
+  /* Counted before the push, after which the owner may collect it. */
+  struct heap_counters *st = h ? &h->st : &gone;
+  if (h == NULL)
+    pthread_mutex_lock(&glock);
+  count(&st->rfree, 1);
+  count(&st->rfree_bytes, r.size);
+  if (h == NULL)
+    pthread_mutex_unlock(&glock);
   STORE(r.pg->state[r.idx], 0);
   tool_free(b, r.size);
   struct block *head = atomic_load_explicit(&r.pg->remote, RELAXED);
@@ -1134,9 +1216,6 @@ __attribute__((noinline)) static void free_remote(struct blockref r, struct bloc
   while (!atomic_compare_exchange_weak_explicit(
       &r.pg->remote, &head, b, memory_order_release, RELAXED))
     blk_set_next(b, head);
-  if (h) {
-    count(&h->st.nfree[cls], 1);
-  }
 }
 
 __attribute__((noinline)) static void free_careful(void *p)
@@ -1232,19 +1311,15 @@ int rt_heap_stats(struct rt_heap_stats *out)
 {
   if (out == NULL)
     return rt__error(RT_EINVAL, "rt_heap_stats: OUT is NULL");
-  struct heap_counters sum = {0};
+  struct heap_totals t;
   pthread_mutex_lock(&glock);
-  counters_add(&sum, &gone);
-  for (struct heap *h = all_heaps; h; h = h->next)
-    counters_add(&sum, &h->st);
+  heap_totals(&t);
   pthread_mutex_unlock(&glock);
   memset(out, 0, sizeof *out);
-  for (unsigned k = 0; k <= NCLASS; k++) {
-    out->total_allocs += LOAD(sum.nalloc[k]);
-    out->total_frees += LOAD(sum.nfree[k]);
-  }
-  out->live_blocks = (size_t)(out->total_allocs - out->total_frees);
-  out->live_bytes = (size_t)live_bytes(&sum);
+  out->total_allocs = t.allocs;
+  out->total_frees = t.allocs - t.live_blocks;
+  out->live_blocks = (size_t)t.live_blocks;
+  out->live_bytes = (size_t)t.live_bytes;
   raise_peak(out->live_bytes);
   out->peak_bytes = (size_t)LOAD(peak_bytes);
   out->mapped_bytes = LOAD(mapped_bytes);
@@ -1261,8 +1336,8 @@ static void heap_trim_segments(struct heap *h, enum seg_kind kind)
       struct page *pg = &s->pages[i];
       if (!(pg->flags & PG_USED))
         continue;
-      page_collect(pg);
-      if (pg->used == 0) {
+      page_collect(&h->st, pg);
+      if (page_used(pg) == 0) {
         page_unqueue(h, pg);
         if (page_release(h, pg))
           break;
@@ -1285,8 +1360,8 @@ void rt_heap_trim(void)
       heap_trim_segments(h, k);
     }
     heap_purge(h);
-    sample_peak(h);
   }
+  sample_peak();
   for (int k = SEG_TINY; k <= SEG_MEDIUM; k++) {
     struct segment *s;
     while ((s = cache_take(k)) != NULL)

@@ -89,7 +89,12 @@ struct page {
   struct block *free;         /* blocks ready to hand out */
   _Atomic uint64_t geom;      /* block size | reciprocal << 32; 0 unused */
   _Atomic uint8_t *state;     /* one byte per block: 1 live, 0 free */
-  uint32_t used;     /* blocks out, including remote frees not collected */
+  /* Allocations from the page since it was formatted (modulo 2^48) above
+   * USE_SHIFT, and the blocks out (remote frees not yet collected
+   * included) below: one add counts an allocation for the statistics and
+   * for the page.  Written by the owner, read by rt_heap_stats(). */
+  _Atomic uint64_t use;
+  _Atomic uint64_t folded;    /* allocations already added to a heap's count */
   _Atomic uint32_t carved;    /* blocks carved so far */
   uint32_t capacity;          /* blocks that fit */
   uint32_t start_off;         /* where the page starts in its segment */
@@ -115,6 +120,7 @@ struct segment {
   uint16_t dirty_pages;
   uint32_t state_stride; /* bytes between pages' state arrays */
   struct segment *next, *prev;
+  struct segment *all_next, *all_prev; /* every paged segment; glock */
   size_t map_size;
   uint32_t data_off;       /* large: where the block starts */
   size_t usable;           /* large: its usable size */
@@ -122,13 +128,26 @@ struct segment {
   alignas(64) struct page pages[];
 };
 
-/* Counters written by their thread only, read by rt_heap_stats().  Small
- * and medium blocks are counted per size class, which gives their bytes
- * without a second counter on the fast paths; slot NCLASS counts large
- * blocks, whose bytes are counted apart. */
+#define USE_SHIFT 16 /* a page holds at most 4096 blocks */
+#define USE_BLOCKS (((uint64_t)1 << USE_SHIFT) - 1)
+#define USE_ALLOC (((uint64_t)1 << USE_SHIFT) | 1)
+#define USE_WRAP (((uint64_t)1 << (64 - USE_SHIFT)) - 1)
+
+/*
+ * Counters written by their thread only (relaxed atomics), read by
+ * rt_heap_stats().  The fast paths count nothing here: a page counts its
+ * own allocations and blocks out in one word (page.use), and the counts
+ * are folded into its heap when the page runs dry or empties.  Frees are
+ * not counted at all; rt_heap_stats() derives them from the allocations
+ * and the blocks out, less the frees made into other threads' pages
+ * (counted by the freeing thread) that their owners have not collected
+ * yet (counted by the owner when it collects them).
+ */
 struct heap_counters {
-  _Atomic uint64_t nalloc[NCLASS + 1], nfree[NCLASS + 1];
-  _Atomic uint64_t large_balloc, large_bfree;
+  _Atomic uint64_t allocs;          /* small and medium, folded from pages */
+  _Atomic uint64_t rfree, rfree_bytes; /* frees into other threads' pages */
+  _Atomic uint64_t collected, collected_bytes; /* ... taken back by owners */
+  _Atomic uint64_t large_allocs, large_frees, large_balloc, large_bfree;
 };
 
 /* A thread's heap: its current page per class and the queues behind it. */
@@ -143,7 +162,6 @@ struct heap {
   struct segment *segs[NPAGED]; /* per kind; with free pages first */
   size_t dirty;            /* dirty unused pages in its segments */
   uint64_t purge_at;       /* when to purge them (ms), 0 if not due */
-  uint64_t folded;         /* live bytes already added to the sample */
   struct heap *next, *prev;
   struct heap_counters st;
 };
