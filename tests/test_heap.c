@@ -286,6 +286,28 @@ static void test_stats(void **state)
     assert_int_equal(c.reserved[i], 0);
 }
 
+/* The peak is sampled whenever the heap maps another segment, so a rise
+ * and fall without a rt_heap_stats() call in between is seen. */
+enum { PEAK_BLOCKS = 64 * 1024 }; /* 64 MiB of 1000-byte blocks */
+
+static void test_peak_sampled_as_heap_grows(void **state)
+{
+  (void)state;
+  struct rt_heap_stats a, b;
+  assert_int_equal(rt_heap_stats(&a), 0);
+  void **p = rt_alloc(PEAK_BLOCKS * sizeof *p);
+  assert_non_null(p);
+  for (int i = 0; i < PEAK_BLOCKS; i++)
+    assert_non_null(p[i] = rt_alloc(1000));
+  for (int i = 0; i < PEAK_BLOCKS; i++)
+    rt_free(p[i]);
+  rt_free(p);
+  assert_int_equal(rt_heap_stats(&b), 0);
+  assert_int_equal(b.live_blocks, a.live_blocks);
+  assert_true(b.peak_bytes >= a.live_bytes + ((size_t)48 << 20));
+  rt_heap_trim();
+}
+
 static void test_trim_returns_memory(void **state)
 {
   (void)state;
@@ -561,6 +583,7 @@ int main(int argc, char **argv)
       cmocka_unit_test(test_strdup),
       cmocka_unit_test(test_owns_foreign_and_wild),
       cmocka_unit_test(test_stats),
+      cmocka_unit_test(test_peak_sampled_as_heap_grows),
       cmocka_unit_test(test_trim_returns_memory),
       cmocka_unit_test(test_many_blocks),
       cmocka_unit_test(test_fault_injection),

@@ -177,6 +177,57 @@ static void test_thread_exit_with_live_blocks(void **state)
   assert_true(after.mapped_bytes <= before.mapped_bytes + (4 << 20));
 }
 
+/* Frees into another thread's pages are counted by the freeing thread
+ * and taken back by the owner only when it collects them: the figures
+ * must be exact in between, and after. */
+enum { REMOTE = 3000 };
+
+static void *free_all(void *arg)
+{
+  void **blocks = arg;
+  for (int i = 0; i < REMOTE; i++)
+    rt_free(blocks[i]);
+  return NULL;
+}
+
+static void test_stats_exact_across_remote_frees(void **state)
+{
+  (void)state;
+  static void *blocks[REMOTE];
+  struct rt_heap_stats before, mid, after, later;
+  size_t bytes = 0;
+  rt_heap_stats(&before);
+  for (int i = 0; i < REMOTE; i++) {
+    /* tiny, small and medium blocks */
+    size_t size = i % 3 == 0 ? 24 : i % 3 == 1 ? 600 : 20000;
+    blocks[i] = rt_alloc(size);
+    assert_non_null(blocks[i]);
+    bytes += rt_alloc_usable_size(blocks[i]);
+  }
+  rt_heap_stats(&mid);
+  assert_int_equal(mid.live_blocks - before.live_blocks, REMOTE);
+  assert_int_equal(mid.live_bytes - before.live_bytes, bytes);
+  assert_int_equal(mid.total_allocs - before.total_allocs, REMOTE);
+  assert_int_equal(mid.total_frees, before.total_frees);
+  pthread_t t;
+  assert_int_equal(pthread_create(&t, NULL, free_all, blocks), 0);
+  assert_int_equal(pthread_join(t, NULL), 0);
+  /* Not collected yet: this thread has not allocated since. */
+  rt_heap_stats(&after);
+  assert_int_equal(after.live_blocks, before.live_blocks);
+  assert_int_equal(after.live_bytes, before.live_bytes);
+  assert_int_equal(after.total_frees - before.total_frees, REMOTE);
+  assert_int_equal(after.total_allocs - before.total_allocs, REMOTE);
+  /* Collected: trim takes every remote free back. */
+  rt_heap_trim();
+  rt_heap_stats(&later);
+  assert_int_equal(later.live_blocks, before.live_blocks);
+  assert_int_equal(later.live_bytes, before.live_bytes);
+  assert_int_equal(later.total_frees - before.total_frees, REMOTE);
+  assert_int_equal(later.total_allocs - before.total_allocs, REMOTE);
+  assert_true(later.peak_bytes >= before.live_bytes + bytes);
+}
+
 /* Producer -> consumer: every block is freed by the other thread. */
 enum { XFREE = 50000, RING = 256 };
 
@@ -293,6 +344,7 @@ int main(void)
       cmocka_unit_test(test_stress_2_threads),
       cmocka_unit_test(test_stress_8_threads),
       cmocka_unit_test(test_thread_exit_with_live_blocks),
+      cmocka_unit_test(test_stats_exact_across_remote_frees),
       cmocka_unit_test(test_producer_consumer),
       cmocka_unit_test(test_fork_from_threaded_parent),
   };

@@ -60,10 +60,11 @@ RT_API bool rt_heap_owns(const void *p);
 struct rt_heap_stats {
   size_t live_bytes;    /* bytes in live blocks (usable sizes) */
   size_t live_blocks;   /* number of live blocks */
-  size_t peak_bytes;    /* high-water mark of live_bytes, sampled when a
-                         * thread refills a page, maps a large block or
-                         * calls rt_heap_stats (may miss about a page of
-                         * small blocks per thread) */
+  size_t peak_bytes;    /* high-water mark of live_bytes, sampled at
+                         * every rt_heap_stats call and whenever the heap
+                         * maps another segment (4 MiB) or a large block
+                         * of 4 MiB or more; a rise and fall in between,
+                         * within memory already mapped, is not seen */
   uint64_t total_allocs; /* allocations since start */
   uint64_t total_frees;  /* frees since start */
   size_t mapped_bytes;  /* bytes currently mapped from the OS */
