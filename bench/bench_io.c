@@ -1,6 +1,7 @@
 /* bench_io.c — rt_printf against fprintf, and rt_write of a preformatted
  * line against fputs: 10M lines "key=%d\n" to /dev/null and to a file,
  * in the same run.  A ratio > 1 means libruntime is faster. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +21,19 @@ static void check(int rc, const char *what)
   }
 }
 
+/* Each file run writes a new file: reusing one would truncate it, and
+ * ext4 flushes a file truncated to zero and written again when it is
+ * closed (auto_da_alloc), which puts a write-out of the whole file, with
+ * all its swings, inside the timed close of both contenders. */
+static void fresh(const char *path)
+{
+  if (strcmp(path, "/dev/null") != 0 && unlink(path) != 0 && errno != ENOENT)
+    check(-errno, path);
+}
+
 static double rt_printf_run(const char *path)
 {
+  fresh(path);
   rt_stream *s;
   check(rt_stream_open(path, "w", &s), path);
   double t = now_s();
@@ -34,6 +46,7 @@ static double rt_printf_run(const char *path)
 
 static double fprintf_run(const char *path)
 {
+  fresh(path);
   FILE *f = fopen(path, "w");
   if (f == NULL)
     check(RT_EIO, path);
@@ -50,6 +63,7 @@ static const char line[] = "key=1234567\n";
 
 static double rt_write_run(const char *path)
 {
+  fresh(path);
   rt_stream *s;
   check(rt_stream_open(path, "w", &s), path);
   double t = now_s();
@@ -62,6 +76,7 @@ static double rt_write_run(const char *path)
 
 static double fputs_run(const char *path)
 {
+  fresh(path);
   FILE *f = fopen(path, "w");
   if (f == NULL)
     check(RT_EIO, path);
