@@ -136,8 +136,8 @@ static void heap_totals(struct heap_totals *t)
   uint64_t blocks = LOAD(sum.large_allocs) - LOAD(sum.large_frees);
   uint64_t bytes = LOAD(sum.large_balloc) - LOAD(sum.large_bfree);
   for (struct segment *s = all_segs; s; s = s->all_next)
-    for (unsigned i = s->first_page; i < s->npages; i++) {
-      struct page *pg = &s->pages[i];
+    for (uint64_t m = LOAD(s->formatted); m; m &= m - 1) {
+      struct page *pg = &s->pages[__builtin_ctzll(m)];
       uint64_t geom = LOAD(pg->geom);
       if (geom == 0)
         continue;
@@ -285,7 +285,20 @@ static inline struct segment *page_segment(struct page *pg)
  * pointer to a page's first block as a reference to that block. */
 static inline char *page_start(const struct page *pg)
 {
-  return (char *)((uintptr_t)pg & ~(uintptr_t)SEG_MASK) + pg->start_off;
+  return (char *)((uintptr_t)pg & ~(uintptr_t)SEG_MASK) + LOAD(pg->start_off);
+}
+
+static inline unsigned page_index(const struct page *pg)
+{
+  return (unsigned)(pg - page_segment((struct page *)pg)->pages);
+}
+
+/* The pages of S that hold blocks (not its header), as a mask. */
+static inline uint64_t data_pages(const struct segment *s)
+{
+  uint64_t all = s->npages == 64 ? ~(uint64_t)0
+                                 : ((uint64_t)1 << s->npages) - 1;
+  return all & ~(((uint64_t)1 << s->first_page) - 1);
 }
 
 static inline char *large_data(const struct segment *s)
@@ -300,8 +313,16 @@ static inline size_t page_size(struct page *pg)
 
 static void page_format(struct page *pg, unsigned cls)
 {
+  struct segment *s = page_segment(pg);
+  unsigned i = page_index(pg);
   uint64_t bsize = class_size(cls);
   uint64_t inv = ((uint64_t)1 << 32) / bsize + 1;
+  STORE(pg->start_off, (uint32_t)((size_t)i << s->page_shift));
+  STORE(pg->notmask, ~(((uint64_t)1 << s->page_shift) - 1));
+  pg->state = (_Atomic uint8_t *)((char *)s + s->state_off +
+                                  (size_t)i * s->state_stride);
+  atomic_fetch_or_explicit(&s->formatted, (uint64_t)1 << i, RELAXED);
+  s->dirty_map &= ~((uint64_t)1 << i);
   pg->cls = (uint8_t)cls;
   pg->flags = PG_USED;
   pg->free = NULL;
@@ -318,9 +339,12 @@ static void page_extend(struct page *pg)
 {
   uint32_t carved = LOAD(pg->carved);
   size_t bsize = (uint32_t)LOAD(pg->geom);
+  /* Carving writes a link into every block, so it touches each block's
+   * first memory page: blocks of a memory page or more are carved one at
+   * a time, and a program that needs one such block faults in one page. */
   uint32_t n = (uint32_t)(EXTEND_BYTES / bsize);
-  if (n < 4)
-    n = 4;
+  if (n < 1)
+    n = 1;
   if (n > pg->capacity - carved)
     n = pg->capacity - carved;
   char *first = page_start(pg) + carved * bsize;
@@ -479,16 +503,11 @@ static void segment_format(struct segment *s, enum seg_kind kind)
    * over the same few cache sets. */
   s->state_stride = (uint32_t)(((size_t)1 << shift) / min + 64);
   size_t hdr = sizeof *s + s->npages * sizeof(struct page);
-  _Atomic uint8_t *state = (_Atomic uint8_t *)((char *)s + hdr);
+  s->state_off = (uint32_t)hdr;
   hdr += (size_t)s->npages * s->state_stride;
   s->first_page = (uint16_t)((hdr + ((size_t)1 << shift) - 1) >> shift);
   s->free_pages = (uint16_t)(s->npages - s->first_page);
   s->map_size = SEG_SIZE;
-  for (unsigned i = 0; i < s->npages; i++) {
-    s->pages[i].start_off = (uint32_t)((size_t)i << shift);
-    s->pages[i].mask = (uint32_t)(((size_t)1 << shift) - 1);
-    s->pages[i].state = state + (size_t)i * s->state_stride;
-  }
 }
 
 static struct segment *segment_create(enum seg_kind kind)
@@ -528,17 +547,14 @@ static void segment_destroy(struct segment *s)
 static void segment_purge(struct segment *s)
 {
   size_t psize = (size_t)1 << s->page_shift;
-  for (unsigned i = s->first_page; i < s->npages && s->dirty_pages;) {
-    if (!(s->pages[i].flags & PG_DIRTY)) {
-      i++;
-      continue;
-    }
-    unsigned j = i;
-    for (; j < s->npages && (s->pages[j].flags & PG_DIRTY); j++)
+  while (s->dirty_map) {
+    unsigned i = (unsigned)__builtin_ctzll(s->dirty_map), j = i;
+    for (; j < s->npages && (s->dirty_map >> j & 1); j++)
       s->pages[j].flags = 0;
+    uint64_t below_j = j == 64 ? ~(uint64_t)0 : ((uint64_t)1 << j) - 1;
+    s->dirty_map &= ~(below_j & ~(((uint64_t)1 << i) - 1));
     s->dirty_pages = (uint16_t)(s->dirty_pages - (j - i));
     os_purge(page_start(&s->pages[i]), (j - i) * psize);
-    i = j;
   }
 }
 
@@ -582,6 +598,9 @@ static void page_clear(struct heap_counters *st, struct page *pg)
   STORE(pg->carved, 0);
   pg->free = NULL;
   pg->flags = PG_DIRTY;
+  atomic_fetch_and_explicit(&s->formatted, ~((uint64_t)1 << page_index(pg)),
+                            RELAXED);
+  s->dirty_map |= (uint64_t)1 << page_index(pg);
   s->free_pages++;
   s->dirty_pages++;
 }
@@ -661,9 +680,8 @@ static bool page_adopt(struct heap *h, struct page *pg)
 static bool segment_adopt(struct heap *h, struct segment *s)
 {
   atomic_store_explicit(&s->owner, h, memory_order_release);
-  for (unsigned i = s->first_page; i < s->npages; i++)
-    if (s->pages[i].flags & PG_USED)
-      page_adopt(h, &s->pages[i]);
+  for (uint64_t m = LOAD(s->formatted); m; m &= m - 1)
+    page_adopt(h, &s->pages[__builtin_ctzll(m)]);
   if (s->free_pages == s->npages - s->first_page) {
     segment_retire(s);
     return false;
@@ -711,15 +729,10 @@ static struct segment *segment_obtain(struct heap *h, enum seg_kind kind)
  * (dirty) to one that would fault in fresh zero pages. */
 static struct page *segment_free_page(struct segment *s)
 {
-  struct page *fresh = NULL;
-  for (unsigned i = s->first_page; i < s->npages; i++) {
-    struct page *pg = &s->pages[i];
-    if (pg->flags & PG_DIRTY)
-      return pg;
-    if (!(pg->flags & PG_USED) && fresh == NULL)
-      fresh = pg;
-  }
-  return fresh;
+  if (s->dirty_map)
+    return &s->pages[__builtin_ctzll(s->dirty_map)];
+  uint64_t fresh = data_pages(s) & ~LOAD(s->formatted);
+  return fresh ? &s->pages[__builtin_ctzll(fresh)] : NULL;
 }
 
 static struct page *page_obtain(struct heap *h, unsigned cls)
@@ -785,10 +798,8 @@ static inline struct heap *heap_get(void)
 /* Leave S for another thread to adopt, or retire it if nothing is live. */
 static void segment_abandon(struct heap *h, struct segment *s)
 {
-  for (unsigned i = s->first_page; i < s->npages; i++) {
-    struct page *pg = &s->pages[i];
-    if (!(pg->flags & PG_USED))
-      continue;
+  for (uint64_t m = LOAD(s->formatted); m; m &= m - 1) {
+    struct page *pg = &s->pages[__builtin_ctzll(m)];
     pg->flags = PG_USED;
     pg->next = pg->prev = NULL;
     page_collect(&h->st, pg);
@@ -877,7 +888,7 @@ __attribute__((constructor)) static void heap_start(void)
 /* Offset of P in its page: pages are aligned to their size. */
 static inline size_t page_offset(const struct page *pg, const void *p)
 {
-  return (uintptr_t)p & pg->mask;
+  return (uintptr_t)p & ~LOAD(pg->notmask);
 }
 
 /* Which block of the page the offset OFF falls in (geom's reciprocal
@@ -1081,6 +1092,7 @@ char *rt_strdup(const char *s) { return rt_strndup(s, SIZE_MAX); }
 struct blockref {
   struct segment *seg;
   struct page *pg; /* NULL for a large block */
+  _Atomic uint8_t *state; /* the block's state byte */
   uint32_t idx;
   size_t size;
 };
@@ -1138,7 +1150,8 @@ block_ref(const void *p, const char *who)
                       (size_t)r.idx * r.size ||
                   r.idx >= LOAD(r.pg->carved)))
     bad_pointer(who, p, r.pg, geom);
-  if (RT_UNLIKELY(LOAD(r.pg->state[r.idx]) != 1))
+  r.state = r.pg->state + r.idx;
+  if (RT_UNLIKELY(LOAD(*r.state) != 1))
     heap_fatal("%s: double free of %p (a %zu-byte block that is already "
                "free)", who, p, r.size);
   return r;
@@ -1181,7 +1194,7 @@ static inline __attribute__((always_inline)) void
 free_local(struct heap *h, struct blockref r, void *p, bool tooled)
 {
   struct page *pg = r.pg;
-  STORE(pg->state[r.idx], 0);
+  STORE(*r.state, 0);
   if (tooled) {
     tool_free(p, r.size);
     blk_set(p, pg->free, r.idx);
@@ -1209,7 +1222,7 @@ __attribute__((noinline)) static void free_remote(struct blockref r, struct bloc
   count(&st->rfree_bytes, r.size);
   if (h == NULL)
     pthread_mutex_unlock(&glock);
-  STORE(r.pg->state[r.idx], 0);
+  STORE(*r.state, 0);
   tool_free(b, r.size);
   struct block *head = atomic_load_explicit(&r.pg->remote, RELAXED);
   blk_set(b, head, r.idx);
@@ -1251,9 +1264,13 @@ void rt_free(void *p)
     uint32_t idx = offset_index(off, geom);
     /* Blocks past the carved ones have state 0, and the state array has
      * room for any index a page offset gives, so this one test says the
-     * block is live, and therefore also carved. */
-    if (RT_LIKELY(idx * bsize == off && LOAD(pg->state[idx]) == 1)) {
-      struct blockref r = {s, pg, idx, bsize};
+     * block is live, and therefore also carved.  A page never used has
+     * neither states nor mask: its offset is then the whole address,
+     * which no index matches. */
+    _Atomic uint8_t *state;
+    if (RT_LIKELY(idx * bsize == off &&
+                  LOAD(*(state = pg->state + idx)) == 1)) {
+      struct blockref r = {s, pg, state, idx, bsize};
       struct heap *h = tl_heap;
       if (RT_LIKELY(atomic_load_explicit(&s->owner, RELAXED) == h))
         free_local(h, r, p, false);
@@ -1332,10 +1349,8 @@ static void heap_trim_segments(struct heap *h, enum seg_kind kind)
   struct segment *s = h->segs[kind], *next;
   for (; s; s = next) {
     next = s->next;
-    for (unsigned i = s->first_page; i < s->npages; i++) {
-      struct page *pg = &s->pages[i];
-      if (!(pg->flags & PG_USED))
-        continue;
+    for (uint64_t m = LOAD(s->formatted); m; m &= m - 1) {
+      struct page *pg = &s->pages[__builtin_ctzll(m)];
       page_collect(&h->st, pg);
       if (page_used(pg) == 0) {
         page_unqueue(h, pg);

@@ -80,29 +80,34 @@ struct block {
 
 /*
  * One page of equal-sized blocks.  The owning thread alone touches the
- * plain fields; other threads read geom and carved (atomics, so rt_free and
- * rt_heap_owns from any thread are race-free) and push onto remote, which
- * sits on its own cache line so cross-thread frees do not slow the owner.
- * Everything an allocation or a local free reads is in the first line.
+ * plain fields; other threads read geom, carved and the state bytes
+ * (atomics, so rt_free and rt_heap_owns from any thread are race-free) and
+ * push onto remote.  Everything an allocation or a local free reads or
+ * writes is in the first cache line; remote, which other threads write,
+ * is in the second with what only slow paths use.  128 bytes.
  */
 struct page {
   struct block *free;         /* blocks ready to hand out */
   _Atomic uint64_t geom;      /* block size | reciprocal << 32; 0 unused */
-  _Atomic uint8_t *state;     /* one byte per block: 1 live, 0 free */
   /* Allocations from the page since it was formatted (modulo 2^48) above
    * USE_SHIFT, and the blocks out (remote frees not yet collected
    * included) below: one add counts an allocation for the statistics and
    * for the page.  Written by the owner, read by rt_heap_stats(). */
   _Atomic uint64_t use;
-  _Atomic uint64_t folded;    /* allocations already added to a heap's count */
-  _Atomic uint32_t carved;    /* blocks carved so far */
+  /* A descriptor is written only once its page is first used, so that a
+   * new segment faults in one memory page of them, not three.  Until then
+   * both fields below are 0, and ~0 as the offset mask makes any pointer
+   * into the page fail rt_free's test before the state is read. */
+  _Atomic uint8_t *state;     /* one byte per block: 1 live, 0 free */
+  _Atomic uint64_t notmask;   /* ~(page size - 1) (pages are aligned) */
   uint32_t capacity;          /* blocks that fit */
-  uint32_t start_off;         /* where the page starts in its segment */
-  uint32_t mask;              /* page size - 1 (pages are aligned to it) */
   uint8_t cls;
   uint8_t flags;
-  struct page *next, *prev;   /* partial or full queue of the heap */
   alignas(64) _Atomic(struct block *) remote; /* frees from other threads */
+  struct page *next, *prev;   /* partial or full queue of the heap */
+  _Atomic uint64_t folded;    /* allocations already added to a heap's count */
+  _Atomic uint32_t carved;    /* blocks carved so far */
+  _Atomic uint32_t start_off; /* where the page starts in its segment */
 };
 
 /*
@@ -119,6 +124,9 @@ struct segment {
   uint16_t free_pages; /* data pages not in use */
   uint16_t dirty_pages;
   uint32_t state_stride; /* bytes between pages' state arrays */
+  uint32_t state_off;    /* where the first page's state array is */
+  _Atomic uint64_t formatted; /* pages in use (PG_USED), bit per page */
+  uint64_t dirty_map;         /* pages PG_DIRTY */
   struct segment *next, *prev;
   struct segment *all_next, *all_prev; /* every paged segment; glock */
   size_t map_size;

@@ -491,6 +491,23 @@ static void test_interior_free_aborts(void **state)
   expect_abort(free_it, p, "double free");
 }
 
+/* A page no block has come from yet has no descriptor written (a new
+ * segment faults in as little of its header as it can): a pointer into it,
+ * even to its very start, must still be reported, not followed. */
+static void test_free_into_unused_page_aborts(void **state)
+{
+  (void)state;
+  void *p = rt_alloc(48);
+  char *seg = (char *)((uintptr_t)p & ~(SEG_SIZE - 1));
+  char *last = seg + SEG_SIZE - 64 * 1024; /* the segment's last page */
+  assert_false(rt_heap_owns(last));
+  assert_false(rt_heap_owns(last + 48));
+  expect_abort(free_it, last, "is not a block it handed out");
+  expect_abort(free_it, last + 48, "is not a block it handed out");
+  expect_abort(usable_of, last, "rt_alloc_usable_size: ");
+  rt_free(p);
+}
+
 #if !defined(__SANITIZE_ADDRESS__)
 /* A free block carries its index in the page; one overwritten after the
  * free is caught when the block is handed out again, before the index is
@@ -574,6 +591,7 @@ int main(int argc, char **argv)
     env_child();
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_alloc_sizes),
+      cmocka_unit_test(test_free_into_unused_page_aborts),
       cmocka_unit_test(test_usable_size_is_tight),
       cmocka_unit_test(test_huge_sizes_fail_cleanly),
       cmocka_unit_test(test_calloc_zeroes),
