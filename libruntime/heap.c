@@ -137,7 +137,7 @@ static void heap_totals(struct heap_totals *t)
   uint64_t bytes = LOAD(sum.large_balloc) - LOAD(sum.large_bfree);
   for (struct segment *s = all_segs; s; s = s->all_next)
     for (uint64_t m = LOAD(s->formatted); m; m &= m - 1) {
-      struct page *pg = &s->pages[__builtin_ctzll(m)];
+      struct page *pg = seg_page(s, __builtin_ctzll(m));
       uint64_t geom = LOAD(pg->geom);
       if (geom == 0)
         continue;
@@ -290,7 +290,15 @@ static inline char *page_start(const struct page *pg)
 
 static inline unsigned page_index(const struct page *pg)
 {
-  return (unsigned)(pg - page_segment((struct page *)pg)->pages);
+  struct segment *s = page_segment((struct page *)pg);
+  return (unsigned)((size_t)((const char *)pg - (const char *)s->pages) /
+                    s->page_stride);
+}
+
+/* The page's state bytes follow its descriptor. */
+static inline _Atomic uint8_t *page_states(struct page *pg)
+{
+  return (_Atomic uint8_t *)(pg + 1);
 }
 
 /* The pages of S that hold blocks (not its header), as a mask. */
@@ -319,8 +327,6 @@ static void page_format(struct page *pg, unsigned cls)
   uint64_t inv = ((uint64_t)1 << 32) / bsize + 1;
   STORE(pg->start_off, (uint32_t)((size_t)i << s->page_shift));
   STORE(pg->notmask, ~(((uint64_t)1 << s->page_shift) - 1));
-  pg->state = (_Atomic uint8_t *)((char *)s + s->state_off +
-                                  (size_t)i * s->state_stride);
   atomic_fetch_or_explicit(&s->formatted, (uint64_t)1 << i, RELAXED);
   s->dirty_map &= ~((uint64_t)1 << i);
   pg->cls = (uint8_t)cls;
@@ -498,13 +504,13 @@ static void segment_format(struct segment *s, enum seg_kind kind)
   s->kind = (uint8_t)kind;
   s->page_shift = (uint8_t)shift;
   s->npages = (uint16_t)(SEG_SIZE >> shift);
-  /* One spare cache line per page skews the pages' state arrays, which
-   * would otherwise all start at the same offset in a 4 KiB page and fight
-   * over the same few cache sets. */
-  s->state_stride = (uint32_t)(((size_t)1 << shift) / min + 64);
-  size_t hdr = sizeof *s + s->npages * sizeof(struct page);
-  s->state_off = (uint32_t)hdr;
-  hdr += (size_t)s->npages * s->state_stride;
+  /* A record is a descriptor and room for the states of the smallest
+   * class, rounded to cache lines: 640 bytes in small segments, so their
+   * records do not start at the same offset of every 4 KiB page (nor fight
+   * over the same cache sets), 4224 in tiny ones. */
+  size_t states = (((size_t)1 << shift) / min + 63) & ~(size_t)63;
+  s->page_stride = (uint32_t)(sizeof(struct page) + states);
+  size_t hdr = offsetof(struct segment, pages) + s->npages * s->page_stride;
   s->first_page = (uint16_t)((hdr + ((size_t)1 << shift) - 1) >> shift);
   s->free_pages = (uint16_t)(s->npages - s->first_page);
   s->map_size = SEG_SIZE;
@@ -550,11 +556,11 @@ static void segment_purge(struct segment *s)
   while (s->dirty_map) {
     unsigned i = (unsigned)__builtin_ctzll(s->dirty_map), j = i;
     for (; j < s->npages && (s->dirty_map >> j & 1); j++)
-      s->pages[j].flags = 0;
+      seg_page(s, j)->flags = 0;
     uint64_t below_j = j == 64 ? ~(uint64_t)0 : ((uint64_t)1 << j) - 1;
     s->dirty_map &= ~(below_j & ~(((uint64_t)1 << i) - 1));
     s->dirty_pages = (uint16_t)(s->dirty_pages - (j - i));
-    os_purge(page_start(&s->pages[i]), (j - i) * psize);
+    os_purge(page_start(seg_page(s, i)), (j - i) * psize);
   }
 }
 
@@ -681,7 +687,7 @@ static bool segment_adopt(struct heap *h, struct segment *s)
 {
   atomic_store_explicit(&s->owner, h, memory_order_release);
   for (uint64_t m = LOAD(s->formatted); m; m &= m - 1)
-    page_adopt(h, &s->pages[__builtin_ctzll(m)]);
+    page_adopt(h, seg_page(s, __builtin_ctzll(m)));
   if (s->free_pages == s->npages - s->first_page) {
     segment_retire(s);
     return false;
@@ -730,9 +736,9 @@ static struct segment *segment_obtain(struct heap *h, enum seg_kind kind)
 static struct page *segment_free_page(struct segment *s)
 {
   if (s->dirty_map)
-    return &s->pages[__builtin_ctzll(s->dirty_map)];
+    return seg_page(s, __builtin_ctzll(s->dirty_map));
   uint64_t fresh = data_pages(s) & ~LOAD(s->formatted);
-  return fresh ? &s->pages[__builtin_ctzll(fresh)] : NULL;
+  return fresh ? seg_page(s, __builtin_ctzll(fresh)) : NULL;
 }
 
 static struct page *page_obtain(struct heap *h, unsigned cls)
@@ -799,7 +805,7 @@ static inline struct heap *heap_get(void)
 static void segment_abandon(struct heap *h, struct segment *s)
 {
   for (uint64_t m = LOAD(s->formatted); m; m &= m - 1) {
-    struct page *pg = &s->pages[__builtin_ctzll(m)];
+    struct page *pg = seg_page(s, __builtin_ctzll(m));
     pg->flags = PG_USED;
     pg->next = pg->prev = NULL;
     page_collect(&h->st, pg);
@@ -919,7 +925,7 @@ page_pop(struct heap *h, struct page *pg, struct block *b, bool tooled)
                "after it was freed?)", (void *)b);
   (void)h;
   STORE(pg->use, LOAD(pg->use) + USE_ALLOC);
-  STORE(pg->state[idx], 1);
+  STORE(page_states(pg)[idx], 1);
   if (tooled)
     tool_alloc(b, (uint32_t)LOAD(pg->geom), 0);
   return b;
@@ -1102,7 +1108,7 @@ RT_NORETURN static void bad_pointer(const char *who, const void *p,
 {
   uint32_t bsize = (uint32_t)geom;
   uint32_t idx = block_index(pg, p, geom);
-  if (bsize && idx < LOAD(pg->carved) && LOAD(pg->state[idx]) == 1)
+  if (bsize && idx < LOAD(pg->carved) && LOAD(page_states(pg)[idx]) == 1)
     heap_fatal("%s: %p points inside the %u-byte block at %p (offset %zu), "
                "not at its start", who, p, bsize,
                (void *)(page_start(pg) + (size_t)idx * bsize),
@@ -1142,7 +1148,7 @@ block_ref(const void *p, const char *who)
     r.size = r.seg->usable;
     return r;
   }
-  r.pg = &r.seg->pages[((uintptr_t)p & SEG_MASK) >> r.seg->page_shift];
+  r.pg = page_of(r.seg, p);
   uint64_t geom = LOAD(r.pg->geom);
   r.size = (uint32_t)geom;
   r.idx = block_index(r.pg, p, geom);
@@ -1150,7 +1156,7 @@ block_ref(const void *p, const char *who)
                       (size_t)r.idx * r.size ||
                   r.idx >= LOAD(r.pg->carved)))
     bad_pointer(who, p, r.pg, geom);
-  r.state = r.pg->state + r.idx;
+  r.state = page_states(r.pg) + r.idx;
   if (RT_UNLIKELY(LOAD(*r.state) != 1))
     heap_fatal("%s: double free of %p (a %zu-byte block that is already "
                "free)", who, p, r.size);
@@ -1257,7 +1263,7 @@ void rt_free(void *p)
     if (RT_UNLIKELY(s->kind == SEG_LARGE ||
                     (LOAD(rt__heap_flags) & HF_TOOLS) != 0))
       goto careful;
-    struct page *pg = &s->pages[((uintptr_t)p & SEG_MASK) >> s->page_shift];
+    struct page *pg = page_of(s, p);
     uint64_t geom = LOAD(pg->geom);
     size_t bsize = (uint32_t)geom;
     size_t off = page_offset(pg, p);
@@ -1269,7 +1275,7 @@ void rt_free(void *p)
      * which no index matches. */
     _Atomic uint8_t *state;
     if (RT_LIKELY(idx * bsize == off &&
-                  LOAD(*(state = pg->state + idx)) == 1)) {
+                  LOAD(*(state = page_states(pg) + idx)) == 1)) {
       struct blockref r = {s, pg, state, idx, bsize};
       struct heap *h = tl_heap;
       if (RT_LIKELY(atomic_load_explicit(&s->owner, RELAXED) == h))
@@ -1314,14 +1320,14 @@ bool rt_heap_owns(const void *p)
     return false;
   if (s->kind == SEG_LARGE)
     return p == large_data(s) && LOAD(s->live) == 1;
-  struct page *pg = &s->pages[((uintptr_t)p & SEG_MASK) >> s->page_shift];
+  struct page *pg = page_of(s, p);
   uint64_t geom = LOAD(pg->geom);
   if (geom == 0)
     return false;
   uint32_t idx = block_index(pg, p, geom);
   return (size_t)((const char *)p - page_start(pg)) ==
              (size_t)idx * (uint32_t)geom &&
-         idx < LOAD(pg->carved) && LOAD(pg->state[idx]) == 1;
+         idx < LOAD(pg->carved) && LOAD(page_states(pg)[idx]) == 1;
 }
 
 int rt_heap_stats(struct rt_heap_stats *out)
@@ -1350,7 +1356,7 @@ static void heap_trim_segments(struct heap *h, enum seg_kind kind)
   for (; s; s = next) {
     next = s->next;
     for (uint64_t m = LOAD(s->formatted); m; m &= m - 1) {
-      struct page *pg = &s->pages[__builtin_ctzll(m)];
+      struct page *pg = seg_page(s, __builtin_ctzll(m));
       page_collect(&h->st, pg);
       if (page_used(pg) == 0) {
         page_unqueue(h, pg);

@@ -94,11 +94,9 @@ struct page {
    * included) below: one add counts an allocation for the statistics and
    * for the page.  Written by the owner, read by rt_heap_stats(). */
   _Atomic uint64_t use;
-  /* A descriptor is written only once its page is first used, so that a
-   * new segment faults in one memory page of them, not three.  Until then
-   * both fields below are 0, and ~0 as the offset mask makes any pointer
-   * into the page fail rt_free's test before the state is read. */
-  _Atomic uint8_t *state;     /* one byte per block: 1 live, 0 free */
+  /* A descriptor is written only once its page is first used.  Until
+   * then the mask is 0, and ~0 as the offset mask makes any pointer into
+   * the page fail rt_free's exact-index test. */
   _Atomic uint64_t notmask;   /* ~(page size - 1) (pages are aligned) */
   uint32_t capacity;          /* blocks that fit */
   uint8_t cls;
@@ -123,8 +121,7 @@ struct segment {
   uint16_t first_page; /* pages before it hold this header */
   uint16_t free_pages; /* data pages not in use */
   uint16_t dirty_pages;
-  uint32_t state_stride; /* bytes between pages' state arrays */
-  uint32_t state_off;    /* where the first page's state array is */
+  uint32_t page_stride;  /* bytes between page records */
   _Atomic uint64_t formatted; /* pages in use (PG_USED), bit per page */
   uint64_t dirty_map;         /* pages PG_DIRTY */
   struct segment *next, *prev;
@@ -133,8 +130,23 @@ struct segment {
   uint32_t data_off;       /* large: where the block starts */
   size_t usable;           /* large: its usable size */
   _Atomic uint8_t live;    /* large: 1 until freed */
+  /* Page records: each page's descriptor followed by its state bytes
+   * (one per block: 1 live, 0 free), room for the smallest class of the
+   * kind, so that a free finds both in the same memory page. */
   alignas(64) struct page pages[];
 };
+
+/* Page I of S (records are page_stride bytes apart). */
+static inline struct page *seg_page(struct segment *s, size_t i)
+{
+  return (struct page *)((char *)s->pages + i * s->page_stride);
+}
+
+/* The page of S that address P falls in. */
+static inline struct page *page_of(struct segment *s, const void *p)
+{
+  return seg_page(s, ((uintptr_t)p & SEG_MASK) >> s->page_shift);
+}
 
 #define USE_SHIFT 16 /* a page holds at most 4096 blocks */
 #define USE_BLOCKS (((uint64_t)1 << USE_SHIFT) - 1)
