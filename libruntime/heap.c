@@ -111,6 +111,23 @@ static void counters_add(struct heap_counters *to,
   count(&to->large_bfree, LOAD(from->large_bfree));
 }
 
+/* The counters a free by the calling thread (heap H) goes to: H's own or,
+ * in a thread that could not map a heap, the exited threads' record, under
+ * the lock until counters_done(). */
+static struct heap_counters *counters_of(struct heap *h)
+{
+  if (h)
+    return &h->st;
+  pthread_mutex_lock(&glock);
+  return &gone;
+}
+
+static void counters_done(struct heap *h)
+{
+  if (h == NULL)
+    pthread_mutex_unlock(&glock);
+}
+
 /* Add the allocations PG counted since its last fold to ST. */
 static void page_fold(struct heap_counters *st, struct page *pg)
 {
@@ -369,8 +386,8 @@ static inline uint32_t page_used(const struct page *pg)
   return (uint32_t)(LOAD(pg->use) & USE_BLOCKS);
 }
 
-/* Move the blocks other threads freed onto the page's own free list; H,
- * the heap doing it, counts them as collected. */
+/* Move the blocks other threads freed onto the page's own free list; ST,
+ * the counters of the heap doing it, count them as collected. */
 static void page_collect(struct heap_counters *st, struct page *pg)
 {
   if (atomic_load_explicit(&pg->remote, RELAXED) == NULL)
@@ -555,10 +572,10 @@ static void segment_purge(struct segment *s)
   size_t psize = (size_t)1 << s->page_shift;
   while (s->dirty_map) {
     unsigned i = (unsigned)__builtin_ctzll(s->dirty_map), j = i;
-    for (; j < s->npages && (s->dirty_map >> j & 1); j++)
+    for (; j < s->npages && (s->dirty_map >> j & 1); j++) {
       seg_page(s, j)->flags = 0;
-    uint64_t below_j = j == 64 ? ~(uint64_t)0 : ((uint64_t)1 << j) - 1;
-    s->dirty_map &= ~(below_j & ~(((uint64_t)1 << i) - 1));
+      s->dirty_map &= ~((uint64_t)1 << j);
+    }
     s->dirty_pages = (uint16_t)(s->dirty_pages - (j - i));
     os_purge(page_start(seg_page(s, i)), (j - i) * psize);
   }
@@ -604,9 +621,9 @@ static void page_clear(struct heap_counters *st, struct page *pg)
   STORE(pg->carved, 0);
   pg->free = NULL;
   pg->flags = PG_DIRTY;
-  atomic_fetch_and_explicit(&s->formatted, ~((uint64_t)1 << page_index(pg)),
-                            RELAXED);
-  s->dirty_map |= (uint64_t)1 << page_index(pg);
+  uint64_t bit = (uint64_t)1 << page_index(pg);
+  atomic_fetch_and_explicit(&s->formatted, ~bit, RELAXED);
+  s->dirty_map |= bit;
   s->free_pages++;
   s->dirty_pages++;
 }
@@ -912,7 +929,7 @@ static inline uint32_t block_index(const struct page *pg, const void *p,
 
 /* TOOLED: tell valgrind/ASan about the block (the careful path). */
 static inline __attribute__((always_inline)) void *
-page_pop(struct heap *h, struct page *pg, struct block *b, bool tooled)
+page_pop(struct page *pg, struct block *b, bool tooled)
 {
   uint32_t idx = tooled ? blk_idx(b) : b->idx;
   pg->free = tooled ? blk_next(b) : b->next;
@@ -923,7 +940,6 @@ page_pop(struct heap *h, struct page *pg, struct block *b, bool tooled)
   if (RT_UNLIKELY(idx >= pg->capacity))
     heap_fatal("rt_alloc: the free block at %p is corrupt (written to "
                "after it was freed?)", (void *)b);
-  (void)h;
   STORE(pg->use, LOAD(pg->use) + USE_ALLOC);
   STORE(page_states(pg)[idx], 1);
   if (tooled)
@@ -969,7 +985,7 @@ static void *alloc_slow(size_t size, const char *who)
     if (!page_has_free(h, pg))
       heap_fatal("rt_alloc: internal error: fresh page without blocks");
   }
-  return page_pop(h, pg, pg->free, true);
+  return page_pop(pg, pg->free, true);
 }
 
 static void *large_alloc(size_t size, size_t align, const char *who)
@@ -1007,7 +1023,7 @@ static inline void *heap_alloc(size_t size, const char *who)
     struct page *pg = h->cur[size_class(size)];
     struct block *b = pg->free;
     if (RT_LIKELY(b != NULL))
-      return page_pop(h, pg, b, true);
+      return page_pop(pg, b, true);
     return alloc_slow(size, who);
   }
   return large_alloc(size, MIN_BLOCK, who);
@@ -1029,7 +1045,7 @@ void *rt_alloc(size_t size)
     struct page *pg = h->cur[size_class(size)];
     struct block *b = pg->free;
     if (RT_LIKELY(b != NULL))
-      return page_pop(h, pg, b, false);
+      return page_pop(pg, b, false);
   }
   return alloc_careful(size);
 }
@@ -1169,13 +1185,10 @@ static void large_free(struct segment *s)
   if (atomic_exchange_explicit(&s->live, 0, RELAXED) != 1)
     heap_fatal("rt_free: double free of %p (freed by two threads at once)",
                (void *)large_data(s));
-  struct heap_counters *st = h ? &h->st : &gone;
-  if (h == NULL)
-    pthread_mutex_lock(&glock);
+  struct heap_counters *st = counters_of(h);
   count(&st->large_frees, 1);
   count(&st->large_bfree, s->usable);
-  if (h == NULL)
-    pthread_mutex_unlock(&glock);
+  counters_done(h);
   tool_free(large_data(s), s->usable);
   segment_destroy(s);
 }
@@ -1221,13 +1234,10 @@ __attribute__((noinline)) static void free_remote(struct blockref r, struct bloc
 {
   struct heap *h = heap_get();
   /* Counted before the push, after which the owner may collect it. */
-  struct heap_counters *st = h ? &h->st : &gone;
-  if (h == NULL)
-    pthread_mutex_lock(&glock);
+  struct heap_counters *st = counters_of(h);
   count(&st->rfree, 1);
   count(&st->rfree_bytes, r.size);
-  if (h == NULL)
-    pthread_mutex_unlock(&glock);
+  counters_done(h);
   STORE(*r.state, 0);
   tool_free(b, r.size);
   struct block *head = atomic_load_explicit(&r.pg->remote, RELAXED);

@@ -27,9 +27,10 @@
  * up to 8 KiB, medium segments 512 KiB pages of blocks up to 128 KiB;
  * anything larger is mapped alone.  Tiny blocks have segments of their
  * own because a segment reserves one state byte per smallest block for
- * every page: 256 KiB of states for 16-byte blocks, spread over 64 memory
- * pages, where the small classes need 33 KiB.  Every free reads a state
- * byte, so the smaller spread is fewer TLB misses. */
+ * every page: page records (descriptor and states) take 264 KiB with
+ * 16-byte blocks, spread over 66 memory pages, where the small classes
+ * need 40 KiB.  Every free reads a state byte, so the smaller spread is
+ * fewer TLB misses. */
 #define SMALL_PAGE_SHIFT 16
 #define MEDIUM_PAGE_SHIFT 19
 #define MEDIUM_MAX ((size_t)128 * 1024)
