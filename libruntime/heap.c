@@ -3,9 +3,10 @@
  *
  * Small and medium blocks come from pages of one size class carved out of
  * SEG_SIZE-aligned segments; each thread owns the segments it mapped and
- * allocates and frees in them without locks.  A block freed by another
- * thread is pushed onto its page's atomic remote list and collected by the
- * owner when that page runs dry.  Large blocks are mapped one by one.  The
+ * allocates and frees in them without locks, through per-page bitmaps
+ * (the heap never touches a block's memory).  A block freed by another
+ * thread gets its bit set in its page's remote bits, which the owner
+ * takes back when that page runs dry.  Large blocks are mapped one by one.  The
  * global lock guards only the slow paths: the list of thread heaps, the
  * segments of exited threads, and the cache of empty segments.
  * doc/architecture.md ("The heap") explains the choices.
@@ -46,7 +47,7 @@ _Atomic unsigned rt__heap_flags = HF_INITIAL;
 
 /* The state of a thread that has not allocated yet: every class points at
  * an empty page, so the fast path needs no "initialised?" test. */
-static struct page empty_page;
+static struct page empty_page; /* no free block: allocations go slow */
 static struct heap empty_heap = {.cur = {[0 ... NCLASS - 1] = &empty_page}};
 static __thread struct heap *tl_heap
     __attribute__((tls_model("initial-exec"))) = &empty_heap;
@@ -298,8 +299,6 @@ static inline struct segment *page_segment(struct page *pg)
   return (struct segment *)((uintptr_t)pg & ~(uintptr_t)SEG_MASK);
 }
 
-/* Kept as offsets, not pointers: valgrind's leak check would take a
- * pointer to a page's first block as a reference to that block. */
 static inline char *page_start(const struct page *pg)
 {
   return (char *)((uintptr_t)pg & ~(uintptr_t)SEG_MASK) + LOAD(pg->start_off);
@@ -312,10 +311,12 @@ static inline unsigned page_index(const struct page *pg)
                     s->page_stride);
 }
 
-/* The page's state bytes follow its descriptor. */
-static inline _Atomic uint8_t *page_states(struct page *pg)
+/* Whether block IDX (below the capacity) of PG is live: a snapshot, when
+ * called by a thread other than the owner.  See struct page. */
+static inline bool block_live(struct page *pg, uint32_t idx)
 {
-  return (_Atomic uint8_t *)(pg + 1);
+  struct bitpair *b = page_bits(pg, idx);
+  return ((LOAD(b->free) | LOAD(b->remote)) & block_bit(idx)) == 0;
 }
 
 /* The pages of S that hold blocks (not its header), as a mask. */
@@ -341,44 +342,42 @@ static void page_format(struct page *pg, unsigned cls)
   struct segment *s = page_segment(pg);
   unsigned i = page_index(pg);
   uint64_t bsize = class_size(cls);
-  uint64_t inv = ((uint64_t)1 << 32) / bsize + 1;
+  uint32_t cap = (uint32_t)(((size_t)1 << s->page_shift) / bsize);
   STORE(pg->start_off, (uint32_t)((size_t)i << s->page_shift));
   STORE(pg->notmask, ~(((uint64_t)1 << s->page_shift) - 1));
   atomic_fetch_or_explicit(&s->formatted, (uint64_t)1 << i, RELAXED);
   s->dirty_map &= ~((uint64_t)1 << i);
   pg->cls = (uint8_t)cls;
   pg->flags = PG_USED;
-  pg->free = NULL;
+  uint32_t nwords = (cap + 63) / 64;
+  for (uint32_t w = 0; w < nwords; w++) {
+    struct bitpair *b = page_word(pg, w);
+    uint32_t left = cap - w * 64;
+    STORE(b->free, left >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << left) - 1);
+    STORE(b->remote, 0);
+  }
+  /* The indices from the capacity to the end of its word (which the
+   * record has room for, unless the page is full to the last bit) look
+   * freed by another thread for good, so the fast free, which checks no
+   * capacity, never takes them for live; page_collect leaves them. */
+  size_t room = (s->page_stride - sizeof(struct page)) / sizeof(struct bitpair);
+  if ((cap >> 6) < room) {
+    struct bitpair *b = page_bits(pg, cap);
+    if ((cap & 63) == 0)
+      STORE(b->free, 0);
+    STORE(b->remote, ~(block_bit(cap) - 1));
+  }
+  STORE(pg->rpending, 0);
+  pg->xbase = ((uintptr_t)s + ((size_t)i << s->page_shift)) ^ PAGE_KEY;
+  pg->fsum = nwords == 64 ? ~(uint64_t)0 : ((uint64_t)1 << nwords) - 1;
   STORE(pg->use, 0);
   STORE(pg->folded, 0);
-  pg->capacity = (uint32_t)(page_size(pg) / bsize);
   pg->next = pg->prev = NULL;
-  STORE(pg->carved, 0);
-  STORE(pg->geom, bsize | inv << 32);
-}
-
-/* Carve up to a page of fresh blocks onto the (empty) free list. */
-static void page_extend(struct page *pg)
-{
-  uint32_t carved = LOAD(pg->carved);
-  size_t bsize = (uint32_t)LOAD(pg->geom);
-  /* Carving writes a link into every block, so it touches each block's
-   * first memory page: blocks of a memory page or more are carved one at
-   * a time, and a program that needs one such block faults in one page. */
-  uint32_t n = (uint32_t)(EXTEND_BYTES / bsize);
-  if (n < 1)
-    n = 1;
-  if (n > pg->capacity - carved)
-    n = pg->capacity - carved;
-  char *first = page_start(pg) + carved * bsize;
-  for (uint32_t i = 0; i < n; i++) {
-    struct block *b = (struct block *)(first + i * bsize);
-    tool_hide(b, bsize);
-    blk_set(b, i + 1 < n ? (struct block *)(first + (i + 1) * bsize) : NULL,
-            carved + i);
-  }
-  pg->free = (struct block *)first;
-  STORE(pg->carved, carved + n);
+  /* The blocks are not touched (nor faulted in) until handed out. */
+  tool_hide(page_start(pg), (size_t)cap * bsize);
+  STORE(pg->geom, bsize);
+  STORE(pg->recip, UINT64_MAX / bsize + 1);
+  STORE(pg->capacity, cap);
 }
 
 static inline uint32_t page_used(const struct page *pg)
@@ -386,24 +385,39 @@ static inline uint32_t page_used(const struct page *pg)
   return (uint32_t)(LOAD(pg->use) & USE_BLOCKS);
 }
 
-/* Move the blocks other threads freed onto the page's own free list; ST,
- * the counters of the heap doing it, count them as collected. */
+/* Move the blocks other threads freed to the page's free bits; ST, the
+ * counters of the heap doing it, count them as collected. */
 static void page_collect(struct heap_counters *st, struct page *pg)
 {
-  if (atomic_load_explicit(&pg->remote, RELAXED) == NULL)
+  uint32_t pending = atomic_load_explicit(&pg->rpending, memory_order_acquire);
+  if (pending == 0)
     return;
-  struct block *list =
-      atomic_exchange_explicit(&pg->remote, NULL, memory_order_acquire);
-  struct block *tail = list;
-  uint32_t n = 1;
-  for (struct block *b; (b = blk_next(tail)) != NULL; tail = b)
-    if (++n > page_used(pg))
-      heap_fatal("rt_free: the heap's cross-thread free list at %p is "
-                 "corrupt (a block freed twice at the same time by two "
-                 "threads?)",
+  uint32_t cap = LOAD(pg->capacity), n = 0;
+  for (uint32_t w = 0; w < (cap + 63) / 64 && n < pending; w++) {
+    struct bitpair *b = page_word(pg, w);
+    /* Acquire: a freer's announcement (rpending) came before its bit. */
+    uint64_t r = atomic_load_explicit(&b->remote, memory_order_acquire);
+    if (w == cap >> 6)
+      r &= block_bit(cap) - 1; /* not the marks past the capacity */
+    if (r == 0)
+      continue;
+    uint64_t f = LOAD(b->free);
+    if ((f & r) != 0)
+      heap_fatal("rt_free: the heap's bits for the page at %p are corrupt "
+                 "(a block both free and freed by another thread)",
                  (void *)page_start(pg));
-  blk_set_next(tail, pg->free);
-  pg->free = list;
+    /* Free first, remote then: a block is never live in between. */
+    STORE(b->free, f | r);
+    pg->fsum |= (uint64_t)1 << w;
+    atomic_fetch_and_explicit(&b->remote, ~r, RELAXED);
+    n += (uint32_t)__builtin_popcountll(r);
+  }
+  if (n == 0)
+    return; /* announced, bits not set yet: next time */
+  atomic_fetch_sub_explicit(&pg->rpending, n, RELAXED);
+  if (n > page_used(pg))
+    heap_fatal("rt_free: the heap's count of blocks for the page at %p is "
+               "corrupt", (void *)page_start(pg));
   STORE(pg->use, LOAD(pg->use) - n);
   count(&st->collected, n);
   count(&st->collected_bytes, (uint64_t)n * (uint32_t)LOAD(pg->geom));
@@ -411,11 +425,9 @@ static void page_collect(struct heap_counters *st, struct page *pg)
 
 static bool page_has_free(struct heap *h, struct page *pg)
 {
-  if (pg->free == NULL)
+  if (pg->fsum == 0)
     page_collect(&h->st, pg);
-  if (pg->free == NULL && LOAD(pg->carved) < pg->capacity)
-    page_extend(pg);
-  return pg->free != NULL;
+  return pg->fsum != 0;
 }
 
 /* ---- page queues of a heap -------------------------------------------- */
@@ -521,12 +533,14 @@ static void segment_format(struct segment *s, enum seg_kind kind)
   s->kind = (uint8_t)kind;
   s->page_shift = (uint8_t)shift;
   s->npages = (uint16_t)(SEG_SIZE >> shift);
-  /* A record is a descriptor and room for the states of the smallest
-   * class, rounded to cache lines: 640 bytes in small segments, so their
-   * records do not start at the same offset of every 4 KiB page (nor fight
-   * over the same cache sets), 4224 in tiny ones. */
-  size_t states = (((size_t)1 << shift) / min + 63) & ~(size_t)63;
-  s->page_stride = (uint32_t)(sizeof(struct page) + states);
+  /* A record is a descriptor and room for the bits of the smallest
+   * class, an odd number of cache lines, so that records do not start at
+   * the same offset of every 4 KiB page (nor fight over the same cache
+   * sets): 320 bytes in small segments, 1216 in tiny ones, 192 in medium
+   * ones. */
+  size_t words = (((size_t)1 << shift) / min + 63) / 64;
+  size_t lines = (sizeof(struct page) + words * sizeof(struct bitpair) + 63) / 64;
+  s->page_stride = (uint32_t)((lines | 1) * 64);
   size_t hdr = offsetof(struct segment, pages) + s->npages * s->page_stride;
   s->first_page = (uint16_t)((hdr + ((size_t)1 << shift) - 1) >> shift);
   s->free_pages = (uint16_t)(s->npages - s->first_page);
@@ -617,9 +631,9 @@ static void page_clear(struct heap_counters *st, struct page *pg)
 {
   struct segment *s = page_segment(pg);
   page_fold(st, pg);
+  STORE(pg->capacity, 0);
+  STORE(pg->recip, 0);
   STORE(pg->geom, 0);
-  STORE(pg->carved, 0);
-  pg->free = NULL;
   pg->flags = PG_DIRTY;
   uint64_t bit = (uint64_t)1 << page_index(pg);
   atomic_fetch_and_explicit(&s->formatted, ~bit, RELAXED);
@@ -691,7 +705,7 @@ static bool page_adopt(struct heap *h, struct page *pg)
     page_clear(&h->st, pg);
     return false;
   }
-  if (pg->free || LOAD(pg->carved) < pg->capacity)
+  if (page_used(pg) < LOAD(pg->capacity))
     partial_push(h, pg);
   else
     full_push(h, pg);
@@ -878,7 +892,7 @@ static void fork_parent(void) { pthread_mutex_unlock(&glock); }
 
 /* Only the forking thread lives on in the child.  The other threads'
  * heaps are left as they were (they may have been mid-update); their
- * blocks can still be freed, through the remote lists. */
+ * blocks can still be freed, through the remote bits. */
 static void fork_child(void) { pthread_mutex_unlock(&glock); }
 
 static void heap_global_init(void)
@@ -914,37 +928,41 @@ static inline size_t page_offset(const struct page *pg, const void *p)
   return (uintptr_t)p & ~LOAD(pg->notmask);
 }
 
-/* Which block of the page the offset OFF falls in (geom's reciprocal
- * makes this a multiplication; it is exact for offsets below 2^32). */
-static inline uint32_t offset_index(size_t off, uint64_t geom)
+/* Which block of the page the offset OFF falls in, for a page whose
+ * recip is RECIP; *FRAC is below RECIP iff OFF is that block's start. */
+static inline uint32_t offset_index(uint64_t off, uint64_t recip,
+                                    uint64_t *frac)
 {
-  return (uint32_t)(((uint64_t)off * (geom >> 32)) >> 32);
+  unsigned __int128 prod = (unsigned __int128)off * recip;
+  *frac = (uint64_t)prod;
+  return (uint32_t)(prod >> 64);
 }
 
-static inline uint32_t block_index(const struct page *pg, const void *p,
-                                   uint64_t geom)
+static inline uint32_t block_index(const struct page *pg, const void *p)
 {
-  return offset_index(page_offset(pg, p), geom);
+  uint64_t frac;
+  return offset_index(page_offset(pg, p), LOAD(pg->recip), &frac);
 }
 
-/* TOOLED: tell valgrind/ASan about the block (the careful path). */
+/* Hand out the lowest free block of PG, whose words with a free bit are
+ * FS (not 0).  TOOLED: tell valgrind/ASan about the block (the careful
+ * path). */
 static inline __attribute__((always_inline)) void *
-page_pop(struct page *pg, struct block *b, bool tooled)
+page_pop(struct page *pg, uint64_t fs, bool tooled)
 {
-  uint32_t idx = tooled ? blk_idx(b) : b->idx;
-  pg->free = tooled ? blk_next(b) : b->next;
-  /* The next allocation of this class will read that block's link: fetch
-   * it now, while this one is in use (the free list is in the order the
-   * blocks were freed, so its head is seldom still in the cache). */
-  __builtin_prefetch(pg->free);
-  if (RT_UNLIKELY(idx >= pg->capacity))
-    heap_fatal("rt_alloc: the free block at %p is corrupt (written to "
-               "after it was freed?)", (void *)b);
+  uint32_t w = (uint32_t)__builtin_ctzll(fs);
+  struct bitpair *b = page_word(pg, w);
+  uint64_t f = LOAD(b->free);
+  STORE(b->free, f & (f - 1));
+  if ((f & (f - 1)) == 0)
+    pg->fsum = fs & (fs - 1);
+  uint32_t bsize = (uint32_t)LOAD(pg->geom);
+  char *p = (char *)(pg->xbase ^ PAGE_KEY) +
+            (size_t)(w * 64 + (uint32_t)__builtin_ctzll(f)) * bsize;
   STORE(pg->use, LOAD(pg->use) + USE_ALLOC);
-  STORE(page_states(pg)[idx], 1);
   if (tooled)
-    tool_alloc(b, (uint32_t)LOAD(pg->geom), 0);
-  return b;
+    tool_alloc(p, bsize, 0);
+  return p;
 }
 
 /* The page for class CLS that has a free block, or NULL. */
@@ -985,7 +1003,7 @@ static void *alloc_slow(size_t size, const char *who)
     if (!page_has_free(h, pg))
       heap_fatal("rt_alloc: internal error: fresh page without blocks");
   }
-  return page_pop(pg, pg->free, true);
+  return page_pop(pg, pg->fsum, true);
 }
 
 static void *large_alloc(size_t size, size_t align, const char *who)
@@ -1021,9 +1039,9 @@ static inline void *heap_alloc(size_t size, const char *who)
   if (RT_LIKELY(size <= MEDIUM_MAX)) {
     struct heap *h = tl_heap;
     struct page *pg = h->cur[size_class(size)];
-    struct block *b = pg->free;
-    if (RT_LIKELY(b != NULL))
-      return page_pop(pg, b, true);
+    uint64_t fs = pg->fsum;
+    if (RT_LIKELY(fs != 0))
+      return page_pop(pg, fs, true);
     return alloc_slow(size, who);
   }
   return large_alloc(size, MIN_BLOCK, who);
@@ -1043,9 +1061,9 @@ void *rt_alloc(size_t size)
   if (RT_LIKELY(LOAD(rt__heap_flags) == 0 && size <= MEDIUM_MAX)) {
     struct heap *h = tl_heap;
     struct page *pg = h->cur[size_class(size)];
-    struct block *b = pg->free;
-    if (RT_LIKELY(b != NULL))
-      return page_pop(pg, b, false);
+    uint64_t fs = pg->fsum;
+    if (RT_LIKELY(fs != 0))
+      return page_pop(pg, fs, false);
   }
   return alloc_careful(size);
 }
@@ -1114,7 +1132,7 @@ char *rt_strdup(const char *s) { return rt_strndup(s, SIZE_MAX); }
 struct blockref {
   struct segment *seg;
   struct page *pg; /* NULL for a large block */
-  _Atomic uint8_t *state; /* the block's state byte */
+  struct bitpair *bits; /* the block's free and remote bits */
   uint32_t idx;
   size_t size;
 };
@@ -1123,8 +1141,8 @@ RT_NORETURN static void bad_pointer(const char *who, const void *p,
                                     struct page *pg, uint64_t geom)
 {
   uint32_t bsize = (uint32_t)geom;
-  uint32_t idx = block_index(pg, p, geom);
-  if (bsize && idx < LOAD(pg->carved) && LOAD(page_states(pg)[idx]) == 1)
+  uint32_t idx = block_index(pg, p);
+  if (bsize && idx < LOAD(pg->capacity) && block_live(pg, idx))
     heap_fatal("%s: %p points inside the %u-byte block at %p (offset %zu), "
                "not at its start", who, p, bsize,
                (void *)(page_start(pg) + (size_t)idx * bsize),
@@ -1167,13 +1185,13 @@ block_ref(const void *p, const char *who)
   r.pg = page_of(r.seg, p);
   uint64_t geom = LOAD(r.pg->geom);
   r.size = (uint32_t)geom;
-  r.idx = block_index(r.pg, p, geom);
+  r.idx = block_index(r.pg, p);
   if (RT_UNLIKELY((size_t)((const char *)p - page_start(r.pg)) !=
                       (size_t)r.idx * r.size ||
-                  r.idx >= LOAD(r.pg->carved)))
+                  r.idx >= LOAD(r.pg->capacity)))
     bad_pointer(who, p, r.pg, geom);
-  r.state = page_states(r.pg) + r.idx;
-  if (RT_UNLIKELY(LOAD(*r.state) != 1))
+  r.bits = page_bits(r.pg, r.idx);
+  if (RT_UNLIKELY(!block_live(r.pg, r.idx)))
     heap_fatal("%s: double free of %p (a %zu-byte block that is already "
                "free)", who, p, r.size);
   return r;
@@ -1209,42 +1227,45 @@ __attribute__((noinline)) static void free_local_slow(struct heap *h,
   }
 }
 
+/* R is live and not freed by another thread: its bit goes back to the
+ * free word (its owner's alone). */
 static inline __attribute__((always_inline)) void
 free_local(struct heap *h, struct blockref r, void *p, bool tooled)
 {
   struct page *pg = r.pg;
-  STORE(*r.state, 0);
-  if (tooled) {
+  STORE(r.bits->free, LOAD(r.bits->free) | block_bit(r.idx));
+  pg->fsum |= (uint64_t)1 << (r.idx >> 6);
+  if (tooled)
     tool_free(p, r.size);
-    blk_set(p, pg->free, r.idx);
-  } else {
-    ((struct block *)p)->next = pg->free;
-    ((struct block *)p)->idx = r.idx;
-  }
-  pg->free = p;
   uint64_t use = LOAD(pg->use) - 1;
   STORE(pg->use, use);
   if (RT_UNLIKELY((pg->flags & PG_FULL) || (use & USE_BLOCKS) == 0))
     free_local_slow(h, pg);
 }
 
-/* After the push the page may be collected and its segment unmapped by
- * its owner at once, so nothing of it is touched past that point. */
-__attribute__((noinline)) static void free_remote(struct blockref r, struct block *b)
+/* Once its bit is set the block may be collected and its segment
+ * unmapped by the owner at once, so nothing of it is touched after: the
+ * page's count of pending remote frees goes up first (while the block
+ * still keeps the page in use), and the bit last. */
+__attribute__((noinline)) static void free_remote(struct page *pg,
+                                                  uint32_t idx, void *p)
 {
+  struct blockref r = {.pg = pg, .bits = page_bits(pg, idx), .idx = idx,
+                       .size = (uint32_t)LOAD(pg->geom)};
   struct heap *h = heap_get();
-  /* Counted before the push, after which the owner may collect it. */
+  /* Counted first: the owner may collect it as soon as its bit is set. */
   struct heap_counters *st = counters_of(h);
   count(&st->rfree, 1);
   count(&st->rfree_bytes, r.size);
   counters_done(h);
-  STORE(*r.state, 0);
-  tool_free(b, r.size);
-  struct block *head = atomic_load_explicit(&r.pg->remote, RELAXED);
-  blk_set(b, head, r.idx);
-  while (!atomic_compare_exchange_weak_explicit(
-      &r.pg->remote, &head, b, memory_order_release, RELAXED))
-    blk_set_next(b, head);
+  tool_free(p, r.size);
+  atomic_fetch_add_explicit(&r.pg->rpending, 1, RELAXED);
+  /* Of two threads freeing the block at once, one finds the bit set. */
+  uint64_t bit = block_bit(r.idx);
+  if (atomic_fetch_or_explicit(&r.bits->remote, bit, memory_order_release) &
+      bit)
+    heap_fatal("rt_free: double free of %p (a %zu-byte block another "
+               "thread has just freed)", p, r.size);
 }
 
 __attribute__((noinline)) static void free_careful(void *p)
@@ -1260,7 +1281,7 @@ __attribute__((noinline)) static void free_careful(void *p)
   if (RT_LIKELY(atomic_load_explicit(&r.seg->owner, RELAXED) == h))
     free_local(h, r, p, true);
   else
-    free_remote(r, p);
+    free_remote(r.pg, r.idx, p);
 }
 
 /* The fast path: a valid, live small or medium block, without tools; the
@@ -1274,25 +1295,27 @@ void rt_free(void *p)
                     (LOAD(rt__heap_flags) & HF_TOOLS) != 0))
       goto careful;
     struct page *pg = page_of(s, p);
-    uint64_t geom = LOAD(pg->geom);
-    size_t bsize = (uint32_t)geom;
-    size_t off = page_offset(pg, p);
-    uint32_t idx = offset_index(off, geom);
-    /* Blocks past the carved ones have state 0, and the state array has
-     * room for any index a page offset gives, so this one test says the
-     * block is live, and therefore also carved.  A page never used has
-     * neither states nor mask: its offset is then the whole address,
-     * which no index matches. */
-    _Atomic uint8_t *state;
-    if (RT_LIKELY(idx * bsize == off &&
-                  LOAD(*(state = page_states(pg) + idx)) == 1)) {
-      struct blockref r = {s, pg, state, idx, bsize};
-      struct heap *h = tl_heap;
-      if (RT_LIKELY(atomic_load_explicit(&s->owner, RELAXED) == h))
-        free_local(h, r, p, false);
-      else
-        free_remote(r, p);
-      return;
+    uint64_t recip = LOAD(pg->recip), frac;
+    uint32_t idx = offset_index(page_offset(pg, p), recip, &frac);
+    /* A page not in use has no reciprocal (0), which no offset passes.
+     * Indices past the capacity have a bit set. */
+    if (RT_LIKELY(frac < recip)) {
+      struct bitpair *bits = page_bits(pg, idx);
+      uint64_t f = LOAD(bits->free);
+      if (RT_LIKELY(((f | LOAD(bits->remote)) >> (idx & 63) & 1) == 0)) {
+        struct heap *h = tl_heap;
+        if (RT_LIKELY(atomic_load_explicit(&s->owner, RELAXED) == h)) {
+          STORE(bits->free, f | block_bit(idx));
+          pg->fsum |= (uint64_t)1 << (idx >> 6);
+          uint64_t use = LOAD(pg->use) - 1;
+          STORE(pg->use, use);
+          if (RT_UNLIKELY((pg->flags & PG_FULL) || (use & USE_BLOCKS) == 0))
+            free_local_slow(h, pg);
+        } else {
+          free_remote(pg, idx, p);
+        }
+        return;
+      }
     }
   }
 careful:
@@ -1334,10 +1357,10 @@ bool rt_heap_owns(const void *p)
   uint64_t geom = LOAD(pg->geom);
   if (geom == 0)
     return false;
-  uint32_t idx = block_index(pg, p, geom);
+  uint32_t idx = block_index(pg, p);
   return (size_t)((const char *)p - page_start(pg)) ==
              (size_t)idx * (uint32_t)geom &&
-         idx < LOAD(pg->carved) && LOAD(page_states(pg)[idx]) == 1;
+         idx < LOAD(pg->capacity) && block_live(pg, idx);
 }
 
 int rt_heap_stats(struct rt_heap_stats *out)
@@ -1372,7 +1395,7 @@ static void heap_trim_segments(struct heap *h, enum seg_kind kind)
         page_unqueue(h, pg);
         if (page_release(h, pg))
           break;
-      } else if ((pg->flags & PG_FULL) && pg->free) {
+      } else if ((pg->flags & PG_FULL) && page_used(pg) < LOAD(pg->capacity)) {
         full_remove(h, pg);
         partial_push(h, pg);
       }

@@ -26,11 +26,10 @@
 /* Tiny and small segments hold 64 KiB pages of blocks up to 128 bytes and
  * up to 8 KiB, medium segments 512 KiB pages of blocks up to 128 KiB;
  * anything larger is mapped alone.  Tiny blocks have segments of their
- * own because a segment reserves one state byte per smallest block for
- * every page: page records (descriptor and states) take 264 KiB with
- * 16-byte blocks, spread over 66 memory pages, where the small classes
- * need 40 KiB.  Every free reads a state byte, so the smaller spread is
- * fewer TLB misses. */
+ * own because a segment reserves room for the bits of the smallest block
+ * for every page: page records (descriptor and bits) take 76 KiB with
+ * 16-byte blocks, where the small classes need 20 KiB.  Every free reads
+ * its block's bits, so the smaller spread is fewer TLB misses. */
 #define SMALL_PAGE_SHIFT 16
 #define MEDIUM_PAGE_SHIFT 19
 #define MEDIUM_MAX ((size_t)128 * 1024)
@@ -48,7 +47,6 @@
 #define STEP_MAX 512
 #define MIN_BLOCK 16
 
-#define EXTEND_BYTES 4096   /* carve fresh blocks a page at a time */
 #define FULL_SCAN 4         /* full pages checked for remote frees */
 #define PURGE_PAGES 32      /* idle dirty pages a thread always keeps */
 #define PURGE_DELAY_MS 50   /* how long more may stay before a purge */
@@ -71,25 +69,32 @@ enum page_flag {
   PG_DIRTY = 8,   /* unused, but its memory not yet returned to the OS */
 };
 
-/* A free block: the link lives in the block itself, and so does the
- * block's index in its page, which rt_free computed anyway and which
- * spares the allocation a division to find the block's state byte. */
-struct block {
-  struct block *next;
-  uint32_t idx;
-};
-
 /*
- * One page of equal-sized blocks.  The owning thread alone touches the
- * plain fields; other threads read geom, carved and the state bytes
- * (atomics, so rt_free and rt_heap_owns from any thread are race-free) and
- * push onto remote.  Everything an allocation or a local free reads or
- * writes is in the first cache line; remote, which other threads write,
- * is in the second with what only slow paths use.  128 bytes.
+ * One page of equal-sized blocks, handed out from a bitmap: the heap
+ * never reads or writes a block's memory, so a free costs no store into
+ * a cold block and an allocation no load from one.
+ *
+ * Each word of 64 blocks has two bits per block (struct bitpair, after
+ * the descriptor): free, written by the page's owner alone (a plain load
+ * and store, no locked instruction), and remote, where another thread
+ * that frees a block sets its bit (an atomic or, which also catches two
+ * threads freeing it at once) until the owner collects it.  A block is
+ * live iff it is below capacity and neither bit is set.  The owner hands
+ * out the lowest free block of the page, found through fsum, which says
+ * which words have a free bit.  Other threads read the bits with relaxed
+ * atomics: rt_free and rt_heap_owns from any thread are race-free.
+ *
+ * Everything an allocation or a local free reads or writes is in the
+ * first cache line; what other threads write (rpending) is in the second,
+ * with what only slow paths use.  128 bytes.
  */
 struct page {
-  struct block *free;         /* blocks ready to hand out */
-  _Atomic uint64_t geom;      /* block size | reciprocal << 32; 0 unused */
+  _Atomic uint64_t geom;      /* block size; 0 unused */
+  /* ceil(2^64 / block size), 0 unused: one multiplication of a page
+   * offset by it gives the block index (high half) and whether the
+   * offset is a block's start (low half below it), exactly for offsets
+   * below 2^32 (Lemire, Kaser and Kurz, 2019). */
+  _Atomic uint64_t recip;
   /* Allocations from the page since it was formatted (modulo 2^48) above
    * USE_SHIFT, and the blocks out (remote frees not yet collected
    * included) below: one add counts an allocation for the statistics and
@@ -99,19 +104,51 @@ struct page {
    * then the mask is 0, and ~0 as the offset mask makes any pointer into
    * the page fail rt_free's exact-index test. */
   _Atomic uint64_t notmask;   /* ~(page size - 1) (pages are aligned) */
-  uint32_t capacity;          /* blocks that fit */
+  uint64_t fsum;              /* words with a free bit, bit per word */
+  /* The page's address XOR PAGE_KEY: an allocation needs it, and
+   * valgrind's leak check must not take it for a pointer to the first
+   * block (the key makes it a non-canonical address). */
+  uintptr_t xbase;
+  _Atomic uint32_t capacity;  /* blocks that fit; 0 when unused */
+  /* Where the page starts in its segment.  Kept as an offset, not a
+   * pointer: valgrind's leak check would take a pointer to a page's first
+   * block as a reference to that block. */
+  _Atomic uint32_t start_off;
   uint8_t cls;
   uint8_t flags;
-  alignas(64) _Atomic(struct block *) remote; /* frees from other threads */
+  /* Frees by other threads announced and not yet collected: a freer
+   * counts itself here before it sets its block's remote bit. */
+  alignas(64) _Atomic uint32_t rpending;
   struct page *next, *prev;   /* partial or full queue of the heap */
   _Atomic uint64_t folded;    /* allocations already added to a heap's count */
-  _Atomic uint32_t carved;    /* blocks carved so far */
-  _Atomic uint32_t start_off; /* where the page starts in its segment */
 };
+
+#define PAGE_KEY ((uintptr_t)1 << 63)
+
+struct bitpair {
+  _Atomic uint64_t free, remote;
+};
+
+/* Word W of PG's bits: after its descriptor, a pair per word. */
+static inline struct bitpair *page_word(struct page *pg, uint32_t w)
+{
+  return (struct bitpair *)(pg + 1) + w;
+}
+
+/* The bits of block IDX of PG. */
+static inline struct bitpair *page_bits(struct page *pg, uint32_t idx)
+{
+  return page_word(pg, idx >> 6);
+}
+
+static inline uint64_t block_bit(uint32_t idx)
+{
+  return (uint64_t)1 << (idx & 63);
+}
 
 /*
  * Segment header, at the start of every mapping.  For small and medium
- * segments the page descriptors and block states follow it; a large block
+ * segments the page records follow it; a large block
  * has just the header and its data.
  */
 struct segment {
@@ -131,9 +168,9 @@ struct segment {
   uint32_t data_off;       /* large: where the block starts */
   size_t usable;           /* large: its usable size */
   _Atomic uint8_t live;    /* large: 1 until freed */
-  /* Page records: each page's descriptor followed by its state bytes
-   * (one per block: 1 live, 0 free), room for the smallest class of the
-   * kind, so that a free finds both in the same memory page. */
+  /* Page records: each page's descriptor followed by its bits, room for
+   * the smallest class of the kind, so that a free finds both in the same
+   * memory page. */
   alignas(64) struct page pages[];
 };
 
@@ -208,8 +245,8 @@ static inline size_t class_size(unsigned cls)
 /*
  * Tooling.  In the AddressSanitizer build free and not-yet-handed-out
  * blocks are poisoned; under valgrind (detected at run time) blocks are
- * announced with MALLOCLIKE/FREELIKE.  tool_open/tool_close bracket the
- * heap's own reads and writes of a free block's link.
+ * announced with MALLOCLIKE/FREELIKE.  The heap itself never touches a
+ * block's memory.
  */
 #if defined(__SANITIZE_ADDRESS__)
 #define RT_HEAP_ASAN 1
@@ -235,8 +272,6 @@ RT_HIDDEN extern _Atomic unsigned rt__heap_flags;
 #define tool_alloc(p, n, zeroed) ASAN_UNPOISON_MEMORY_REGION((p), (n))
 #define tool_free(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
 #define tool_hide(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
-#define tool_open(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
-#define tool_close(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
 #define tool_forget(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
 #elif defined(HAVE_VALGRIND_MEMCHECK_H)
 #include <valgrind/memcheck.h>
@@ -252,47 +287,12 @@ RT_HIDDEN extern _Atomic unsigned rt__heap_flags;
   TOOL_IF(VALGRIND_MALLOCLIKE_BLOCK((p), (n), 0, (zeroed)))
 #define tool_free(p, n) TOOL_IF(VALGRIND_FREELIKE_BLOCK((p), 0))
 #define tool_hide(p, n) TOOL_IF(VALGRIND_MAKE_MEM_NOACCESS((p), (n)))
-#define tool_open(p, n) TOOL_IF(VALGRIND_MAKE_MEM_DEFINED((p), (n)))
-#define tool_close(p, n) TOOL_IF(VALGRIND_MAKE_MEM_NOACCESS((p), (n)))
 #define tool_forget(p, n) TOOL_IF(VALGRIND_MAKE_MEM_UNDEFINED((p), (n)))
 #else
 #define tool_alloc(p, n, zeroed) ((void)0)
 #define tool_free(p, n) ((void)0)
 #define tool_hide(p, n) ((void)0)
-#define tool_open(p, n) ((void)0)
-#define tool_close(p, n) ((void)0)
 #define tool_forget(p, n) ((void)0)
 #endif
-
-static inline struct block *blk_next(struct block *b)
-{
-  tool_open(b, sizeof *b);
-  struct block *n = b->next;
-  tool_close(b, sizeof *b);
-  return n;
-}
-
-static inline void blk_set_next(struct block *b, struct block *n)
-{
-  tool_open(b, sizeof *b);
-  b->next = n;
-  tool_close(b, sizeof *b);
-}
-
-static inline void blk_set(struct block *b, struct block *n, uint32_t idx)
-{
-  tool_open(b, sizeof *b);
-  b->next = n;
-  b->idx = idx;
-  tool_close(b, sizeof *b);
-}
-
-static inline uint32_t blk_idx(struct block *b)
-{
-  tool_open(b, sizeof *b);
-  uint32_t idx = b->idx;
-  tool_close(b, sizeof *b);
-  return idx;
-}
 
 #endif /* RT_HEAP_INTERNAL_H */
