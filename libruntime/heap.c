@@ -368,6 +368,7 @@ static void page_format(struct page *pg, unsigned cls)
     STORE(b->remote, ~(block_bit(cap) - 1));
   }
   STORE(pg->rpending, 0);
+  pg->fresh = 0;
   pg->xbase = ((uintptr_t)s + ((size_t)i << s->page_shift)) ^ PAGE_KEY;
   pg->fsum = nwords == 64 ? ~(uint64_t)0 : ((uint64_t)1 << nwords) - 1;
   STORE(pg->use, 0);
@@ -945,20 +946,28 @@ static inline uint32_t block_index(const struct page *pg, const void *p)
 }
 
 /* Hand out the lowest free block of PG, whose words with a free bit are
- * FS (not 0).  TOOLED: tell valgrind/ASan about the block (the careful
- * path). */
+ * FS (not 0).  NULL, unless FORCE, if that block has never been handed
+ * out while other threads have freed some: the caller takes those back
+ * first (page_collect), so that memory already in use is used again
+ * before fresh memory is brought in.  TOOLED: tell valgrind/ASan about
+ * the block (the careful path). */
 static inline __attribute__((always_inline)) void *
-page_pop(struct page *pg, uint64_t fs, bool tooled)
+page_pop(struct page *pg, uint64_t fs, bool tooled, bool force)
 {
   uint32_t w = (uint32_t)__builtin_ctzll(fs);
   struct bitpair *b = page_word(pg, w);
   uint64_t f = LOAD(b->free);
+  uint32_t idx = w * 64 + (uint32_t)__builtin_ctzll(f);
+  if (RT_UNLIKELY(idx >= pg->fresh)) {
+    if (!force && atomic_load_explicit(&pg->rpending, RELAXED) != 0)
+      return NULL;
+    pg->fresh = idx + 1;
+  }
   STORE(b->free, f & (f - 1));
   if ((f & (f - 1)) == 0)
     pg->fsum = fs & (fs - 1);
   uint32_t bsize = (uint32_t)LOAD(pg->geom);
-  char *p = (char *)(pg->xbase ^ PAGE_KEY) +
-            (size_t)(w * 64 + (uint32_t)__builtin_ctzll(f)) * bsize;
+  char *p = (char *)(pg->xbase ^ PAGE_KEY) + (size_t)idx * bsize;
   STORE(pg->use, LOAD(pg->use) + USE_ALLOC);
   if (tooled)
     tool_alloc(p, bsize, 0);
@@ -1003,7 +1012,8 @@ static void *alloc_slow(size_t size, const char *who)
     if (!page_has_free(h, pg))
       heap_fatal("rt_alloc: internal error: fresh page without blocks");
   }
-  return page_pop(pg, pg->fsum, true);
+  page_collect(&h->st, pg);
+  return page_pop(pg, pg->fsum, true, true);
 }
 
 static void *large_alloc(size_t size, size_t align, const char *who)
@@ -1040,8 +1050,9 @@ static inline void *heap_alloc(size_t size, const char *who)
     struct heap *h = tl_heap;
     struct page *pg = h->cur[size_class(size)];
     uint64_t fs = pg->fsum;
-    if (RT_LIKELY(fs != 0))
-      return page_pop(pg, fs, true);
+    void *p;
+    if (RT_LIKELY(fs != 0) && (p = page_pop(pg, fs, true, false)) != NULL)
+      return p;
     return alloc_slow(size, who);
   }
   return large_alloc(size, MIN_BLOCK, who);
@@ -1062,8 +1073,9 @@ void *rt_alloc(size_t size)
     struct heap *h = tl_heap;
     struct page *pg = h->cur[size_class(size)];
     uint64_t fs = pg->fsum;
-    if (RT_LIKELY(fs != 0))
-      return page_pop(pg, fs, false);
+    void *p;
+    if (RT_LIKELY(fs != 0) && (p = page_pop(pg, fs, false, false)) != NULL)
+      return p;
   }
   return alloc_careful(size);
 }

@@ -114,6 +114,10 @@ struct page {
    * pointer: valgrind's leak check would take a pointer to a page's first
    * block as a reference to that block. */
   _Atomic uint32_t start_off;
+  /* Blocks below have been handed out before; one at or above it would
+   * bring fresh memory in, so the page first takes back what other
+   * threads freed. */
+  uint32_t fresh;
   uint8_t cls;
   uint8_t flags;
   /* Frees by other threads announced and not yet collected: a freer

@@ -250,6 +250,48 @@ static void *consume(void *arg)
   return NULL;
 }
 
+/* Blocks another thread freed are used again before the page hands out
+ * memory it has never handed out: a producer whose blocks a consumer
+ * frees keeps reusing the same memory (its footprint stays that of the
+ * blocks in flight).  1536-byte blocks, a class no other test here uses,
+ * so the page starts fresh. */
+struct block_set {
+  void **p;
+  int n;
+};
+
+static void *free_set(void *arg)
+{
+  struct block_set *b = arg;
+  for (int i = 0; i < b->n; i++)
+    rt_free(b->p[i]);
+  return NULL;
+}
+
+static void test_remote_frees_reused_before_fresh_blocks(void **state)
+{
+  (void)state;
+  enum { N = 30 }; /* of the 42 that fit a page */
+  void *old[N], *again[N];
+  for (int i = 0; i < N; i++)
+    assert_non_null(old[i] = rt_alloc(1500));
+  struct block_set set = {old, N};
+  pthread_t t;
+  assert_int_equal(pthread_create(&t, NULL, free_set, &set), 0);
+  assert_int_equal(pthread_join(t, NULL), 0);
+  for (int i = 0; i < N; i++) {
+    assert_non_null(again[i] = rt_alloc(1500));
+    int found = 0;
+    for (int j = 0; j < N; j++)
+      found |= again[i] == old[j];
+    if (!found)
+      fail_msg("block %d (%p) is fresh memory, not one of the %d blocks "
+               "the other thread freed", i, again[i], N);
+  }
+  for (int i = 0; i < N; i++)
+    rt_free(again[i]);
+}
+
 static void test_producer_consumer(void **state)
 {
   (void)state;
@@ -346,6 +388,7 @@ int main(void)
       cmocka_unit_test(test_thread_exit_with_live_blocks),
       cmocka_unit_test(test_stats_exact_across_remote_frees),
       cmocka_unit_test(test_producer_consumer),
+      cmocka_unit_test(test_remote_frees_reused_before_fresh_blocks),
       cmocka_unit_test(test_fork_from_threaded_parent),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
