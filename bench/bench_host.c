@@ -147,6 +147,10 @@ static int bench_c(double out[3])
   for (int32_t i = 0; i < SHELL_CALLS; i++)
     sink = add(2, 3);
   out[0] = (double)(now_ns() - t0) / SHELL_CALLS;
+  if (sink != 5) {
+    fprintf(stderr, "bench_host: mathx add(2, 3) returned %d\n", (int)sink);
+    return 1;
+  }
 
   rt_value args[2], ret;
   (void)rt_value_parse(rt_sig_arg(sig, 0), "2", &args[0]);
