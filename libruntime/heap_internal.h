@@ -101,8 +101,9 @@ struct page {
    * for the page.  Written by the owner, read by rt_heap_stats(). */
   _Atomic uint64_t use;
   /* A descriptor is written only once its page is first used.  Until
-   * then the mask is 0, and ~0 as the offset mask makes any pointer into
-   * the page fail rt_free's exact-index test. */
+   * then the mask is 0 (and so is recip, which the fast free tests): the
+   * offset a careful path computes is then the whole address, which no
+   * block start matches. */
   _Atomic uint64_t notmask;   /* ~(page size - 1) (pages are aligned) */
   uint64_t fsum;              /* words with a free bit, bit per word */
   /* The page's address XOR PAGE_KEY: an allocation needs it, and
