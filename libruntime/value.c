@@ -469,6 +469,15 @@ static int fmt_scalar(const rt_type *t, const rt_value *v, rt_buf *out)
   }
 }
 
+/* Whether a char member C must be printed as its code for the struct to
+ * read back: the member text is trimmed and ends at ',' or '}', and a NUL
+ * would end the string. */
+static bool char_needs_code(char c)
+{
+  return c == '\0' || c == ',' || c == '{' || c == '}' ||
+         isspace((unsigned char)c);
+}
+
 static int fmt_struct(const rt_type *t, const void *agg, rt_buf *out)
 {
   int rc = rt_buf_append_char(out, '{');
@@ -477,7 +486,9 @@ static int fmt_struct(const rt_type *t, const void *agg, rt_buf *out)
     rt__value_load(t->members[i], (const char *)agg + t->offsets[i], &m);
     if (i > 0)
       rc = rt_buf_append_str(out, ", ");
-    if (rc == 0)
+    if (rc == 0 && m.kind == RT_TYPE_CHAR && char_needs_code(m.v.c))
+      rc = rt_buf_printf(out, "%u", (unsigned)(unsigned char)m.v.c);
+    else if (rc == 0)
       rc = fmt_scalar(t->members[i], &m, out);
   }
   return rc ? rc : rt_buf_append_char(out, '}');
