@@ -1144,7 +1144,6 @@ char *rt_strdup(const char *s) { return rt_strndup(s, SIZE_MAX); }
 struct blockref {
   struct segment *seg;
   struct page *pg; /* NULL for a large block */
-  struct bitpair *bits; /* the block's free and remote bits */
   uint32_t idx;
   size_t size;
 };
@@ -1202,7 +1201,6 @@ block_ref(const void *p, const char *who)
                       (size_t)r.idx * r.size ||
                   r.idx >= LOAD(r.pg->capacity)))
     bad_pointer(who, p, r.pg, geom);
-  r.bits = page_bits(r.pg, r.idx);
   if (RT_UNLIKELY(!block_live(r.pg, r.idx)))
     heap_fatal("%s: double free of %p (a %zu-byte block that is already "
                "free)", who, p, r.size);
@@ -1239,16 +1237,17 @@ __attribute__((noinline)) static void free_local_slow(struct heap *h,
   }
 }
 
-/* R is live and not freed by another thread: its bit goes back to the
- * free word (its owner's alone). */
+/* Block IDX of PG (P, SIZE bytes), live and not freed by another thread,
+ * freed by H, the page's owner: its bit goes back to the free word. */
 static inline __attribute__((always_inline)) void
-free_local(struct heap *h, struct blockref r, void *p, bool tooled)
+free_local(struct heap *h, struct page *pg, uint32_t idx, void *p,
+           size_t size, bool tooled)
 {
-  struct page *pg = r.pg;
-  STORE(r.bits->free, LOAD(r.bits->free) | block_bit(r.idx));
-  pg->fsum |= (uint64_t)1 << (r.idx >> 6);
+  struct bitpair *bits = page_bits(pg, idx);
+  STORE(bits->free, LOAD(bits->free) | block_bit(idx));
+  pg->fsum |= (uint64_t)1 << (idx >> 6);
   if (tooled)
-    tool_free(p, r.size);
+    tool_free(p, size);
   uint64_t use = LOAD(pg->use) - 1;
   STORE(pg->use, use);
   if (RT_UNLIKELY((pg->flags & PG_FULL) || (use & USE_BLOCKS) == 0))
@@ -1262,22 +1261,21 @@ free_local(struct heap *h, struct blockref r, void *p, bool tooled)
 __attribute__((noinline)) static void free_remote(struct page *pg,
                                                   uint32_t idx, void *p)
 {
-  struct blockref r = {.pg = pg, .bits = page_bits(pg, idx), .idx = idx,
-                       .size = (uint32_t)LOAD(pg->geom)};
+  size_t size = (uint32_t)LOAD(pg->geom);
   struct heap *h = heap_get();
   /* Counted first: the owner may collect it as soon as its bit is set. */
   struct heap_counters *st = counters_of(h);
   count(&st->rfree, 1);
-  count(&st->rfree_bytes, r.size);
+  count(&st->rfree_bytes, size);
   counters_done(h);
-  tool_free(p, r.size);
-  atomic_fetch_add_explicit(&r.pg->rpending, 1, RELAXED);
+  tool_free(p, size);
+  atomic_fetch_add_explicit(&pg->rpending, 1, RELAXED);
   /* Of two threads freeing the block at once, one finds the bit set. */
-  uint64_t bit = block_bit(r.idx);
-  if (atomic_fetch_or_explicit(&r.bits->remote, bit, memory_order_release) &
-      bit)
+  uint64_t bit = block_bit(idx);
+  if (atomic_fetch_or_explicit(&page_bits(pg, idx)->remote, bit,
+                               memory_order_release) & bit)
     heap_fatal("rt_free: double free of %p (a %zu-byte block another "
-               "thread has just freed)", p, r.size);
+               "thread has just freed)", p, size);
 }
 
 __attribute__((noinline)) static void free_careful(void *p)
@@ -1291,7 +1289,7 @@ __attribute__((noinline)) static void free_careful(void *p)
   }
   struct heap *h = tl_heap;
   if (RT_LIKELY(atomic_load_explicit(&r.seg->owner, RELAXED) == h))
-    free_local(h, r, p, true);
+    free_local(h, r.pg, r.idx, p, r.size, true);
   else
     free_remote(r.pg, r.idx, p);
 }
@@ -1311,23 +1309,13 @@ void rt_free(void *p)
     uint32_t idx = offset_index(page_offset(pg, p), recip, &frac);
     /* A page not in use has no reciprocal (0), which no offset passes.
      * Indices past the capacity have a bit set. */
-    if (RT_LIKELY(frac < recip)) {
-      struct bitpair *bits = page_bits(pg, idx);
-      uint64_t f = LOAD(bits->free);
-      if (RT_LIKELY(((f | LOAD(bits->remote)) >> (idx & 63) & 1) == 0)) {
-        struct heap *h = tl_heap;
-        if (RT_LIKELY(atomic_load_explicit(&s->owner, RELAXED) == h)) {
-          STORE(bits->free, f | block_bit(idx));
-          pg->fsum |= (uint64_t)1 << (idx >> 6);
-          uint64_t use = LOAD(pg->use) - 1;
-          STORE(pg->use, use);
-          if (RT_UNLIKELY((pg->flags & PG_FULL) || (use & USE_BLOCKS) == 0))
-            free_local_slow(h, pg);
-        } else {
-          free_remote(pg, idx, p);
-        }
-        return;
-      }
+    if (RT_LIKELY(frac < recip && block_live(pg, idx))) {
+      struct heap *h = tl_heap;
+      if (RT_LIKELY(atomic_load_explicit(&s->owner, RELAXED) == h))
+        free_local(h, pg, idx, p, 0, false);
+      else
+        free_remote(pg, idx, p);
+      return;
     }
   }
 careful:
