@@ -332,11 +332,6 @@ static inline char *large_data(const struct segment *s)
   return (char *)s + s->data_off;
 }
 
-static inline size_t page_size(struct page *pg)
-{
-  return (size_t)1 << page_segment(pg)->page_shift;
-}
-
 static void page_format(struct page *pg, unsigned cls)
 {
   struct segment *s = page_segment(pg);
