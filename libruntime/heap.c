@@ -29,7 +29,7 @@
 #define LOAD(x) atomic_load_explicit(&(x), RELAXED)
 #define STORE(x, v) atomic_store_explicit(&(x), (v), RELAXED)
 
-static _Atomic uint64_t segmap[SEGMAP_WORDS];
+static _Atomic uint8_t segmap[SEGMAP_LEN];
 static pthread_mutex_t glock = PTHREAD_MUTEX_INITIALIZER;
 static struct heap *all_heaps, *free_heaps;   /* under glock */
 static struct segment *abandoned[NPAGED], *cache[NPAGED]; /* glock */
@@ -48,11 +48,29 @@ _Atomic unsigned rt__heap_flags = HF_INITIAL;
 /* The state of a thread that has not allocated yet: every class points at
  * an empty page, so the fast path needs no "initialised?" test. */
 static struct page empty_page; /* no free block: allocations go slow */
-static struct heap empty_heap = {.cur = {[0 ... NCLASS - 1] = &empty_page}};
+static struct heap empty_heap = {.cur = {[0 ... NCLASS] = &empty_page}};
 static __thread struct heap *tl_heap
     __attribute__((tls_model("initial-exec"))) = &empty_heap;
 
 static void heap_global_init(void);
+
+/* What tells the calling thread from the others, in one load: its thread
+ * pointer, else its heap. */
+static inline uintptr_t thread_tag(void)
+{
+#if defined(HAVE_BUILTIN_THREAD_POINTER)
+  return (uintptr_t)__builtin_thread_pointer();
+#else
+  return (uintptr_t)tl_heap;
+#endif
+}
+
+/* Make H (NULL: none) the owner of S. */
+static void set_owner(struct segment *s, struct heap *h)
+{
+  atomic_store_explicit(&s->owner_tag, h ? h->tag : 0, RELAXED);
+  atomic_store_explicit(&s->owner, h, memory_order_release);
+}
 
 /* ---- reporting --------------------------------------------------------- */
 
@@ -156,13 +174,13 @@ static void heap_totals(struct heap_totals *t)
   for (struct segment *s = all_segs; s; s = s->all_next)
     for (uint64_t m = LOAD(s->formatted); m; m &= m - 1) {
       struct page *pg = seg_page(s, __builtin_ctzll(m));
-      uint64_t geom = LOAD(pg->geom);
-      if (geom == 0)
+      uint32_t bsize = LOAD(pg->bsize);
+      if (bsize == 0)
         continue;
       uint64_t use = LOAD(pg->use);
       allocs += ((use >> USE_SHIFT) - LOAD(pg->folded)) & USE_WRAP;
       blocks += use & USE_BLOCKS;
-      bytes += (use & USE_BLOCKS) * (uint32_t)geom;
+      bytes += (use & USE_BLOCKS) * bsize;
     }
   /* Blocks freed into other threads' pages are still out in those pages
    * until their owners collect them. */
@@ -266,30 +284,31 @@ static void os_purge(void *p, size_t size)
 
 /* ---- the segment map --------------------------------------------------- */
 
+/* Record in the segment map whether S, whose kind is set, is mapped. */
 static void segmap_set(struct segment *s, bool on)
 {
-  uintptr_t i = (uintptr_t)s >> SEG_SHIFT;
-  uint64_t bit = (uint64_t)1 << (i & 63);
+  uint8_t v = SM_NONE;
   if (on)
-    atomic_fetch_or_explicit(&segmap[i >> 6], bit, memory_order_release);
-  else
-    atomic_fetch_and_explicit(&segmap[i >> 6], ~bit, memory_order_release);
+    v = s->kind == SEG_LARGE || (LOAD(rt__heap_flags) & HF_TOOLS) ? SM_SLOW
+                                                                  : SM_FAST;
+  atomic_store_explicit(&segmap[(uintptr_t)s >> SEG_SHIFT], v,
+                        memory_order_release);
 }
 
-/* Whether a heap mapping starts in the SEG_SIZE window of address A. */
-static inline bool segmap_test(uintptr_t a)
+/* What heap mapping starts in the SEG_SIZE window of address A. */
+static inline uint8_t segmap_get(uintptr_t a)
 {
   uintptr_t i = a >> SEG_SHIFT;
-  return (a >> VA_BITS) == 0 &&
-         ((atomic_load_explicit(&segmap[i >> 6], memory_order_acquire) >>
-           (i & 63)) & 1);
+  return i < SEGMAP_LEN ? atomic_load_explicit(&segmap[i], memory_order_acquire)
+                        : SM_NONE;
 }
 
 /* The segment P lies in, or NULL if no heap mapping starts in P's window. */
 static inline struct segment *segment_of(const void *p)
 {
   uintptr_t a = (uintptr_t)p;
-  return segmap_test(a) ? (struct segment *)(a & ~(uintptr_t)SEG_MASK) : NULL;
+  return segmap_get(a) != SM_NONE ? (struct segment *)(a & ~(uintptr_t)SEG_MASK)
+                                  : NULL;
 }
 
 /* ---- pages ------------------------------------------------------------- */
@@ -332,6 +351,28 @@ static inline char *large_data(const struct segment *s)
   return (char *)s + s->data_off;
 }
 
+/* Release for allocation the blocks of PG that have never been handed
+ * out and start in the next 4 KiB of its memory (within one word of
+ * bits): memory comes in an OS page at a time. */
+static void page_extend(struct page *pg)
+{
+  uint32_t first = pg->fresh, bsize = LOAD(pg->bsize);
+  size_t end = (((size_t)first * bsize) & ~(size_t)(OS_PAGE - 1)) + OS_PAGE;
+  uint32_t last = (uint32_t)((end + bsize - 1) / bsize); /* one past */
+  if (last > LOAD(pg->capacity))
+    last = LOAD(pg->capacity);
+  if (last > (first | 63) + 1)
+    last = (first | 63) + 1;
+  uint64_t bits = (~(uint64_t)0 >> (63 - ((last - 1) & 63))) &
+                  (~(uint64_t)0 << (first & 63));
+  struct bitpair *b = page_bits(pg, first);
+  /* Free first, remote then: a block is never live in between. */
+  STORE(b->free, LOAD(b->free) | bits);
+  atomic_fetch_and_explicit(&b->remote, ~bits, RELAXED);
+  pg->fsum |= (uint64_t)1 << (first >> 6);
+  pg->fresh = last;
+}
+
 static void page_format(struct page *pg, unsigned cls)
 {
   struct segment *s = page_segment(pg);
@@ -339,41 +380,39 @@ static void page_format(struct page *pg, unsigned cls)
   uint64_t bsize = class_size(cls);
   uint32_t cap = (uint32_t)(((size_t)1 << s->page_shift) / bsize);
   STORE(pg->start_off, (uint32_t)((size_t)i << s->page_shift));
-  STORE(pg->notmask, ~(((uint64_t)1 << s->page_shift) - 1));
   atomic_fetch_or_explicit(&s->formatted, (uint64_t)1 << i, RELAXED);
   s->dirty_map &= ~((uint64_t)1 << i);
   pg->cls = (uint8_t)cls;
   pg->flags = PG_USED;
+  /* Until its word is released (page_extend), a block looks freed by
+   * another thread: not live, and not free either. */
   uint32_t nwords = (cap + 63) / 64;
   for (uint32_t w = 0; w < nwords; w++) {
-    struct bitpair *b = page_word(pg, w);
-    uint32_t left = cap - w * 64;
-    STORE(b->free, left >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << left) - 1);
-    STORE(b->remote, 0);
+    STORE(page_word(pg, w)->free, 0);
+    STORE(page_word(pg, w)->remote, ~(uint64_t)0);
   }
   /* The indices from the capacity to the end of its word (which the
    * record has room for, unless the page is full to the last bit) look
    * freed by another thread for good, so the fast free, which checks no
    * capacity, never takes them for live; page_collect leaves them. */
   size_t room = (s->page_stride - sizeof(struct page)) / sizeof(struct bitpair);
-  if ((cap >> 6) < room) {
-    struct bitpair *b = page_bits(pg, cap);
-    if ((cap & 63) == 0)
-      STORE(b->free, 0);
-    STORE(b->remote, ~(block_bit(cap) - 1));
+  if ((cap & 63) == 0 && (cap >> 6) < room) {
+    STORE(page_word(pg, cap >> 6)->free, 0);
+    STORE(page_word(pg, cap >> 6)->remote, ~(uint64_t)0);
   }
   STORE(pg->rpending, 0);
   pg->fresh = 0;
-  pg->xbase = ((uintptr_t)s + ((size_t)i << s->page_shift)) ^ PAGE_KEY;
-  pg->fsum = nwords == 64 ? ~(uint64_t)0 : ((uint64_t)1 << nwords) - 1;
+  pg->fsum = 0;
+  STORE(pg->nbase, -((uintptr_t)s + ((size_t)i << s->page_shift)));
   STORE(pg->use, 0);
   STORE(pg->folded, 0);
   pg->next = pg->prev = NULL;
   /* The blocks are not touched (nor faulted in) until handed out. */
   tool_hide(page_start(pg), (size_t)cap * bsize);
-  STORE(pg->geom, bsize);
+  STORE(pg->bsize, (uint32_t)bsize);
   STORE(pg->recip, UINT64_MAX / bsize + 1);
   STORE(pg->capacity, cap);
+  page_extend(pg);
 }
 
 static inline uint32_t page_used(const struct page *pg)
@@ -388,13 +427,13 @@ static void page_collect(struct heap_counters *st, struct page *pg)
   uint32_t pending = atomic_load_explicit(&pg->rpending, memory_order_acquire);
   if (pending == 0)
     return;
-  uint32_t cap = LOAD(pg->capacity), n = 0;
-  for (uint32_t w = 0; w < (cap + 63) / 64 && n < pending; w++) {
+  uint32_t n = 0;
+  for (uint32_t w = 0; w < (pg->fresh + 63) / 64 && n < pending; w++) {
     struct bitpair *b = page_word(pg, w);
     /* Acquire: a freer's announcement (rpending) came before its bit. */
     uint64_t r = atomic_load_explicit(&b->remote, memory_order_acquire);
-    if (w == cap >> 6)
-      r &= block_bit(cap) - 1; /* not the marks past the capacity */
+    if (w == pg->fresh >> 6)
+      r &= block_bit(pg->fresh) - 1; /* not the blocks never handed out */
     if (r == 0)
       continue;
     uint64_t f = LOAD(b->free);
@@ -416,17 +455,30 @@ static void page_collect(struct heap_counters *st, struct page *pg)
                "corrupt", (void *)page_start(pg));
   STORE(pg->use, LOAD(pg->use) - n);
   count(&st->collected, n);
-  count(&st->collected_bytes, (uint64_t)n * (uint32_t)LOAD(pg->geom));
+  count(&st->collected_bytes, (uint64_t)n * LOAD(pg->bsize));
 }
 
+/* Whether PG has a free block, once it has taken back what other threads
+ * freed, or else released blocks it has never handed out. */
 static bool page_has_free(struct heap *h, struct page *pg)
 {
-  if (pg->fsum == 0)
+  if (pg->fsum == 0) {
     page_collect(&h->st, pg);
+    if (pg->fsum == 0 && pg->fresh < LOAD(pg->capacity))
+      page_extend(pg);
+  }
   return pg->fsum != 0;
 }
 
 /* ---- page queues of a heap -------------------------------------------- */
+
+/* Make PG the current page of class CLS of H. */
+static void set_cur(struct heap *h, unsigned cls, struct page *pg)
+{
+  h->cur[cls + 1] = pg;
+  if (cls == 0)
+    h->cur[0] = pg;
+}
 
 /* Queues are FIFO: a page waits at the back for its turn, so that by the
  * time it is used again it has gathered as many freed blocks as it can. */
@@ -481,8 +533,8 @@ static void full_remove(struct heap *h, struct page *pg)
 /* Take PG off whichever queue (or current slot) holds it. */
 static void page_unqueue(struct heap *h, struct page *pg)
 {
-  if (h->cur[pg->cls] == pg)
-    h->cur[pg->cls] = &empty_page;
+  if (h->cur[pg->cls + 1] == pg)
+    set_cur(h, pg->cls, &empty_page);
   else if (pg->flags & PG_PARTIAL)
     partial_remove(h, pg);
   else if (pg->flags & PG_FULL)
@@ -594,7 +646,7 @@ static void segment_purge(struct segment *s)
 /* An empty segment goes to the cache (purged) or back to the OS. */
 static void segment_retire(struct segment *s)
 {
-  atomic_store_explicit(&s->owner, NULL, memory_order_release);
+  set_owner(s, NULL);
   segment_purge(s);
   pthread_mutex_lock(&glock);
   bool keep = ncached < CACHE_SEGMENTS;
@@ -629,7 +681,8 @@ static void page_clear(struct heap_counters *st, struct page *pg)
   page_fold(st, pg);
   STORE(pg->capacity, 0);
   STORE(pg->recip, 0);
-  STORE(pg->geom, 0);
+  STORE(pg->nbase, 0);
+  STORE(pg->bsize, 0);
   pg->flags = PG_DIRTY;
   uint64_t bit = (uint64_t)1 << page_index(pg);
   atomic_fetch_and_explicit(&s->formatted, ~bit, RELAXED);
@@ -712,7 +765,7 @@ static bool page_adopt(struct heap *h, struct page *pg)
  * retire S if its blocks have all been freed since (then false). */
 static bool segment_adopt(struct heap *h, struct segment *s)
 {
-  atomic_store_explicit(&s->owner, h, memory_order_release);
+  set_owner(s, h);
   for (uint64_t m = LOAD(s->formatted); m; m &= m - 1)
     page_adopt(h, seg_page(s, __builtin_ctzll(m)));
   if (s->free_pages == s->npages - s->first_page) {
@@ -753,7 +806,7 @@ static struct segment *segment_obtain(struct heap *h, enum seg_kind kind)
     s = segment_create(kind);
   if (s == NULL)
     return NULL;
-  atomic_store_explicit(&s->owner, h, memory_order_release);
+  set_owner(s, h);
   seg_link(h, s, true);
   return s;
 }
@@ -794,7 +847,7 @@ static struct page *page_obtain(struct heap *h, unsigned cls)
 static void heap_reset(struct heap *h)
 {
   memset(h, 0, sizeof *h);
-  for (unsigned c = 0; c < NCLASS; c++)
+  for (unsigned c = 0; c <= NCLASS; c++)
     h->cur[c] = &empty_page;
 }
 
@@ -819,6 +872,7 @@ static struct heap *heap_create(void)
     return nomem("rt_alloc", sizeof *h, "cannot map a thread heap");
   pthread_setspecific(heap_key, h);
   tl_heap = h;
+  h->tag = thread_tag();
   return h;
 }
 
@@ -845,7 +899,7 @@ static void segment_abandon(struct heap *h, struct segment *s)
     segment_retire(s);
     return;
   }
-  atomic_store_explicit(&s->owner, NULL, memory_order_release);
+  set_owner(s, NULL);
   pthread_mutex_lock(&glock);
   s->next = abandoned[s->kind];
   abandoned[s->kind] = s;
@@ -918,51 +972,39 @@ __attribute__((constructor)) static void heap_start(void)
 
 /* ---- allocation -------------------------------------------------------- */
 
-/* Offset of P in its page: pages are aligned to their size. */
-static inline size_t page_offset(const struct page *pg, const void *p)
+/* Which block of PG the address P (in PG's part of the segment) falls in;
+ * *EXACT: whether it is that block's start. */
+static inline uint32_t block_index_exact(const struct page *pg, const void *p,
+                                         bool *exact)
 {
-  return (uintptr_t)p & ~LOAD(pg->notmask);
-}
-
-/* Which block of the page the offset OFF falls in, for a page whose
- * recip is RECIP; *FRAC is below RECIP iff OFF is that block's start. */
-static inline uint32_t offset_index(uint64_t off, uint64_t recip,
-                                    uint64_t *frac)
-{
-  unsigned __int128 prod = (unsigned __int128)off * recip;
-  *frac = (uint64_t)prod;
+  uint64_t recip = LOAD(pg->recip);
+  unsigned __int128 prod =
+      (unsigned __int128)((uintptr_t)p + LOAD(pg->nbase)) * recip;
+  *exact = (uint64_t)prod < recip;
   return (uint32_t)(prod >> 64);
 }
 
 static inline uint32_t block_index(const struct page *pg, const void *p)
 {
-  uint64_t frac;
-  return offset_index(page_offset(pg, p), LOAD(pg->recip), &frac);
+  bool exact;
+  return block_index_exact(pg, p, &exact);
 }
 
 /* Hand out the lowest free block of PG, whose words with a free bit are
- * FS (not 0).  NULL, unless FORCE, if that block has never been handed
- * out while other threads have freed some: the caller takes those back
- * first (page_collect), so that memory already in use is used again
- * before fresh memory is brought in.  TOOLED: tell valgrind/ASan about
- * the block (the careful path). */
+ * FS (not 0).  TOOLED: tell valgrind/ASan about the block (the careful
+ * path). */
 static inline __attribute__((always_inline)) void *
-page_pop(struct page *pg, uint64_t fs, bool tooled, bool force)
+page_pop(struct page *pg, uint64_t fs, bool tooled)
 {
   uint32_t w = (uint32_t)__builtin_ctzll(fs);
   struct bitpair *b = page_word(pg, w);
   uint64_t f = LOAD(b->free);
   uint32_t idx = w * 64 + (uint32_t)__builtin_ctzll(f);
-  if (RT_UNLIKELY(idx >= pg->fresh)) {
-    if (!force && atomic_load_explicit(&pg->rpending, RELAXED) != 0)
-      return NULL;
-    pg->fresh = idx + 1;
-  }
   STORE(b->free, f & (f - 1));
   if ((f & (f - 1)) == 0)
     pg->fsum = fs & (fs - 1);
-  uint32_t bsize = (uint32_t)LOAD(pg->geom);
-  char *p = (char *)(pg->xbase ^ PAGE_KEY) + (size_t)idx * bsize;
+  uint32_t bsize = LOAD(pg->bsize);
+  char *p = (char *)((size_t)idx * bsize - LOAD(pg->nbase));
   STORE(pg->use, LOAD(pg->use) + USE_ALLOC);
   if (tooled)
     tool_alloc(p, bsize, 0);
@@ -994,21 +1036,20 @@ static void *alloc_slow(size_t size, const char *who)
   if (h == NULL)
     return NULL;
   unsigned cls = size_class(size);
-  struct page *pg = h->cur[cls];
+  struct page *pg = h->cur[cls + 1];
   if (pg == &empty_page || !page_has_free(h, pg)) {
     if (pg != &empty_page) {
       page_fold(&h->st, pg);
       full_push(h, pg);
     }
     pg = page_find(h, cls);
-    h->cur[cls] = pg ? pg : &empty_page;
+    set_cur(h, cls, pg ? pg : &empty_page);
     if (pg == NULL)
       return nomem(who, size, "the system refused a new heap segment");
     if (!page_has_free(h, pg))
       heap_fatal("rt_alloc: internal error: fresh page without blocks");
   }
-  page_collect(&h->st, pg);
-  return page_pop(pg, pg->fsum, true, true);
+  return page_pop(pg, pg->fsum, true);
 }
 
 static void *large_alloc(size_t size, size_t align, const char *who)
@@ -1043,11 +1084,10 @@ static inline void *heap_alloc(size_t size, const char *who)
 {
   if (RT_LIKELY(size <= MEDIUM_MAX)) {
     struct heap *h = tl_heap;
-    struct page *pg = h->cur[size_class(size)];
+    struct page *pg = h->cur[cur_slot(size)];
     uint64_t fs = pg->fsum;
-    void *p;
-    if (RT_LIKELY(fs != 0) && (p = page_pop(pg, fs, true, false)) != NULL)
-      return p;
+    if (RT_LIKELY(fs != 0))
+      return page_pop(pg, fs, true);
     return alloc_slow(size, who);
   }
   return large_alloc(size, MIN_BLOCK, who);
@@ -1060,17 +1100,16 @@ __attribute__((noinline)) static void *alloc_careful(size_t size)
   return heap_alloc(size, "rt_alloc");
 }
 
-/* The fast path: a block off the current page of the size class, with no
- * lock, no atomic read-modify-write and no call. */
+/* The fast path, for the common sizes (up to STEP_MAX): a block off the
+ * current page of the size class, with no lock, no atomic
+ * read-modify-write and no call.  Larger sizes take one call more. */
 void *rt_alloc(size_t size)
 {
-  if (RT_LIKELY(LOAD(rt__heap_flags) == 0 && size <= MEDIUM_MAX)) {
-    struct heap *h = tl_heap;
-    struct page *pg = h->cur[size_class(size)];
+  if (RT_LIKELY(size <= STEP_MAX && LOAD(rt__heap_flags) == 0)) {
+    struct page *pg = tl_heap->cur[(size + MIN_BLOCK - 1) >> 4];
     uint64_t fs = pg->fsum;
-    void *p;
-    if (RT_LIKELY(fs != 0) && (p = page_pop(pg, fs, false, false)) != NULL)
-      return p;
+    if (RT_LIKELY(fs != 0))
+      return page_pop(pg, fs, false);
   }
   return alloc_careful(size);
 }
@@ -1144,9 +1183,8 @@ struct blockref {
 };
 
 RT_NORETURN static void bad_pointer(const char *who, const void *p,
-                                    struct page *pg, uint64_t geom)
+                                    struct page *pg, uint32_t bsize)
 {
-  uint32_t bsize = (uint32_t)geom;
   uint32_t idx = block_index(pg, p);
   if (bsize && idx < LOAD(pg->capacity) && block_live(pg, idx))
     heap_fatal("%s: %p points inside the %u-byte block at %p (offset %zu), "
@@ -1189,13 +1227,12 @@ block_ref(const void *p, const char *who)
     return r;
   }
   r.pg = page_of(r.seg, p);
-  uint64_t geom = LOAD(r.pg->geom);
-  r.size = (uint32_t)geom;
+  r.size = LOAD(r.pg->bsize);
   r.idx = block_index(r.pg, p);
   if (RT_UNLIKELY((size_t)((const char *)p - page_start(r.pg)) !=
                       (size_t)r.idx * r.size ||
                   r.idx >= LOAD(r.pg->capacity)))
-    bad_pointer(who, p, r.pg, geom);
+    bad_pointer(who, p, r.pg, (uint32_t)r.size);
   if (RT_UNLIKELY(!block_live(r.pg, r.idx)))
     heap_fatal("%s: double free of %p (a %zu-byte block that is already "
                "free)", who, p, r.size);
@@ -1217,46 +1254,48 @@ static void large_free(struct segment *s)
 }
 
 /* A local free that needs the queues: the page was full, or is now idle. */
-__attribute__((noinline)) static void free_local_slow(struct heap *h,
-                                                     struct page *pg)
+__attribute__((noinline)) static void free_local_slow(struct page *pg)
 {
+  struct heap *h = tl_heap;
   if (pg->flags & PG_FULL) {
     full_remove(h, pg);
     if (page_used(pg))
       partial_push(h, pg);
     else
       page_release(h, pg);
-  } else if (page_used(pg) == 0 && h->cur[pg->cls] != pg) {
+  } else if (page_used(pg) == 0 && h->cur[pg->cls + 1] != pg) {
     page_unqueue(h, pg);
     page_release(h, pg);
   }
 }
 
 /* Block IDX of PG (P, SIZE bytes), live and not freed by another thread,
- * freed by H, the page's owner: its bit goes back to the free word. */
+ * freed by the page's owner: its bit goes back to the free word, whose
+ * value is F. */
 static inline __attribute__((always_inline)) void
-free_local(struct heap *h, struct page *pg, uint32_t idx, void *p,
-           size_t size, bool tooled)
+free_local(struct page *pg, uint32_t idx, uint64_t f, void *p, size_t size,
+           bool tooled)
 {
-  struct bitpair *bits = page_bits(pg, idx);
-  STORE(bits->free, LOAD(bits->free) | block_bit(idx));
+  STORE(page_bits(pg, idx)->free, f | block_bit(idx));
   pg->fsum |= (uint64_t)1 << (idx >> 6);
   if (tooled)
     tool_free(p, size);
   uint64_t use = LOAD(pg->use) - 1;
   STORE(pg->use, use);
   if (RT_UNLIKELY((pg->flags & PG_FULL) || (use & USE_BLOCKS) == 0))
-    free_local_slow(h, pg);
+    free_local_slow(pg);
 }
 
-/* Once its bit is set the block may be collected and its segment
+/* P, a live block of another thread's page, checked by the caller.
+ * Once its bit is set the block may be collected and its segment
  * unmapped by the owner at once, so nothing of it is touched after: the
  * page's count of pending remote frees goes up first (while the block
  * still keeps the page in use), and the bit last. */
-__attribute__((noinline)) static void free_remote(struct page *pg,
-                                                  uint32_t idx, void *p)
+__attribute__((noinline)) static void free_remote(void *p)
 {
-  size_t size = (uint32_t)LOAD(pg->geom);
+  struct page *pg = page_of(page_segment((struct page *)p), p);
+  uint32_t idx = block_index(pg, p);
+  size_t size = LOAD(pg->bsize);
   struct heap *h = heap_get();
   /* Counted first: the owner may collect it as soon as its bit is set. */
   struct heap_counters *st = counters_of(h);
@@ -1282,11 +1321,12 @@ __attribute__((noinline)) static void free_careful(void *p)
     large_free(r.seg);
     return;
   }
-  struct heap *h = tl_heap;
-  if (RT_LIKELY(atomic_load_explicit(&r.seg->owner, RELAXED) == h))
-    free_local(h, r.pg, r.idx, p, r.size, true);
+  if (RT_LIKELY(atomic_load_explicit(&r.seg->owner_tag, RELAXED) ==
+                thread_tag()))
+    free_local(r.pg, r.idx, LOAD(page_bits(r.pg, r.idx)->free), p, r.size,
+               true);
   else
-    free_remote(r.pg, r.idx, p);
+    free_remote(p);
 }
 
 /* The fast path: a valid, live small or medium block, without tools; the
@@ -1294,26 +1334,27 @@ __attribute__((noinline)) static void free_careful(void *p)
  * path, which also words the report. */
 void rt_free(void *p)
 {
-  if (RT_LIKELY(segmap_test((uintptr_t)p))) {
-    struct segment *s = (struct segment *)((uintptr_t)p & ~(uintptr_t)SEG_MASK);
-    if (RT_UNLIKELY(s->kind == SEG_LARGE ||
-                    (LOAD(rt__heap_flags) & HF_TOOLS) != 0))
-      goto careful;
+  uintptr_t a = (uintptr_t)p;
+  if (RT_LIKELY(segmap_get(a) == SM_FAST)) {
+    struct segment *s = (struct segment *)(a & ~(uintptr_t)SEG_MASK);
     struct page *pg = page_of(s, p);
-    uint64_t recip = LOAD(pg->recip), frac;
-    uint32_t idx = offset_index(page_offset(pg, p), recip, &frac);
-    /* A page not in use has no reciprocal (0), which no offset passes.
-     * Indices past the capacity have a bit set. */
-    if (RT_LIKELY(frac < recip && block_live(pg, idx))) {
-      struct heap *h = tl_heap;
-      if (RT_LIKELY(atomic_load_explicit(&s->owner, RELAXED) == h))
-        free_local(h, pg, idx, p, 0, false);
+    uint64_t recip = LOAD(pg->recip);
+    unsigned __int128 prod = (unsigned __int128)(a + LOAD(pg->nbase)) * recip;
+    uint32_t idx = (uint32_t)(prod >> 64);
+    struct bitpair *b = page_bits(pg, idx);
+    uint64_t bit = block_bit(idx), f = LOAD(b->free);
+    /* A page not in use has no reciprocal (0), which no offset passes;
+     * indices past the capacity have a bit set. */
+    if (RT_LIKELY((uint64_t)prod < recip &&
+                  ((f | LOAD(b->remote)) & bit) == 0)) {
+      if (RT_LIKELY(atomic_load_explicit(&s->owner_tag, RELAXED) ==
+                    thread_tag()))
+        free_local(pg, idx, f, p, 0, false);
       else
-        free_remote(pg, idx, p);
+        free_remote(p);
       return;
     }
   }
-careful:
   free_careful(p);
 }
 
@@ -1349,12 +1390,12 @@ bool rt_heap_owns(const void *p)
   if (s->kind == SEG_LARGE)
     return p == large_data(s) && LOAD(s->live) == 1;
   struct page *pg = page_of(s, p);
-  uint64_t geom = LOAD(pg->geom);
-  if (geom == 0)
+  uint32_t bsize = LOAD(pg->bsize);
+  if (bsize == 0)
     return false;
   uint32_t idx = block_index(pg, p);
   return (size_t)((const char *)p - page_start(pg)) ==
-             (size_t)idx * (uint32_t)geom &&
+             (size_t)idx * bsize &&
          idx < LOAD(pg->capacity) && block_live(pg, idx);
 }
 

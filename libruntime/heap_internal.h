@@ -8,12 +8,13 @@
 #define RT_HEAP_INTERNAL_H
 
 #include <stdalign.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
 /*
  * Every heap mapping starts on a SEG_SIZE boundary, so the segment of any
- * pointer is its address rounded down, and one bit per SEG_SIZE window of
+ * pointer is its address rounded down, and one byte per SEG_SIZE window of
  * the address space says whether that window is ours (rt_heap_owns() and
  * rt_free() never touch memory they have not checked in that map).
  */
@@ -21,7 +22,13 @@
 #define SEG_SIZE ((size_t)1 << SEG_SHIFT)
 #define SEG_MASK (SEG_SIZE - 1)
 #define VA_BITS 47
-#define SEGMAP_WORDS (((size_t)1 << (VA_BITS - SEG_SHIFT)) / 64)
+#define SEGMAP_LEN ((size_t)1 << (VA_BITS - SEG_SHIFT))
+
+/* The segment map: a byte per SEG_SIZE window of the address space (32
+ * MiB of zero pages until written), which the fast free reads and tests
+ * in one comparison.  Paged segments are SM_FAST, unless a tool (valgrind,
+ * ASan) must hear of every free; large blocks are SM_SLOW. */
+enum { SM_NONE, SM_SLOW, SM_FAST };
 
 /* Tiny and small segments hold 64 KiB pages of blocks up to 128 bytes and
  * up to 8 KiB, medium segments 512 KiB pages of blocks up to 128 KiB;
@@ -89,7 +96,8 @@ enum page_flag {
  * with what only slow paths use.  128 bytes.
  */
 struct page {
-  _Atomic uint64_t geom;      /* block size; 0 unused */
+  _Atomic uint32_t bsize;     /* block size; 0 unused */
+  _Atomic uint32_t capacity;  /* blocks that fit; 0 when unused */
   /* ceil(2^64 / block size), 0 unused: one multiplication of a page
    * offset by it gives the block index (high half) and whether the
    * offset is a block's start (low half below it), exactly for offsets
@@ -100,24 +108,23 @@ struct page {
    * included) below: one add counts an allocation for the statistics and
    * for the page.  Written by the owner, read by rt_heap_stats(). */
   _Atomic uint64_t use;
-  /* A descriptor is written only once its page is first used.  Until
-   * then the mask is 0 (and so is recip, which the fast free tests): the
-   * offset a careful path computes is then the whole address, which no
-   * block start matches. */
-  _Atomic uint64_t notmask;   /* ~(page size - 1) (pages are aligned) */
   uint64_t fsum;              /* words with a free bit, bit per word */
-  /* The page's address XOR PAGE_KEY: an allocation needs it, and
-   * valgrind's leak check must not take it for a pointer to the first
-   * block (the key makes it a non-canonical address). */
-  uintptr_t xbase;
-  _Atomic uint32_t capacity;  /* blocks that fit; 0 when unused */
+  /* Minus the page's address: the offset of a block is its address plus
+   * this, and valgrind's leak check does not take it for a pointer to the
+   * first block (negated, it is an address in the kernel's half).  A
+   * descriptor is written only once its page is first used; until then
+   * this, recip and the capacity are 0, and no pointer passes the tests
+   * of rt_free and the careful paths. */
+  _Atomic uintptr_t nbase;
   /* Where the page starts in its segment.  Kept as an offset, not a
    * pointer: valgrind's leak check would take a pointer to a page's first
    * block as a reference to that block. */
   _Atomic uint32_t start_off;
-  /* Blocks below have been handed out before; one at or above it would
-   * bring fresh memory in, so the page first takes back what other
-   * threads freed. */
+  /* Blocks released for allocation, from the first.  The others have
+   * never been handed out; they look freed by another thread (remote bit
+   * set) until released, 4 KiB of memory at a time, only when the page
+   * has no free block left after taking back what other threads freed:
+   * memory already in use is used again before fresh memory comes in. */
   uint32_t fresh;
   uint8_t cls;
   uint8_t flags;
@@ -127,8 +134,6 @@ struct page {
   struct page *next, *prev;   /* partial or full queue of the heap */
   _Atomic uint64_t folded;    /* allocations already added to a heap's count */
 };
-
-#define PAGE_KEY ((uintptr_t)1 << 63)
 
 struct bitpair {
   _Atomic uint64_t free, remote;
@@ -158,6 +163,7 @@ static inline uint64_t block_bit(uint32_t idx)
  */
 struct segment {
   _Atomic(struct heap *) owner; /* owning thread's heap; NULL abandoned */
+  _Atomic uintptr_t owner_tag;  /* its thread's thread_tag(); 0 abandoned */
   uint8_t kind;
   uint8_t page_shift;
   uint16_t npages;
@@ -219,13 +225,17 @@ struct pq {
 };
 
 struct heap {
-  struct page *cur[NCLASS];
+  /* The current page of each class: class C's in slot C + 1, so that an
+   * allocation of up to STEP_MAX bytes finds it at (size + 15) / 16
+   * (cur_slot()); slot 0, for size 0, repeats class 0's. */
+  struct page *cur[NCLASS + 1];
   struct pq partial[NCLASS]; /* pages with free blocks */
   struct pq full[NCLASS];    /* pages without, oldest first */
   struct segment *segs[NPAGED]; /* per kind; with free pages first */
   size_t dirty;            /* dirty unused pages in its segments */
   uint64_t purge_at;       /* when to purge them (ms), 0 if not due */
   struct heap *next, *prev;
+  uintptr_t tag;           /* thread_tag() of its thread */
   struct heap_counters st;
 };
 
@@ -236,6 +246,14 @@ static inline unsigned size_class(size_t size)
   size_t s = size - 1;
   unsigned b = 63 - (unsigned)__builtin_clzl(s);
   return STEP_MAX / MIN_BLOCK + (b - 9) * 4 + (unsigned)((s >> (b - 2)) & 3);
+}
+
+/* The slot of heap.cur for an allocation of SIZE bytes (SIZE <= MEDIUM_MAX). */
+static inline size_t cur_slot(size_t size)
+{
+  if (__builtin_expect(size <= STEP_MAX, 1))
+    return (size + MIN_BLOCK - 1) >> 4;
+  return (size_t)size_class(size) + 1;
 }
 
 static inline size_t class_size(unsigned cls)

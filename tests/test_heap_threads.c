@@ -271,16 +271,18 @@ static void *free_set(void *arg)
 static void test_remote_frees_reused_before_fresh_blocks(void **state)
 {
   (void)state;
-  enum { N = 30 }; /* of the 42 that fit a page */
+  /* 2 KiB blocks, 32 to a page: the first 30 fill 15 whole 4 KiB pages
+   * of memory, and those are all a page releases until it needs more. */
+  enum { N = 30 };
   void *old[N], *again[N];
   for (int i = 0; i < N; i++)
-    assert_non_null(old[i] = rt_alloc(1500));
+    assert_non_null(old[i] = rt_alloc(2048));
   struct block_set set = {old, N};
   pthread_t t;
   assert_int_equal(pthread_create(&t, NULL, free_set, &set), 0);
   assert_int_equal(pthread_join(t, NULL), 0);
   for (int i = 0; i < N; i++) {
-    assert_non_null(again[i] = rt_alloc(1500));
+    assert_non_null(again[i] = rt_alloc(2048));
     int found = 0;
     for (int j = 0; j < N; j++)
       found |= again[i] == old[j];
