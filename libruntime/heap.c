@@ -44,6 +44,10 @@ static _Atomic(void *) map_hint;
 static pthread_key_t heap_key;
 static pthread_once_t heap_once = PTHREAD_ONCE_INIT;
 _Atomic unsigned rt__heap_flags = HF_INITIAL;
+/* Sizes below this take rt_alloc's fast path: STEP_MAX + 1 while no flag
+ * is set, else 0 (one comparison tests both); set with the flags, under
+ * glock. */
+static _Atomic size_t fast_end = HF_INITIAL ? 0 : STEP_MAX + 1;
 
 /* The state of a thread that has not allocated yet: every class points at
  * an empty page, so the fast path needs no "initialised?" test. */
@@ -223,13 +227,21 @@ static void *injected(const char *who, size_t size)
                           "RT_HEAP_FAIL_AFTER");
 }
 
+/* Set (ON) or clear flag F. */
+static void set_flag(unsigned f, bool on)
+{
+  pthread_mutex_lock(&glock);
+  unsigned flags = LOAD(rt__heap_flags);
+  flags = on ? flags | f : flags & ~f;
+  STORE(rt__heap_flags, flags);
+  STORE(fast_end, flags ? 0 : STEP_MAX + 1);
+  pthread_mutex_unlock(&glock);
+}
+
 void rt_heap_fail_after(long k)
 {
   STORE(fail_countdown, k < 0 ? -1 : k);
-  if (k < 0)
-    atomic_fetch_and_explicit(&rt__heap_flags, ~(unsigned)HF_INJECT, RELAXED);
-  else
-    atomic_fetch_or_explicit(&rt__heap_flags, HF_INJECT, RELAXED);
+  set_flag(HF_INJECT, k >= 0);
 }
 
 /* ---- the OS ------------------------------------------------------------ */
@@ -458,15 +470,21 @@ static void page_collect(struct heap_counters *st, struct page *pg)
   count(&st->collected_bytes, (uint64_t)n * LOAD(pg->bsize));
 }
 
-/* Whether PG has a free block, once it has taken back what other threads
- * freed, or else released blocks it has never handed out. */
+/* Whether PG has a free block: one its summary knows of, else one freed
+ * by its owner since the summary ran dry (the summary is rebuilt), or by
+ * another thread (taken back).  Blocks never handed out do not count. */
 static bool page_has_free(struct heap *h, struct page *pg)
 {
-  if (pg->fsum == 0) {
-    page_collect(&h->st, pg);
-    if (pg->fsum == 0 && pg->fresh < LOAD(pg->capacity))
-      page_extend(pg);
+  /* Released blocks not out are free ones the summary misses. */
+  if (pg->fsum == 0 && page_used(pg) < pg->fresh) {
+    uint64_t fs = 0;
+    for (uint32_t w = 0; w < (pg->fresh + 63) / 64; w++)
+      if (LOAD(page_word(pg, w)->free))
+        fs |= (uint64_t)1 << w;
+    pg->fsum = fs;
   }
+  if (pg->fsum == 0)
+    page_collect(&h->st, pg);
   return pg->fsum != 0;
 }
 
@@ -952,7 +970,7 @@ static void heap_global_init(void)
   pthread_atfork(fork_prepare, fork_parent, fork_child);
 #if defined(HAVE_VALGRIND_MEMCHECK_H) && !defined(RT_HEAP_ASAN)
   if (RUNNING_ON_VALGRIND)
-    atomic_fetch_or_explicit(&rt__heap_flags, HF_TOOLS, RELAXED);
+    set_flag(HF_TOOLS, true);
 #endif
 }
 
@@ -1011,43 +1029,74 @@ page_pop(struct page *pg, uint64_t fs, bool tooled)
   return p;
 }
 
-/* The page for class CLS that has a free block, or NULL. */
-static struct page *page_find(struct heap *h, unsigned cls)
+/* A page of H's for class CLS other than the current one with a free
+ * block, or else with blocks never handed out (some are then released),
+ * or NULL.  REMOTE: only one with blocks freed by other threads waiting,
+ * and never fresh blocks. */
+static struct page *page_find(struct heap *h, unsigned cls, bool remote)
 {
-  struct page *pg = h->partial[cls].head;
-  if (pg) {
+  struct page *pg;
+  if (!remote && (pg = h->partial[cls].head) != NULL) {
     partial_remove(h, pg);
     if (page_has_free(h, pg))
       return pg;
+    if (pg->fresh < LOAD(pg->capacity)) {
+      page_extend(pg);
+      return pg;
+    }
     full_push(h, pg);
   }
   for (int i = 0; i < FULL_SCAN && (pg = h->full[cls].head) != NULL; i++) {
+    if (remote && LOAD(pg->rpending) == 0)
+      break;
     full_remove(h, pg);
     if (page_has_free(h, pg))
       return pg;
+    if (!remote && pg->fresh < LOAD(pg->capacity)) {
+      page_extend(pg);
+      return pg;
+    }
     full_push(h, pg);
   }
-  return page_obtain(h, cls);
+  return NULL;
 }
 
-static void *alloc_slow(size_t size, const char *who)
+/* The current page of the class has no free block it knows of.  Blocks
+ * freed since come first: by this thread into the current page, by other
+ * threads into any page of the class (the oldest full pages are checked),
+ * then by this thread into other pages.  Only then does memory never used
+ * come in: the rest of the current page, else of another, else a new
+ * page.  (Without the second step, a producer whose blocks a consumer
+ * frees would keep two pages' worth of memory where one and a bit do.) */
+__attribute__((noinline)) static void *alloc_slow(size_t size,
+                                                  const char *who)
 {
   struct heap *h = heap_get();
   if (h == NULL)
     return NULL;
   unsigned cls = size_class(size);
-  struct page *pg = h->cur[cls + 1];
-  if (pg == &empty_page || !page_has_free(h, pg)) {
-    if (pg != &empty_page) {
-      page_fold(&h->st, pg);
-      full_push(h, pg);
+  struct page *cur = h->cur[cls + 1], *pg = cur;
+  if (cur == &empty_page || !page_has_free(h, cur)) {
+    if (cur != &empty_page && cur->fresh < LOAD(cur->capacity)) {
+      pg = page_find(h, cls, true);
+      if (pg == NULL) {
+        page_extend(cur);
+        pg = cur;
+      }
+    } else {
+      pg = page_find(h, cls, false);
     }
-    pg = page_find(h, cls);
-    set_cur(h, cls, pg ? pg : &empty_page);
-    if (pg == NULL)
+    if (pg == NULL && (pg = page_obtain(h, cls)) == NULL)
       return nomem(who, size, "the system refused a new heap segment");
-    if (!page_has_free(h, pg))
-      heap_fatal("rt_alloc: internal error: fresh page without blocks");
+    if (pg != cur) {
+      if (cur != &empty_page) {
+        page_fold(&h->st, cur);
+        full_push(h, cur);
+      }
+      set_cur(h, cls, pg);
+    }
+    if (pg->fsum == 0)
+      heap_fatal("rt_alloc: internal error: a page without free blocks");
   }
   return page_pop(pg, pg->fsum, true);
 }
@@ -1105,11 +1154,12 @@ __attribute__((noinline)) static void *alloc_careful(size_t size)
  * read-modify-write and no call.  Larger sizes take one call more. */
 void *rt_alloc(size_t size)
 {
-  if (RT_LIKELY(size <= STEP_MAX && LOAD(rt__heap_flags) == 0)) {
+  if (RT_LIKELY(size < LOAD(fast_end))) {
     struct page *pg = tl_heap->cur[(size + MIN_BLOCK - 1) >> 4];
     uint64_t fs = pg->fsum;
     if (RT_LIKELY(fs != 0))
       return page_pop(pg, fs, false);
+    return alloc_slow(size, "rt_alloc");
   }
   return alloc_careful(size);
 }
@@ -1277,7 +1327,6 @@ free_local(struct page *pg, uint32_t idx, uint64_t f, void *p, size_t size,
            bool tooled)
 {
   STORE(page_bits(pg, idx)->free, f | block_bit(idx));
-  pg->fsum |= (uint64_t)1 << (idx >> 6);
   if (tooled)
     tool_free(p, size);
   uint64_t use = LOAD(pg->use) - 1;

@@ -87,8 +87,8 @@ enum page_flag {
  * that frees a block sets its bit (an atomic or, which also catches two
  * threads freeing it at once) until the owner collects it.  A block is
  * live iff it is below capacity and neither bit is set.  The owner hands
- * out the lowest free block of the page, found through fsum, which says
- * which words have a free bit.  Other threads read the bits with relaxed
+ * out the lowest free block of the words fsum says
+ * have one.  Other threads read the bits with relaxed
  * atomics: rt_free and rt_heap_owns from any thread are race-free.
  *
  * Everything an allocation or a local free reads or writes is in the
@@ -108,7 +108,11 @@ struct page {
    * included) below: one add counts an allocation for the statistics and
    * for the page.  Written by the owner, read by rt_heap_stats(). */
   _Atomic uint64_t use;
-  uint64_t fsum;              /* words with a free bit, bit per word */
+  /* Words with a free bit, a bit per word, as far as the allocator knows:
+   * a free by the owner sets its block's bit but not the word's here,
+   * which saves the fast free a store; when the summary runs dry, the
+   * slow path rebuilds it from the free words. */
+  uint64_t fsum;
   /* Minus the page's address: the offset of a block is its address plus
    * this, and valgrind's leak check does not take it for a pointer to the
    * first block (negated, it is an address in the kernel's half).  A
