@@ -58,17 +58,6 @@ static __thread struct heap *tl_heap
 
 static void heap_global_init(void);
 
-/* What tells the calling thread from the others, in one load: its thread
- * pointer, else its heap. */
-static inline uintptr_t thread_tag(void)
-{
-#if defined(HAVE_BUILTIN_THREAD_POINTER)
-  return (uintptr_t)__builtin_thread_pointer();
-#else
-  return (uintptr_t)tl_heap;
-#endif
-}
-
 /* Make H (NULL: none) the owner of S. */
 static void set_owner(struct segment *s, struct heap *h)
 {
@@ -890,7 +879,7 @@ static struct heap *heap_create(void)
     return nomem("rt_alloc", sizeof *h, "cannot map a thread heap");
   pthread_setspecific(heap_key, h);
   tl_heap = h;
-  h->tag = thread_tag();
+  h->tag = rt__thread_self();
   return h;
 }
 
@@ -1371,7 +1360,7 @@ __attribute__((noinline)) static void free_careful(void *p)
     return;
   }
   if (RT_LIKELY(atomic_load_explicit(&r.seg->owner_tag, RELAXED) ==
-                thread_tag()))
+                rt__thread_self()))
     free_local(r.pg, r.idx, LOAD(page_bits(r.pg, r.idx)->free), p, r.size,
                true);
   else
@@ -1397,7 +1386,7 @@ void rt_free(void *p)
     if (RT_LIKELY((uint64_t)prod < recip &&
                   ((f | LOAD(b->remote)) & bit) == 0)) {
       if (RT_LIKELY(atomic_load_explicit(&s->owner_tag, RELAXED) ==
-                    thread_tag()))
+                    rt__thread_self()))
         free_local(pg, idx, f, p, 0, false);
       else
         free_remote(p);

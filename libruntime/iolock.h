@@ -36,24 +36,8 @@ typedef struct rt_iolock {
 
 #define RT_IOLOCK_INIT {0, 0, 0}
 
-/* The holder's identity only has to be unique among live threads.  The
- * thread pointer is (it addresses the thread's own control block), and
- * reading it is one instruction, where pthread_self() is a call through
- * the PLT on every lock and unlock. */
-#if defined(__has_builtin)
-#if __has_builtin(__builtin_thread_pointer) &&                                \
-    (defined(__x86_64__) || defined(__aarch64__))
-#define RT_IOLOCK_TP 1
-#endif
-#endif
-static inline uintptr_t iolock_self(void)
-{
-#ifdef RT_IOLOCK_TP
-  return (uintptr_t)__builtin_thread_pointer();
-#else
-  return (uintptr_t)pthread_self();
-#endif
-}
+/* The holder's identity only has to be unique among live threads. */
+static inline uintptr_t iolock_self(void) { return rt__thread_self(); }
 
 static void iolock_wait(rt_iolock *l)
 {
