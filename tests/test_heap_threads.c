@@ -294,6 +294,38 @@ static void test_remote_frees_reused_before_fresh_blocks(void **state)
     rt_free(again[i]);
 }
 
+/* The same across pages: a full page whose blocks another thread freed
+ * is used again before the current page brings in memory it has never
+ * handed out.  4 KiB blocks, 16 to a page, one to each 4 KiB of memory,
+ * in a class no earlier test of this thread uses. */
+static void test_remote_frees_in_other_pages_reused_before_fresh_memory(
+    void **state)
+{
+  (void)state;
+  enum { PER_PAGE = 16 };
+  void *old[PER_PAGE], *again[PER_PAGE], *next;
+  for (int i = 0; i < PER_PAGE; i++)
+    assert_non_null(old[i] = rt_alloc(4096));
+  assert_non_null(next = rt_alloc(4096)); /* the first block of a new page */
+  struct block_set set = {old, PER_PAGE};
+  pthread_t t;
+  assert_int_equal(pthread_create(&t, NULL, free_set, &set), 0);
+  assert_int_equal(pthread_join(t, NULL), 0);
+  for (int i = 0; i < PER_PAGE; i++) {
+    assert_non_null(again[i] = rt_alloc(4096));
+    int found = 0;
+    for (int j = 0; j < PER_PAGE; j++)
+      found |= again[i] == old[j];
+    if (!found)
+      fail_msg("block %d (%p) is fresh memory, not one of the %d blocks "
+               "the other thread freed in the full page", i, again[i],
+               PER_PAGE);
+  }
+  for (int i = 0; i < PER_PAGE; i++)
+    rt_free(again[i]);
+  rt_free(next);
+}
+
 static void test_producer_consumer(void **state)
 {
   (void)state;
@@ -391,6 +423,8 @@ int main(void)
       cmocka_unit_test(test_stats_exact_across_remote_frees),
       cmocka_unit_test(test_producer_consumer),
       cmocka_unit_test(test_remote_frees_reused_before_fresh_blocks),
+      cmocka_unit_test(
+          test_remote_frees_in_other_pages_reused_before_fresh_memory),
       cmocka_unit_test(test_fork_from_threaded_parent),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
