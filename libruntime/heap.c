@@ -58,13 +58,6 @@ static __thread struct heap *tl_heap
 
 static void heap_global_init(void);
 
-/* Make H (NULL: none) the owner of S. */
-static void set_owner(struct segment *s, struct heap *h)
-{
-  atomic_store_explicit(&s->owner_tag, h ? h->tag : 0, RELAXED);
-  atomic_store_explicit(&s->owner, h, memory_order_release);
-}
-
 /* ---- reporting --------------------------------------------------------- */
 
 /* A corrupted heap cannot be trusted to format through stdio buffers:
@@ -653,7 +646,7 @@ static void segment_purge(struct segment *s)
 /* An empty segment goes to the cache (purged) or back to the OS. */
 static void segment_retire(struct segment *s)
 {
-  set_owner(s, NULL);
+  atomic_store_explicit(&s->owner, NULL, memory_order_release);
   segment_purge(s);
   pthread_mutex_lock(&glock);
   bool keep = ncached < CACHE_SEGMENTS;
@@ -772,7 +765,7 @@ static bool page_adopt(struct heap *h, struct page *pg)
  * retire S if its blocks have all been freed since (then false). */
 static bool segment_adopt(struct heap *h, struct segment *s)
 {
-  set_owner(s, h);
+  atomic_store_explicit(&s->owner, h, memory_order_release);
   for (uint64_t m = LOAD(s->formatted); m; m &= m - 1)
     page_adopt(h, seg_page(s, __builtin_ctzll(m)));
   if (s->free_pages == s->npages - s->first_page) {
@@ -813,7 +806,7 @@ static struct segment *segment_obtain(struct heap *h, enum seg_kind kind)
     s = segment_create(kind);
   if (s == NULL)
     return NULL;
-  set_owner(s, h);
+  atomic_store_explicit(&s->owner, h, memory_order_release);
   seg_link(h, s, true);
   return s;
 }
@@ -879,7 +872,6 @@ static struct heap *heap_create(void)
     return nomem("rt_alloc", sizeof *h, "cannot map a thread heap");
   pthread_setspecific(heap_key, h);
   tl_heap = h;
-  h->tag = rt__thread_self();
   return h;
 }
 
@@ -906,7 +898,7 @@ static void segment_abandon(struct heap *h, struct segment *s)
     segment_retire(s);
     return;
   }
-  set_owner(s, NULL);
+  atomic_store_explicit(&s->owner, NULL, memory_order_release);
   pthread_mutex_lock(&glock);
   s->next = abandoned[s->kind];
   abandoned[s->kind] = s;
@@ -1359,8 +1351,7 @@ __attribute__((noinline)) static void free_careful(void *p)
     large_free(r.seg);
     return;
   }
-  if (RT_LIKELY(atomic_load_explicit(&r.seg->owner_tag, RELAXED) ==
-                rt__thread_self()))
+  if (RT_LIKELY(atomic_load_explicit(&r.seg->owner, RELAXED) == tl_heap))
     free_local(r.pg, r.idx, LOAD(page_bits(r.pg, r.idx)->free), p, r.size,
                true);
   else
@@ -1385,8 +1376,10 @@ void rt_free(void *p)
      * indices past the capacity have a bit set. */
     if (RT_LIKELY((uint64_t)prod < recip &&
                   ((f | LOAD(b->remote)) & bit) == 0)) {
-      if (RT_LIKELY(atomic_load_explicit(&s->owner_tag, RELAXED) ==
-                    rt__thread_self()))
+      /* The heap, not the thread pointer: a thread created after a
+       * fork may get the control block (the thread pointer) of one that
+       * did not survive it, whose heap lives on unowned. */
+      if (RT_LIKELY(atomic_load_explicit(&s->owner, RELAXED) == tl_heap))
         free_local(pg, idx, f, p, 0, false);
       else
         free_remote(p);

@@ -167,7 +167,6 @@ static inline uint64_t block_bit(uint32_t idx)
  */
 struct segment {
   _Atomic(struct heap *) owner; /* owning thread's heap; NULL abandoned */
-  _Atomic uintptr_t owner_tag;  /* its thread's rt__thread_self(); 0 abandoned */
   uint8_t kind;
   uint8_t page_shift;
   uint16_t npages;
@@ -239,7 +238,6 @@ struct heap {
   size_t dirty;            /* dirty unused pages in its segments */
   uint64_t purge_at;       /* when to purge them (ms), 0 if not due */
   struct heap *next, *prev;
-  uintptr_t tag;           /* rt__thread_self() of its thread */
   struct heap_counters st;
 };
 
