@@ -253,8 +253,8 @@ static void *consume(void *arg)
 /* Blocks another thread freed are used again before the page hands out
  * memory it has never handed out: a producer whose blocks a consumer
  * frees keeps reusing the same memory (its footprint stays that of the
- * blocks in flight).  1536-byte blocks, a class no other test here uses,
- * so the page starts fresh. */
+ * blocks in flight).  Each test uses a class no earlier test of this
+ * thread uses, so its pages start fresh. */
 struct block_set {
   void **p;
   int n;
@@ -268,30 +268,39 @@ static void *free_set(void *arg)
   return NULL;
 }
 
+/* Another thread frees the N blocks OLD (of SIZE bytes); the next N
+ * allocations of SIZE bytes must all be those blocks again. */
+static void expect_reused_after_remote_free(void **old, int n, size_t size)
+{
+  struct block_set set = {old, n};
+  pthread_t t;
+  assert_int_equal(pthread_create(&t, NULL, free_set, &set), 0);
+  assert_int_equal(pthread_join(t, NULL), 0);
+  void *again[64];
+  assert_true(n <= 64);
+  for (int i = 0; i < n; i++) {
+    assert_non_null(again[i] = rt_alloc(size));
+    int found = 0;
+    for (int j = 0; j < n; j++)
+      found |= again[i] == old[j];
+    if (!found)
+      fail_msg("block %d (%p) is fresh memory, not one of the %d %zu-byte "
+               "blocks the other thread freed", i, again[i], n, size);
+  }
+  for (int i = 0; i < n; i++)
+    rt_free(again[i]);
+}
+
 static void test_remote_frees_reused_before_fresh_blocks(void **state)
 {
   (void)state;
   /* 2 KiB blocks, 32 to a page: the first 30 fill 15 whole 4 KiB pages
    * of memory, and those are all a page releases until it needs more. */
   enum { N = 30 };
-  void *old[N], *again[N];
+  void *old[N];
   for (int i = 0; i < N; i++)
     assert_non_null(old[i] = rt_alloc(2048));
-  struct block_set set = {old, N};
-  pthread_t t;
-  assert_int_equal(pthread_create(&t, NULL, free_set, &set), 0);
-  assert_int_equal(pthread_join(t, NULL), 0);
-  for (int i = 0; i < N; i++) {
-    assert_non_null(again[i] = rt_alloc(2048));
-    int found = 0;
-    for (int j = 0; j < N; j++)
-      found |= again[i] == old[j];
-    if (!found)
-      fail_msg("block %d (%p) is fresh memory, not one of the %d blocks "
-               "the other thread freed", i, again[i], N);
-  }
-  for (int i = 0; i < N; i++)
-    rt_free(again[i]);
+  expect_reused_after_remote_free(old, N, 2048);
 }
 
 /* The same across pages: a full page whose blocks another thread freed
@@ -303,26 +312,11 @@ static void test_remote_frees_in_other_pages_reused_before_fresh_memory(
 {
   (void)state;
   enum { PER_PAGE = 16 };
-  void *old[PER_PAGE], *again[PER_PAGE], *next;
+  void *old[PER_PAGE], *next;
   for (int i = 0; i < PER_PAGE; i++)
     assert_non_null(old[i] = rt_alloc(4096));
   assert_non_null(next = rt_alloc(4096)); /* the first block of a new page */
-  struct block_set set = {old, PER_PAGE};
-  pthread_t t;
-  assert_int_equal(pthread_create(&t, NULL, free_set, &set), 0);
-  assert_int_equal(pthread_join(t, NULL), 0);
-  for (int i = 0; i < PER_PAGE; i++) {
-    assert_non_null(again[i] = rt_alloc(4096));
-    int found = 0;
-    for (int j = 0; j < PER_PAGE; j++)
-      found |= again[i] == old[j];
-    if (!found)
-      fail_msg("block %d (%p) is fresh memory, not one of the %d blocks "
-               "the other thread freed in the full page", i, again[i],
-               PER_PAGE);
-  }
-  for (int i = 0; i < PER_PAGE; i++)
-    rt_free(again[i]);
+  expect_reused_after_remote_free(old, PER_PAGE, 4096);
   rt_free(next);
 }
 
