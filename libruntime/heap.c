@@ -576,7 +576,9 @@ static void seg_unlink(struct heap *h, struct segment *s)
 static void segment_format(struct segment *s, enum seg_kind kind)
 {
   static const unsigned first_class[NPAGED] = {0, TINY_NCLASS, SMALL_NCLASS};
-  unsigned shift = kind == SEG_MEDIUM ? MEDIUM_PAGE_SHIFT : SMALL_PAGE_SHIFT;
+  static const unsigned page_shift[NPAGED] = {
+      TINY_PAGE_SHIFT, SMALL_PAGE_SHIFT, MEDIUM_PAGE_SHIFT};
+  unsigned shift = page_shift[kind];
   size_t min = class_size(first_class[kind]);
   s->kind = (uint8_t)kind;
   s->page_shift = (uint8_t)shift;
@@ -584,8 +586,8 @@ static void segment_format(struct segment *s, enum seg_kind kind)
   /* A record is a descriptor and room for the bits of the smallest
    * class, an odd number of cache lines, so that records do not start at
    * the same offset of every 4 KiB page (nor fight over the same cache
-   * sets): 320 bytes in small segments, 1216 in tiny ones, 192 in medium
-   * ones. */
+   * sets): 1216 bytes in tiny segments, 448 in small ones, 192 in
+   * medium ones. */
   size_t words = (((size_t)1 << shift) / min + 63) / 64;
   size_t lines = (sizeof(struct page) + words * sizeof(struct bitpair) + 63) / 64;
   s->page_stride = (uint32_t)((lines | 1) * 64);

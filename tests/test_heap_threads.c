@@ -294,7 +294,7 @@ static void expect_reused_after_remote_free(void **old, int n, size_t size)
 static void test_remote_frees_reused_before_fresh_blocks(void **state)
 {
   (void)state;
-  /* 2 KiB blocks, 32 to a page: the first 30 fill 15 whole 4 KiB pages
+  /* 2 KiB blocks, 64 to a page: the first 30 fill 15 whole 4 KiB pages
    * of memory, and those are all a page releases until it needs more. */
   enum { N = 30 };
   void *old[N];
@@ -305,13 +305,13 @@ static void test_remote_frees_reused_before_fresh_blocks(void **state)
 
 /* The same across pages: a full page whose blocks another thread freed
  * is used again before the current page brings in memory it has never
- * handed out.  4 KiB blocks, 16 to a page, one to each 4 KiB of memory,
- * in a class no earlier test of this thread uses. */
+ * handed out.  4 KiB blocks, 32 to a (128 KiB) page, one to each 4 KiB
+ * of memory, in a class no earlier test of this thread uses. */
 static void test_remote_frees_in_other_pages_reused_before_fresh_memory(
     void **state)
 {
   (void)state;
-  enum { PER_PAGE = 16 };
+  enum { PER_PAGE = 32 };
   void *old[PER_PAGE], *next;
   for (int i = 0; i < PER_PAGE; i++)
     assert_non_null(old[i] = rt_alloc(4096));
