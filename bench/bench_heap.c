@@ -11,7 +11,7 @@
  *
  * BENCH_HEAP_OPS (default 10000000) and BENCH_HEAP_LIVE (default 100000)
  * scale the run; the defaults are the workload of the heap issue.
- * BENCH_HEAP_ROUNDS (default 3) repeats the whole matrix, contenders
+ * BENCH_HEAP_ROUNDS (default 5) repeats the whole matrix, contenders
  * interleaved, and keeps each one's best throughput and its highest peak
  * RSS: a single run on a shared machine swings by 30% or more.
  */
@@ -107,7 +107,7 @@ int main(void)
   const char *ops = getenv("BENCH_HEAP_OPS");
   const char *live = getenv("BENCH_HEAP_LIVE");
   const char *rounds_env = getenv("BENCH_HEAP_ROUNDS");
-  int rounds = rounds_env && *rounds_env ? atoi(rounds_env) : 3;
+  int rounds = rounds_env && *rounds_env ? atoi(rounds_env) : 5;
   if (rounds < 1)
     rounds = 1;
   ops = ops && *ops ? ops : "10000000";
