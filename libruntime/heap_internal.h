@@ -102,6 +102,8 @@ enum page_flag {
  * with what only slow paths use.  128 bytes.
  */
 struct page {
+  /* First line: fixed while the page is in use, so that frees from other
+   * threads read it without taking it from the owner's cache. */
   _Atomic uint32_t bsize;     /* block size; 0 unused */
   _Atomic uint32_t capacity;  /* blocks that fit; 0 when unused */
   /* ceil(2^64 / block size), 0 unused: one multiplication of a page
@@ -109,16 +111,6 @@ struct page {
    * offset is a block's start (low half below it), exactly for offsets
    * below 2^32 (Lemire, Kaser and Kurz, 2019). */
   _Atomic uint64_t recip;
-  /* Allocations from the page since it was formatted (modulo 2^48) above
-   * USE_SHIFT, and the blocks out (remote frees not yet collected
-   * included) below: one add counts an allocation for the statistics and
-   * for the page.  Written by the owner, read by rt_heap_stats(). */
-  _Atomic uint64_t use;
-  /* Words with a free bit, a bit per word, as far as the allocator knows:
-   * a free by the owner sets its block's bit but not the word's here,
-   * which saves the fast free a store; when the summary runs dry, the
-   * slow path rebuilds it from the free words. */
-  uint64_t fsum;
   /* Minus the page's address: the offset of a block is its address plus
    * this, and valgrind's leak check does not take it for a pointer to the
    * first block (negated, it is an address in the kernel's half).  A
@@ -130,19 +122,30 @@ struct page {
    * pointer: valgrind's leak check would take a pointer to a page's first
    * block as a reference to that block. */
   _Atomic uint32_t start_off;
+  uint8_t cls;
+  /* Second line: written by the owner alone. */
+  /* Allocations from the page since it was formatted (modulo 2^48) above
+   * USE_SHIFT, and the blocks out (remote frees not yet collected
+   * included) below: one add counts an allocation for the statistics and
+   * for the page.  Written by the owner, read by rt_heap_stats(). */
+  alignas(64) _Atomic uint64_t use;
+  /* Words with a free bit, a bit per word, as far as the allocator knows:
+   * a free by the owner sets its block's bit but not the word's here,
+   * which saves the fast free a store; when the summary runs dry, the
+   * slow path rebuilds it from the free words. */
+  uint64_t fsum;
   /* Blocks released for allocation, from the first.  The others have
    * never been handed out; they look freed by another thread (remote bit
    * set) until released, 4 KiB of memory at a time, only when the page
    * has no free block left after taking back what other threads freed:
    * memory already in use is used again before fresh memory comes in. */
   uint32_t fresh;
-  uint8_t cls;
   uint8_t flags;
-  /* Frees by other threads announced and not yet collected: a freer
-   * counts itself here before it sets its block's remote bit. */
-  alignas(64) _Atomic uint32_t rpending;
   struct page *next, *prev;   /* partial or full queue of the heap */
   _Atomic uint64_t folded;    /* allocations already added to a heap's count */
+  /* Third line: frees by other threads announced and not yet collected:
+   * a freer counts itself here before it sets its block's remote bit. */
+  alignas(64) _Atomic uint32_t rpending;
 };
 
 struct bitpair {
