@@ -378,21 +378,18 @@ static void page_format(struct page *pg, unsigned cls)
   s->dirty_map &= ~((uint64_t)1 << i);
   pg->cls = (uint8_t)cls;
   pg->flags = PG_USED;
-  /* Until its word is released (page_extend), a block looks freed by
-   * another thread: not live, and not free either. */
+  /* Until released (page_extend), a block looks freed by another
+   * thread: not live, and not free either.  The indices from the capacity
+   * to the end of its word look so for good (also the next word when the
+   * capacity ends one, if the record has room for it), so the fast free,
+   * which checks no capacity, never takes them for live; page_collect
+   * leaves them. */
   uint32_t nwords = (cap + 63) / 64;
-  for (uint32_t w = 0; w < nwords; w++) {
+  size_t room = (s->page_stride - sizeof(struct page)) / sizeof(struct bitpair);
+  uint32_t marked = nwords + ((cap & 63) == 0 && nwords < room);
+  for (uint32_t w = 0; w < marked; w++) {
     STORE(page_word(pg, w)->free, 0);
     STORE(page_word(pg, w)->remote, ~(uint64_t)0);
-  }
-  /* The indices from the capacity to the end of its word (which the
-   * record has room for, unless the page is full to the last bit) look
-   * freed by another thread for good, so the fast free, which checks no
-   * capacity, never takes them for live; page_collect leaves them. */
-  size_t room = (s->page_stride - sizeof(struct page)) / sizeof(struct bitpair);
-  if ((cap & 63) == 0 && (cap >> 6) < room) {
-    STORE(page_word(pg, cap >> 6)->free, 0);
-    STORE(page_word(pg, cap >> 6)->remote, ~(uint64_t)0);
   }
   STORE(pg->rpending, 0);
   pg->fresh = 0;
@@ -472,6 +469,12 @@ static bool page_has_free(struct heap *h, struct page *pg)
 
 /* ---- page queues of a heap -------------------------------------------- */
 
+/* The current page of class CLS of H (see heap.cur). */
+static inline struct page *cur_page(struct heap *h, unsigned cls)
+{
+  return h->cur[cls + 1];
+}
+
 /* Make PG the current page of class CLS of H. */
 static void set_cur(struct heap *h, unsigned cls, struct page *pg)
 {
@@ -533,7 +536,7 @@ static void full_remove(struct heap *h, struct page *pg)
 /* Take PG off whichever queue (or current slot) holds it. */
 static void page_unqueue(struct heap *h, struct page *pg)
 {
-  if (h->cur[pg->cls + 1] == pg)
+  if (cur_page(h, pg->cls) == pg)
     set_cur(h, pg->cls, &empty_page);
   else if (pg->flags & PG_PARTIAL)
     partial_remove(h, pg);
@@ -1012,6 +1015,24 @@ page_pop(struct page *pg, uint64_t fs, bool tooled)
   return p;
 }
 
+/* Whether PG has blocks never handed out (that page_extend releases). */
+static inline bool page_can_extend(struct page *pg)
+{
+  return pg->fresh < LOAD(pg->capacity);
+}
+
+/* Whether PG, taken off its queue, has a free block, or (FRESH) can
+ * release some blocks never handed out, which it then does. */
+static bool page_usable(struct heap *h, struct page *pg, bool fresh)
+{
+  if (page_has_free(h, pg))
+    return true;
+  if (!fresh || !page_can_extend(pg))
+    return false;
+  page_extend(pg);
+  return true;
+}
+
 /* A page of H's for class CLS other than the current one with a free
  * block, or else with blocks never handed out (some are then released),
  * or NULL.  REMOTE: only one with blocks freed by other threads waiting,
@@ -1021,24 +1042,16 @@ static struct page *page_find(struct heap *h, unsigned cls, bool remote)
   struct page *pg;
   if (!remote && (pg = h->partial[cls].head) != NULL) {
     partial_remove(h, pg);
-    if (page_has_free(h, pg))
+    if (page_usable(h, pg, true))
       return pg;
-    if (pg->fresh < LOAD(pg->capacity)) {
-      page_extend(pg);
-      return pg;
-    }
     full_push(h, pg);
   }
   for (int i = 0; i < FULL_SCAN && (pg = h->full[cls].head) != NULL; i++) {
     if (remote && LOAD(pg->rpending) == 0)
       break;
     full_remove(h, pg);
-    if (page_has_free(h, pg))
+    if (page_usable(h, pg, !remote))
       return pg;
-    if (!remote && pg->fresh < LOAD(pg->capacity)) {
-      page_extend(pg);
-      return pg;
-    }
     full_push(h, pg);
   }
   return NULL;
@@ -1058,9 +1071,9 @@ __attribute__((noinline)) static void *alloc_slow(size_t size,
   if (h == NULL)
     return NULL;
   unsigned cls = size_class(size);
-  struct page *cur = h->cur[cls + 1], *pg = cur;
+  struct page *cur = cur_page(h, cls), *pg = cur;
   if (cur == &empty_page || !page_has_free(h, cur)) {
-    if (cur != &empty_page && cur->fresh < LOAD(cur->capacity)) {
+    if (cur != &empty_page && page_can_extend(cur)) {
       pg = page_find(h, cls, true);
       if (pg == NULL) {
         page_extend(cur);
@@ -1138,7 +1151,7 @@ __attribute__((noinline)) static void *alloc_careful(size_t size)
 void *rt_alloc(size_t size)
 {
   if (RT_LIKELY(size < LOAD(fast_end))) {
-    struct page *pg = tl_heap->cur[(size + MIN_BLOCK - 1) >> 4];
+    struct page *pg = tl_heap->cur[small_slot(size)];
     uint64_t fs = pg->fsum;
     if (RT_LIKELY(fs != 0))
       return page_pop(pg, fs, false);
@@ -1261,10 +1274,9 @@ block_ref(const void *p, const char *who)
   }
   r.pg = page_of(r.seg, p);
   r.size = LOAD(r.pg->bsize);
-  r.idx = block_index(r.pg, p);
-  if (RT_UNLIKELY((size_t)((const char *)p - page_start(r.pg)) !=
-                      (size_t)r.idx * r.size ||
-                  r.idx >= LOAD(r.pg->capacity)))
+  bool exact;
+  r.idx = block_index_exact(r.pg, p, &exact);
+  if (RT_UNLIKELY(!exact || r.idx >= LOAD(r.pg->capacity)))
     bad_pointer(who, p, r.pg, (uint32_t)r.size);
   if (RT_UNLIKELY(!block_live(r.pg, r.idx)))
     heap_fatal("%s: double free of %p (a %zu-byte block that is already "
@@ -1296,7 +1308,7 @@ __attribute__((noinline)) static void free_local_slow(struct page *pg)
       partial_push(h, pg);
     else
       page_release(h, pg);
-  } else if (page_used(pg) == 0 && h->cur[pg->cls + 1] != pg) {
+  } else if (page_used(pg) == 0 && cur_page(h, pg->cls) != pg) {
     page_unqueue(h, pg);
     page_release(h, pg);
   }
@@ -1369,14 +1381,13 @@ void rt_free(void *p)
   if (RT_LIKELY(segmap_get(a) == SM_FAST)) {
     struct segment *s = (struct segment *)(a & ~(uintptr_t)SEG_MASK);
     struct page *pg = page_of(s, p);
-    uint64_t recip = LOAD(pg->recip);
-    unsigned __int128 prod = (unsigned __int128)(a + LOAD(pg->nbase)) * recip;
-    uint32_t idx = (uint32_t)(prod >> 64);
+    bool exact;
+    uint32_t idx = block_index_exact(pg, p, &exact);
     struct bitpair *b = page_bits(pg, idx);
     uint64_t bit = block_bit(idx), f = LOAD(b->free);
-    /* A page not in use has no reciprocal (0), which no offset passes;
-     * indices past the capacity have a bit set. */
-    if (RT_LIKELY((uint64_t)prod < recip &&
+    /* A page not in use is never exact; indices past the capacity have a
+     * bit set. */
+    if (RT_LIKELY(exact &&
                   ((f | LOAD(b->remote)) & bit) == 0)) {
       /* The heap, not the thread pointer: a thread created after a
        * fork may get the control block (the thread pointer) of one that
@@ -1423,13 +1434,9 @@ bool rt_heap_owns(const void *p)
   if (s->kind == SEG_LARGE)
     return p == large_data(s) && LOAD(s->live) == 1;
   struct page *pg = page_of(s, p);
-  uint32_t bsize = LOAD(pg->bsize);
-  if (bsize == 0)
-    return false;
-  uint32_t idx = block_index(pg, p);
-  return (size_t)((const char *)p - page_start(pg)) ==
-             (size_t)idx * bsize &&
-         idx < LOAD(pg->capacity) && block_live(pg, idx);
+  bool exact; /* never, in a page not in use */
+  uint32_t idx = block_index_exact(pg, p, &exact);
+  return exact && idx < LOAD(pg->capacity) && block_live(pg, idx);
 }
 
 int rt_heap_stats(struct rt_heap_stats *out)

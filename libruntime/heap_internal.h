@@ -263,10 +263,16 @@ static inline unsigned size_class(size_t size)
 }
 
 /* The slot of heap.cur for an allocation of SIZE bytes (SIZE <= MEDIUM_MAX). */
+/* The slot of heap.cur for an allocation of SIZE bytes, SIZE <= STEP_MAX. */
+static inline size_t small_slot(size_t size)
+{
+  return (size + MIN_BLOCK - 1) >> 4;
+}
+
 static inline size_t cur_slot(size_t size)
 {
   if (__builtin_expect(size <= STEP_MAX, 1))
-    return (size + MIN_BLOCK - 1) >> 4;
+    return small_slot(size);
   return (size_t)size_class(size) + 1;
 }
 
