@@ -3,11 +3,15 @@
 #
 # Each target is linked with libruntime's sources compiled by clang under
 # -fsanitize=fuzzer,address,undefined, so the fuzzer sees coverage inside
-# the library and can reach its internal parsers.  Needs clang and
+# the library and can reach its internal parsers.  That is why it compiles
+# them again rather than reusing the library's objects: those are built by
+# the configured compiler (often gcc) without coverage instrumentation.
+# The list of sources is the library's own (LIB_SOURCES, from make), so the
+# two cannot drift.  Needs clang and
 # libclang-rt-14-dev (Debian).  Environment: top_srcdir, top_builddir,
-# FUZZ_CC (default clang), FFI_CFLAGS, FFI_LIBS, PLUGINDIR.
+# LIB_SOURCES, FUZZ_CC (default clang), FFI_CFLAGS, FFI_LIBS, PLUGINDIR.
 set -eu
-: "${top_srcdir:?}" "${top_builddir:?}"
+: "${top_srcdir:?}" "${top_builddir:?}" "${LIB_SOURCES:?}"
 cc=${FUZZ_CC:-clang}
 out="$top_builddir/fuzz/bin"
 obj="$top_builddir/fuzz/obj"
@@ -23,9 +27,10 @@ cflags="-std=gnu11 -g -O1 -fno-omit-frame-pointer $san -fsanitize=fuzzer-no-link
 libs="${FFI_LIBS:--lffi} -ldl -lpthread"
 
 objs=""
-for src in "$top_srcdir"/libruntime/*.c "$top_srcdir"/host/shellwords.c; do
-  [ -f "$src" ] || continue
-  o="$obj/$(basename "$src" .c).o"
+for rel in $LIB_SOURCES host/shellwords.c; do
+  case $rel in *.c) ;; *) continue ;; esac
+  src="$top_srcdir/$rel"
+  o="$obj/$(echo "$rel" | tr / _ | sed 's/\.c$/.o/')"
   $cc $cflags -c "$src" -o "$o"
   objs="$objs $o"
 done

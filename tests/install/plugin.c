@@ -1,4 +1,4 @@
-/* An out-of-tree plugin, built by tests/install_plugin.sh against the
+/* An out-of-tree plugin, built by tests/host/install_plugin.sh against the
  * installed libruntime with nothing but pkg-config's flags. */
 #include <runtime.h>
 

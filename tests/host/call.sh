@@ -3,7 +3,7 @@
 # conversion per signature, results, output interleaving, and every failure
 # path (unknown plugin, unknown function, argument count and text, a
 # function that fails).
-. "$top_srcdir/tests/host_lib.sh"
+. "$top_srcdir/tests/helpers/host_lib.sh"
 
 # --- results, one per plugin function
 run call mathx add 2 3;              expect "mathx add" 0 "5" ""

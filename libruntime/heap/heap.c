@@ -11,8 +11,8 @@
  * segments of exited threads, and the cache of empty segments.
  * doc/architecture.md ("The heap") explains the choices.
  */
-#include "internal.h"
-#include "heap_internal.h"
+#include "../internal.h"
+#include "heap_int.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -1,5 +1,5 @@
 /*
- * heap_internal.h — the runtime heap's layout: segments, pages, size
+ * heap_int.h — the runtime heap's layout: segments, pages, size
  * classes, per-thread heaps, and the hooks that tell valgrind and
  * AddressSanitizer about blocks.  Private to heap.c; see the "heap"
  * section of doc/architecture.md for the design.

@@ -1,7 +1,7 @@
 #!/bin/sh
 # heap_valgrind.sh — valgrind's memcheck sees inside the runtime heap:
 # use after free, uninitialised reads and leaks of rt_alloc'd blocks.
-. "$top_srcdir/tests/tap.sh"
+. "$top_srcdir/tests/helpers/tap.sh"
 
 command -v valgrind >/dev/null 2>&1 || skip_all "valgrind is not installed"
 case "$RT_SAN_FLAGS" in
@@ -13,7 +13,7 @@ grep -q '^#define HAVE_VALGRIND_MEMCHECK_H 1' "$top_builddir/config.h" ||
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 "$top_builddir/libtool" --mode=execute valgrind --leak-check=full \
-  "$top_builddir/tests/heap_tooling" >"$log" 2>&1
+  "$top_builddir/tests/tools/heap_tooling" >"$log" 2>&1
 diag "$(grep -E 'Invalid|uninitialised|lost:' "$log")"
 check "a read after rt_free is an invalid read" \
   grep -q 'Invalid read of size 1' "$log"

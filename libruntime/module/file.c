@@ -1,5 +1,5 @@
 /*
- * modfile.c — the loader's checks on a plugin file before anything is
+ * file.c — the loader's checks on a plugin file before anything is
  * loaded: existence, trust (ownership and write permissions, as sudo
  * checks its files), then the ELF and manifest reader.
  */

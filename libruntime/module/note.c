@@ -1,5 +1,5 @@
 /*
- * elfnote.c — ELF header checks and the plugin manifest note reader.
+ * note.c — ELF header checks and the plugin manifest note reader.
  *
  * Everything here reads untrusted bytes: every offset and size from the
  * file is checked against the file's length before it is used, and
@@ -12,7 +12,7 @@
  * table.
  */
 #define _GNU_SOURCE 1 /* dladdr, dladdr1, dlinfo */
-#include "elfnote.h"
+#include "note.h"
 
 #include <dlfcn.h>
 #include <elf.h>

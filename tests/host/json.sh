@@ -1,7 +1,7 @@
 #!/bin/sh
 # host_json.sh — rthost --json: each document is valid JSON (checked by
 # python3's json module) with the fields the text output has.
-. "$top_srcdir/tests/host_lib.sh"
+. "$top_srcdir/tests/helpers/host_lib.sh"
 
 command -v python3 > /dev/null || skip_all "python3 is needed to read JSON"
 

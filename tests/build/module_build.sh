@@ -2,7 +2,7 @@
 # module_build.sh — plugins built the documented way (cc -shared -fPIC
 # x.c, compiler flags and -lruntime) and the checks RT_PLUGIN makes at
 # build time.
-. "$top_srcdir/tests/tap.sh"
+. "$top_srcdir/tests/helpers/tap.sh"
 
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 cflags="-I$top_srcdir/libruntime -I$top_builddir/libruntime"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # host.sh — rthost's command line: options, list, info, check, and every
 # refusal of a broken plugin file, with stdout, stderr and exit status.
-. "$top_srcdir/tests/host_lib.sh"
+. "$top_srcdir/tests/helpers/host_lib.sh"
 
 # --- options and usage
 run --version

@@ -1,7 +1,7 @@
 #!/bin/sh
 # exports.sh — libruntime.so.1 exports exactly the symbols its version
 # script lists, each versioned RUNTIME_1.0, and its SONAME is libruntime.so.1.
-. "$top_srcdir/tests/tap.sh"
+. "$top_srcdir/tests/helpers/tap.sh"
 
 map="$top_srcdir/libruntime/libruntime.map"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT

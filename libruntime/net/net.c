@@ -12,7 +12,7 @@
  */
 /* EAI_NODATA and EAI_ADDRFAMILY are GNU extensions of <netdb.h>. */
 #define _GNU_SOURCE 1
-#include "internal.h"
+#include "../internal.h"
 
 #include <fcntl.h>
 #include <limits.h>

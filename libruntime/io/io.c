@@ -10,8 +10,8 @@
  * both, always WLOCK first.  The registry of open streams has its own mutex,
  * always taken before any stream lock.
  */
-#include "internal.h"
-#include "iolock.h"
+#include "../internal.h"
+#include "io_int.h"
 
 #include <fcntl.h>
 #include <limits.h>

@@ -2,7 +2,7 @@
 # install_plugin.sh — `make install` into a temporary root; a plugin built
 # outside the source tree with pkg-config's flags alone is listed and
 # called by the installed rthost, next to the installed example plugins.
-. "$top_srcdir/tests/tap.sh"
+. "$top_srcdir/tests/helpers/tap.sh"
 
 umask 022
 staged_install

@@ -4,7 +4,7 @@
 # Additions pass; a removed or changed function, variable or public type
 # fails with abidiff's report.  After an intended addition, record the new
 # baseline with `make abi-baseline` and commit it.
-. "$top_srcdir/tests/tap.sh"
+. "$top_srcdir/tests/helpers/tap.sh"
 
 command -v abidiff >/dev/null 2>&1 ||
   skip_all "abidiff not installed (Debian package abigail-tools)"

@@ -1,5 +1,5 @@
 /*
- * iolock.h — the recursive lock of a stream (private to io.c).
+ * io_int.h — the IO part's private header: the recursive lock of a stream.
  *
  * Streams are locked once per call, so the lock is on the hot path of every
  * rt_printf().  It is a futex word (0 free, 1 held, 2 held with waiters,
@@ -14,7 +14,7 @@
 #ifndef RT_IOLOCK_H
 #define RT_IOLOCK_H
 
-#include "internal.h"
+#include "../internal.h"
 
 #include <linux/futex.h>
 #include <pthread.h>

@@ -2,7 +2,7 @@
 # install.sh — `make install` into a temporary root, then build and run a
 # program outside the source tree against the installed copy only, found
 # through pkg-config.
-. "$top_srcdir/tests/tap.sh"
+. "$top_srcdir/tests/helpers/tap.sh"
 
 staged_install
 check "runtime.pc installed" test -n "$pc"

@@ -136,7 +136,7 @@ static void test_plugin_output_in_call_order(void **state)
   (void)state;
   const char *top = getenv("top_builddir");
   char path[4096];
-  snprintf(path, sizeof path, "%s/tests/.libs/io_plugin.so",
+  snprintf(path, sizeof path, "%s/tests/plugins/.libs/io_plugin.so",
            top ? top : ".");
   int status;
   char *out = run_child(program_and_plugin, path, &status);

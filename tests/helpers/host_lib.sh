@@ -5,7 +5,7 @@
 #   run_in TEXT ARG...  the same with TEXT on stdin
 # set $out, $err (whole stdout and stderr, trailing newlines dropped) and
 # $status; the expect_* helpers then assert on them.
-. "$top_srcdir/tests/tap.sh"
+. "$top_srcdir/tests/helpers/tap.sh"
 
 # Files the tests make must pass the loader's trust checks.
 umask 022

@@ -2,7 +2,7 @@
 # host_shell.sh — `rthost shell`: many commands in one process, state kept
 # between calls, plugin and host output in order, errors reported and
 # skipped over, and the exit status of the session.
-. "$top_srcdir/tests/host_lib.sh"
+. "$top_srcdir/tests/helpers/host_lib.sh"
 
 run_in 'call mathx.add 2 3
 call mathx.mul 6 7

@@ -1,4 +1,4 @@
-/* heap_tooling.c — driven by tests/heap_valgrind.sh under valgrind: the
+/* heap_tooling.c — driven by tests/tools/heap_valgrind.sh under valgrind: the
  * runtime heap must show its blocks to memcheck, so that a use after
  * free, a read of uninitialised memory and a leak are all reported. */
 #include <runtime.h>

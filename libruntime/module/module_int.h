@@ -1,11 +1,11 @@
 /*
- * module_int.h — what the loader's source files (module.c, modfile.c,
- * modsearch.c) share.  Private to libruntime.
+ * module_int.h — what the loader's source files (module.c, file.c,
+ * search.c, note.c) share.  Private to libruntime.
  */
 #ifndef RT_MODULE_INT_H
 #define RT_MODULE_INT_H
 
-#include "elfnote.h"
+#include "note.h"
 
 #include <sys/stat.h>
 

@@ -5,7 +5,7 @@
 #ifndef RT_CALL_INT_H
 #define RT_CALL_INT_H
 
-#include "internal.h"
+#include "../internal.h"
 
 #include <ffi.h>
 

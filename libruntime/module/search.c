@@ -1,5 +1,5 @@
 /*
- * modsearch.c — finding plugins: loading by name along the search path,
+ * search.c — finding plugins: loading by name along the search path,
  * and listing a directory's plugins from their manifests without loading
  * any of them.
  */

@@ -1,11 +1,11 @@
 /*
- * elfnote.h — reading a plugin file's ELF headers and manifest note
+ * note.h — reading a plugin file's ELF headers and manifest note
  * without loading it.  Private to libruntime.
  */
 #ifndef RT_ELFNOTE_H
 #define RT_ELFNOTE_H
 
-#include "internal.h"
+#include "../internal.h"
 #include <runtime/call.h>
 
 /* A plugin file up to this size is read whole, in one pread, before
