@@ -10,11 +10,30 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
 
 #define RT_LIKELY(x) __builtin_expect(!!(x), 1)
 #define RT_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define RT_HIDDEN __attribute__((visibility("hidden")))
 #define RT_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+/* For the few helpers of a fast path that must inline whatever the
+ * compiler's budget says (the heap's and the IO layer's entry points). */
+#define RT_ALWAYS_INLINE __attribute__((always_inline))
+
+/* RT_ASSERT(cond): an invariant the code relies on.  Compiled in by
+ * ./configure --enable-debug (RT_DEBUG_BUILD), where a false one prints
+ * the condition and its place on stderr, without the heap or the IO
+ * layer, and aborts; compiled out otherwise (COND is not evaluated). */
+#ifdef RT_DEBUG_BUILD
+RT_HIDDEN RT_NORETURN void rt__assert_fail(const char *cond, const char *file,
+                                           int line, const char *func);
+#define RT_ASSERT(cond)                                                        \
+  (RT_LIKELY(cond) ? (void)0                                                   \
+                   : rt__assert_fail(#cond, __FILE__, __LINE__, __func__))
+#else
+#define RT_ASSERT(cond) ((void)sizeof(!(cond)))
+#endif
 
 /* Record CODE and a detail message as the thread's last error; returns CODE. */
 RT_HIDDEN int rt__error(int code, const char *fmt, ...) RT_PRINTF(2, 3);
@@ -45,5 +64,52 @@ static inline uintptr_t rt__thread_self(void)
   return (uintptr_t)pthread_self();
 #endif
 }
+
+/* Milliseconds of CLOCK_MONOTONIC: the one clock of timeouts and
+ * expiries inside the library (rt_clock_mono_ns() is its public face). */
+static inline uint64_t rt__now_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The three moments of fork(), for the parts' fork hooks. */
+enum rt__fork_stage { RT__FORK_PREPARE, RT__FORK_PARENT, RT__FORK_CHILD };
+
+/* What a plain (non-recursive) mutex does at STAGE: taken before fork,
+ * released in the parent, made anew in the child (whose one thread may
+ * not be the thread that took it). */
+static inline void rt__fork_mutex(pthread_mutex_t *m, enum rt__fork_stage st)
+{
+  if (st == RT__FORK_PREPARE)
+    pthread_mutex_lock(m);
+  else if (st == RT__FORK_PARENT)
+    pthread_mutex_unlock(m);
+  else
+    pthread_mutex_init(m, NULL);
+}
+
+/*
+ * Start-up, exit and fork hooks of the parts, called only by init.c, in
+ * the order written down there.  A part's fork_prepare takes its locks so
+ * the child inherits consistent state; fork_parent releases them;
+ * fork_child makes them usable by the one thread the child has.
+ */
+RT_HIDDEN void rt__heap_start(void);
+RT_HIDDEN void rt__heap_fork_prepare(void);
+RT_HIDDEN void rt__heap_fork_parent(void);
+RT_HIDDEN void rt__heap_fork_child(void);
+RT_HIDDEN void rt__io_exit(void);
+RT_HIDDEN void rt__io_final_flush(void);
+RT_HIDDEN void rt__io_fork_prepare(void);
+RT_HIDDEN void rt__io_fork_parent(void);
+RT_HIDDEN void rt__io_fork_child(void);
+RT_HIDDEN void rt__net_fork_prepare(void);
+RT_HIDDEN void rt__net_fork_parent(void);
+RT_HIDDEN void rt__net_fork_child(void);
+RT_HIDDEN void rt__module_fork_prepare(void);
+RT_HIDDEN void rt__module_fork_parent(void);
+RT_HIDDEN void rt__module_fork_child(void);
 
 #endif /* RT_INTERNAL_H */

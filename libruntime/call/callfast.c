@@ -37,7 +37,6 @@ _Static_assert(RT_FN_INLINE >= RT_FAST_MAX_INT, "rt_fn holds the int data");
 typedef uint64_t u64;
 
 /* The helpers below must be inlined for N to be a constant. */
-#define RT_ALWAYS_INLINE __attribute__((always_inline))
 
 /* ---- integer shapes ---------------------------------------------------- */
 

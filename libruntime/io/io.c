@@ -32,9 +32,6 @@ enum fdtype { FD_UNKNOWN, FD_REGULAR, FD_SOCKET, FD_DEVICE, FD_OTHER };
 
 #define NULL_BUFSIZE 256
 
-/* The few helpers of every write call, inlined into each entry point. */
-#define RT_ALWAYS_INLINE __attribute__((always_inline))
-
 struct rt_stream {
   rt_iolock wlock, rlock;
   rt_buf w;              /* write buffer; a memory stream's contents */
@@ -886,23 +883,24 @@ static void flush_everything(bool final)
   registry_leave();
 }
 
-static void io_atexit(void) { flush_everything(false); }
+/* At exit (init.c's exit handler): write out every stream. */
+void rt__io_exit(void) { flush_everything(false); }
 
 /* Before fork every buffer is written out, so the child does not inherit
  * and later repeat the parent's pending output; what still slipped in is
  * dropped in the child (the parent writes it).  The registry stays locked
  * across fork so the child's copy of it is consistent. */
-static void fork_prepare(void)
+void rt__io_fork_prepare(void)
 {
   flush_everything(false);
   registry_enter();
 }
 
-static void fork_parent(void) { registry_leave(); }
+void rt__io_fork_parent(void) { registry_leave(); }
 
 static atomic_int stdin_tty; /* 0 unknown, 1 a terminal, 2 not */
 
-static void fork_child(void)
+void rt__io_fork_child(void)
 {
   for (rt_stream *s = registry; s; s = s->next) {
     bool mine = atomic_load_explicit(&s->wlock.owner, memory_order_relaxed) ==
@@ -917,24 +915,12 @@ static void fork_child(void)
   if (std_out.bufmode != BUF_NONE)
     std_out.bufmode = BUF_UNSET;
   atomic_store_explicit(&stdin_tty, 0, memory_order_relaxed);
-  registry_leave();
+  pthread_mutex_init(&registry_lock, NULL);
 }
 
-/* Registered when libruntime is loaded, before main() and before any
- * module can call exit(), so the exit handler runs after the program's own
- * atexit handlers (which may still print). */
-__attribute__((constructor)) static void io_init(void)
-{
-  atexit(io_atexit);
-  pthread_atfork(fork_prepare, fork_parent, fork_child);
-}
-
-/* The destructor runs after all exit handlers: a last flush for what they
- * wrote, and from then on the standard streams write through. */
-__attribute__((destructor)) static void io_fini(void)
-{
-  flush_everything(true);
-}
+/* After all exit handlers (init.c's destructor): a last flush for what
+ * they wrote, and from then on the standard streams write through. */
+void rt__io_final_flush(void) { flush_everything(true); }
 
 /* ---- opening and closing ---------------------------------------------- */
 

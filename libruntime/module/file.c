@@ -107,6 +107,8 @@ static bool same_dir(const struct stat *a, const struct stat *b)
          a->st_mode == b->st_mode && a->st_uid == b->st_uid;
 }
 
+void rt__file_fork(enum rt__fork_stage st) { rt__fork_mutex(&seen_lock, st); }
+
 static bool seen_before(const char *dir, const struct stat *st)
 {
   pthread_mutex_lock(&seen_lock);

@@ -69,6 +69,31 @@ static void reg_lock_take(void)
 
 static void reg_unlock(void) { pthread_mutex_unlock(&reg_lock); }
 
+/* Fork (init.c): the registry's lock, then the search path's and the file
+ * checks' (taken under it while loading), so no load is half done in the
+ * child.  The child makes the locks anew: the recursive registry lock
+ * names its owner by thread id, which the child's thread does not have. */
+void rt__module_fork_prepare(void)
+{
+  reg_lock_take();
+  rt__search_fork(RT__FORK_PREPARE);
+  rt__file_fork(RT__FORK_PREPARE);
+}
+
+void rt__module_fork_parent(void)
+{
+  rt__file_fork(RT__FORK_PARENT);
+  rt__search_fork(RT__FORK_PARENT);
+  reg_unlock();
+}
+
+void rt__module_fork_child(void)
+{
+  rt__file_fork(RT__FORK_CHILD);
+  rt__search_fork(RT__FORK_CHILD);
+  reg_init();
+}
+
 static size_t hash_name(const char *s)
 {
   uint64_t h = 1469598103934665603u; /* FNV-1a */

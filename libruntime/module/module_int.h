@@ -62,4 +62,10 @@ RT_HIDDEN int rt__dir_trust(const char *dir, const char *plugin,
 RT_HIDDEN int rt__abi_check(const char *name, const char *path,
                             unsigned major, unsigned minor);
 
+/* Fork stages of the search path's lock (search.c) and of the file
+ * checks' directory memo (file.c); module.c calls them under the
+ * registry lock. */
+RT_HIDDEN void rt__search_fork(enum rt__fork_stage st);
+RT_HIDDEN void rt__file_fork(enum rt__fork_stage st);
+
 #endif /* RT_MODULE_INT_H */

@@ -24,6 +24,8 @@ static size_t path_count;
 
 const char *rt_module_plugindir(void) { return RT_PLUGINDIR; }
 
+void rt__search_fork(enum rt__fork_stage st) { rt__fork_mutex(&path_lock, st); }
+
 int rt_module_path_add(const char *dir)
 {
   if (dir == NULL || *dir == '\0')

@@ -662,20 +662,18 @@ int rt_resolve(const char *host, const char *service, unsigned flags,
  * copy.  Flights in the child belong to threads that do not exist there
  * and would never land: they are forgotten (their memory is abandoned in
  * the child) so that its lookups of those names do not wait forever. */
-static void fork_prepare(void) { pthread_mutex_lock(&cache.lock); }
+void rt__net_fork_prepare(void)
+{
+  rt__fork_mutex(&cache.lock, RT__FORK_PREPARE);
+}
 
-static void fork_parent(void) { pthread_mutex_unlock(&cache.lock); }
+void rt__net_fork_parent(void) { rt__fork_mutex(&cache.lock, RT__FORK_PARENT); }
 
-static void fork_child(void)
+void rt__net_fork_child(void)
 {
   cache.flights = NULL;
   pthread_cond_init(&cache.landed, NULL);
-  pthread_mutex_unlock(&cache.lock);
-}
-
-__attribute__((constructor)) static void net_init(void)
-{
-  pthread_atfork(fork_prepare, fork_parent, fork_child);
+  rt__fork_mutex(&cache.lock, RT__FORK_CHILD);
 }
 
 /* ---- statistics and settings ------------------------------------------ */

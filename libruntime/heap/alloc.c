@@ -1,0 +1,252 @@
+/*
+ * alloc.c — allocation: rt_alloc's fast path, the slow path that finds a
+ * page, large blocks, calloc, aligned allocation and string copies.
+ *
+ * Part of the heap's single translation unit: compiled through static.c,
+ * which includes the heap's files in order after heap_int.h and the
+ * shared state, so the fast paths inline across them.
+ */
+
+/* ---- allocation -------------------------------------------------------- */
+
+/* Which block of PG the address P (in PG's part of the segment) falls in;
+ * *EXACT: whether it is that block's start. */
+static inline uint32_t block_index_exact(const struct page *pg, const void *p,
+                                         bool *exact)
+{
+  uint64_t recip = LOAD(pg->recip);
+  unsigned __int128 prod =
+      (unsigned __int128)((uintptr_t)p + LOAD(pg->nbase)) * recip;
+  *exact = (uint64_t)prod < recip;
+  return (uint32_t)(prod >> 64);
+}
+
+static inline uint32_t block_index(const struct page *pg, const void *p)
+{
+  bool exact;
+  return block_index_exact(pg, p, &exact);
+}
+
+/* Hand out the lowest free block of PG, whose words with a free bit are
+ * FS (not 0).  TOOLED: tell valgrind/ASan about the block (the careful
+ * path). */
+static inline RT_ALWAYS_INLINE void *
+page_pop(struct page *pg, uint64_t fs, bool tooled)
+{
+  uint32_t w = (uint32_t)__builtin_ctzll(fs);
+  struct bitpair *b = page_word(pg, w);
+  uint64_t f = LOAD(b->free);
+  uint32_t idx = w * 64 + (uint32_t)__builtin_ctzll(f);
+  STORE(b->free, f & (f - 1));
+  if ((f & (f - 1)) == 0)
+    pg->fsum = fs & (fs - 1);
+  uint32_t bsize = LOAD(pg->bsize);
+  char *p = (char *)((size_t)idx * bsize - LOAD(pg->nbase));
+  STORE(pg->use, LOAD(pg->use) + USE_ALLOC);
+  if (tooled)
+    tool_alloc(p, bsize, 0);
+  return p;
+}
+
+/* Whether PG has blocks never handed out (that page_extend releases). */
+static inline bool page_can_extend(struct page *pg)
+{
+  return pg->fresh < LOAD(pg->capacity);
+}
+
+/* Whether PG, taken off its queue, has a free block, or (FRESH) can
+ * release some blocks never handed out, which it then does. */
+static bool page_usable(struct heap *h, struct page *pg, bool fresh)
+{
+  if (page_has_free(h, pg))
+    return true;
+  if (!fresh || !page_can_extend(pg))
+    return false;
+  page_extend(pg);
+  return true;
+}
+
+/* A page of H's for class CLS other than the current one with a free
+ * block, or else with blocks never handed out (some are then released),
+ * or NULL.  REMOTE: only one with blocks freed by other threads waiting,
+ * and never fresh blocks. */
+static struct page *page_find(struct heap *h, unsigned cls, bool remote)
+{
+  struct page *pg;
+  if (!remote && (pg = h->partial[cls].head) != NULL) {
+    partial_remove(h, pg);
+    if (page_usable(h, pg, true))
+      return pg;
+    full_push(h, pg);
+  }
+  for (int i = 0; i < FULL_SCAN && (pg = h->full[cls].head) != NULL; i++) {
+    if (remote && LOAD(pg->rpending) == 0)
+      break;
+    full_remove(h, pg);
+    if (page_usable(h, pg, !remote))
+      return pg;
+    full_push(h, pg);
+  }
+  return NULL;
+}
+
+/* The current page of the class has no free block it knows of.  Blocks
+ * freed since come first: by this thread into the current page, by other
+ * threads into any page of the class (the oldest full pages are checked),
+ * then by this thread into other pages.  Only then does memory never used
+ * come in: the rest of the current page, else of another, else a new
+ * page.  (Without the second step, a producer whose blocks a consumer
+ * frees would keep two pages' worth of memory where one and a bit do.) */
+__attribute__((noinline)) static void *alloc_slow(size_t size,
+                                                  const char *who)
+{
+  struct heap *h = heap_get();
+  if (h == NULL)
+    return NULL;
+  unsigned cls = size_class(size);
+  struct page *cur = cur_page(h, cls), *pg = cur;
+  if (cur == &empty_page || !page_has_free(h, cur)) {
+    if (cur != &empty_page && page_can_extend(cur)) {
+      pg = page_find(h, cls, true);
+      if (pg == NULL) {
+        page_extend(cur);
+        pg = cur;
+      }
+    } else {
+      pg = page_find(h, cls, false);
+    }
+    if (pg == NULL && (pg = page_obtain(h, cls)) == NULL)
+      return nomem(who, size, "the system refused a new heap segment");
+    if (pg != cur) {
+      if (cur != &empty_page) {
+        page_fold(&h->st, cur);
+        full_push(h, cur);
+      }
+      set_cur(h, cls, pg);
+    }
+    if (pg->fsum == 0)
+      heap_fatal("rt_alloc: internal error: a page without free blocks");
+  }
+  return page_pop(pg, pg->fsum, true);
+}
+
+static void *large_alloc(size_t size, size_t align, const char *who)
+{
+  struct heap *h = heap_get();
+  if (h == NULL)
+    return NULL;
+  size_t hdr = (sizeof(struct segment) + align - 1) & ~(align - 1);
+  if (size > PTRDIFF_MAX || size > SIZE_MAX - hdr - OS_PAGE)
+    return nomem(who, size, "the size is larger than PTRDIFF_MAX");
+  size_t map = (hdr + size + OS_PAGE - 1) & ~(size_t)(OS_PAGE - 1);
+  struct segment *s = os_map(map, SEG_SIZE);
+  if (s == NULL)
+    return nomem(who, size, "the system refused to map it");
+  s->kind = SEG_LARGE;
+  s->map_size = map;
+  s->data_off = (uint32_t)hdr;
+  s->usable = map - hdr;
+  STORE(s->live, 1);
+  segmap_set(s, true);
+  count(&h->st.large_allocs, 1);
+  count(&h->st.large_balloc, s->usable);
+  /* A large block is sampled at once only if as large as a segment: each
+   * sample walks every page of the heap. */
+  if (s->usable >= SEG_SIZE)
+    sample_peak();
+  tool_alloc(large_data(s), s->usable, 1);
+  return large_data(s);
+}
+
+static inline void *heap_alloc(size_t size, const char *who)
+{
+  if (RT_LIKELY(size <= MEDIUM_MAX)) {
+    struct heap *h = tl_heap;
+    struct page *pg = h->cur[cur_slot(size)];
+    uint64_t fs = pg->fsum;
+    if (RT_LIKELY(fs != 0))
+      return page_pop(pg, fs, true);
+    return alloc_slow(size, who);
+  }
+  return large_alloc(size, MIN_BLOCK, who);
+}
+
+__attribute__((noinline)) static void *alloc_careful(size_t size)
+{
+  if (failing())
+    return injected("rt_alloc", size);
+  return heap_alloc(size, "rt_alloc");
+}
+
+/* The fast path, for the common sizes (up to STEP_MAX): a block off the
+ * current page of the size class, with no lock, no atomic
+ * read-modify-write and no call.  Larger sizes take one call more. */
+void *rt_alloc(size_t size)
+{
+  if (RT_LIKELY(size < LOAD(fast_end))) {
+    struct page *pg = tl_heap->cur[small_slot(size)];
+    uint64_t fs = pg->fsum;
+    if (RT_LIKELY(fs != 0))
+      return page_pop(pg, fs, false);
+    return alloc_slow(size, "rt_alloc");
+  }
+  return alloc_careful(size);
+}
+
+void *rt_calloc(size_t n, size_t size)
+{
+  if (size != 0 && n > SIZE_MAX / size) {
+    rt__error(RT_ENOMEM, "rt_calloc(%zu, %zu): out of memory: the count "
+              "times the size overflows", n, size);
+    return NULL;
+  }
+  void *p = rt_alloc(n * size);
+  if (p && n * size <= MEDIUM_MAX)
+    memset(p, 0, n * size);
+  return p;
+}
+
+static size_t next_pow2(size_t n)
+{
+  return n <= 1 ? 1 : (size_t)1 << (64 - __builtin_clzl(n - 1));
+}
+
+void *rt_alloc_aligned(size_t align, size_t size)
+{
+  if (align == 0 || (align & (align - 1)) != 0) {
+    rt__error(RT_EINVAL, "rt_alloc_aligned(%zu, %zu): the alignment is not "
+              "a power of two", align, size);
+    return NULL;
+  }
+  if (align > MAX_ALIGN) {
+    rt__error(RT_EINVAL, "rt_alloc_aligned(%zu, %zu): alignments above %zu "
+              "bytes are not supported", align, size, MAX_ALIGN);
+    return NULL;
+  }
+  if (failing())
+    return injected("rt_alloc_aligned", size);
+  if (align <= MIN_BLOCK)
+    return heap_alloc(size, "rt_alloc_aligned");
+  /* Power-of-two classes start on their own alignment in every page. */
+  if (size <= MEDIUM_MAX && align <= MEDIUM_MAX)
+    return heap_alloc(next_pow2(size > align ? size : align),
+                      "rt_alloc_aligned");
+  return large_alloc(size, align, "rt_alloc_aligned");
+}
+
+char *rt_strndup(const char *s, size_t n)
+{
+  if (s == NULL) {
+    rt__error(RT_EINVAL, "rt_strndup: the string is NULL");
+    return NULL;
+  }
+  size_t len = strnlen(s, n);
+  char *p = rt_alloc(len + 1);
+  if (p) {
+    memcpy(p, s, len);
+    p[len] = '\0';
+  }
+  return p;
+}
+
+char *rt_strdup(const char *s) { return rt_strndup(s, SIZE_MAX); }

@@ -1,0 +1,248 @@
+/*
+ * page.c — pages and their queues: a page's bitmaps of block states, its
+ * formatting, extension and collection, and each heap's current, partial
+ * and full page queues.
+ *
+ * Part of the heap's single translation unit: compiled through static.c,
+ * which includes the heap's files in order after heap_int.h and the
+ * shared state, so the fast paths inline across them.
+ */
+
+/* ---- pages ------------------------------------------------------------- */
+
+static inline struct segment *page_segment(struct page *pg)
+{
+  return (struct segment *)((uintptr_t)pg & ~(uintptr_t)SEG_MASK);
+}
+
+static inline char *page_start(const struct page *pg)
+{
+  return (char *)((uintptr_t)pg & ~(uintptr_t)SEG_MASK) + LOAD(pg->start_off);
+}
+
+static inline unsigned page_index(const struct page *pg)
+{
+  struct segment *s = page_segment((struct page *)pg);
+  return (unsigned)((size_t)((const char *)pg - (const char *)s->pages) /
+                    s->page_stride);
+}
+
+/* Whether block IDX (below the capacity) of PG is live: a snapshot, when
+ * called by a thread other than the owner.  See struct page. */
+static inline bool block_live(struct page *pg, uint32_t idx)
+{
+  struct bitpair *b = page_bits(pg, idx);
+  return ((LOAD(b->free) | LOAD(b->remote)) & block_bit(idx)) == 0;
+}
+
+/* The pages of S that hold blocks (not its header), as a mask. */
+static inline uint64_t data_pages(const struct segment *s)
+{
+  uint64_t all = s->npages == 64 ? ~(uint64_t)0
+                                 : ((uint64_t)1 << s->npages) - 1;
+  return all & ~(((uint64_t)1 << s->first_page) - 1);
+}
+
+static inline char *large_data(const struct segment *s)
+{
+  return (char *)s + s->data_off;
+}
+
+/* Release for allocation the blocks of PG that have never been handed
+ * out and start in the next 4 KiB of its memory (within one word of
+ * bits): memory comes in an OS page at a time. */
+static void page_extend(struct page *pg)
+{
+  uint32_t first = pg->fresh, bsize = LOAD(pg->bsize);
+  size_t end = (((size_t)first * bsize) & ~(size_t)(OS_PAGE - 1)) + OS_PAGE;
+  uint32_t last = (uint32_t)((end + bsize - 1) / bsize); /* one past */
+  if (last > LOAD(pg->capacity))
+    last = LOAD(pg->capacity);
+  if (last > (first | 63) + 1)
+    last = (first | 63) + 1;
+  uint64_t bits = (~(uint64_t)0 >> (63 - ((last - 1) & 63))) &
+                  (~(uint64_t)0 << (first & 63));
+  struct bitpair *b = page_bits(pg, first);
+  /* Free first, remote then: a block is never live in between. */
+  STORE(b->free, LOAD(b->free) | bits);
+  atomic_fetch_and_explicit(&b->remote, ~bits, RELAXED);
+  pg->fsum |= (uint64_t)1 << (first >> 6);
+  pg->fresh = last;
+}
+
+static void page_format(struct page *pg, unsigned cls)
+{
+  struct segment *s = page_segment(pg);
+  unsigned i = page_index(pg);
+  uint64_t bsize = class_size(cls);
+  uint32_t cap = (uint32_t)(((size_t)1 << s->page_shift) / bsize);
+  STORE(pg->start_off, (uint32_t)((size_t)i << s->page_shift));
+  atomic_fetch_or_explicit(&s->formatted, (uint64_t)1 << i, RELAXED);
+  s->dirty_map &= ~((uint64_t)1 << i);
+  pg->cls = (uint8_t)cls;
+  pg->flags = PG_USED;
+  /* Until released (page_extend), a block looks freed by another
+   * thread: not live, and not free either.  The indices from the capacity
+   * to the end of its word look so for good (also the next word when the
+   * capacity ends one, if the record has room for it), so the fast free,
+   * which checks no capacity, never takes them for live; page_collect
+   * leaves them. */
+  uint32_t nwords = (cap + 63) / 64;
+  size_t room = (s->page_stride - sizeof(struct page)) / sizeof(struct bitpair);
+  uint32_t marked = nwords + ((cap & 63) == 0 && nwords < room);
+  for (uint32_t w = 0; w < marked; w++) {
+    STORE(page_word(pg, w)->free, 0);
+    STORE(page_word(pg, w)->remote, ~(uint64_t)0);
+  }
+  STORE(pg->rpending, 0);
+  pg->fresh = 0;
+  pg->fsum = 0;
+  STORE(pg->nbase, -((uintptr_t)s + ((size_t)i << s->page_shift)));
+  STORE(pg->use, 0);
+  STORE(pg->folded, 0);
+  pg->next = pg->prev = NULL;
+  /* The blocks are not touched (nor faulted in) until handed out. */
+  tool_hide(page_start(pg), (size_t)cap * bsize);
+  STORE(pg->bsize, (uint32_t)bsize);
+  STORE(pg->recip, UINT64_MAX / bsize + 1);
+  STORE(pg->capacity, cap);
+  page_extend(pg);
+}
+
+static inline uint32_t page_used(const struct page *pg)
+{
+  return (uint32_t)(LOAD(pg->use) & USE_BLOCKS);
+}
+
+/* Move the blocks other threads freed to the page's free bits; ST, the
+ * counters of the heap doing it, count them as collected. */
+static void page_collect(struct heap_counters *st, struct page *pg)
+{
+  uint32_t pending = atomic_load_explicit(&pg->rpending, memory_order_acquire);
+  if (pending == 0)
+    return;
+  uint32_t n = 0;
+  for (uint32_t w = 0; w < (pg->fresh + 63) / 64 && n < pending; w++) {
+    struct bitpair *b = page_word(pg, w);
+    /* Acquire: a freer's announcement (rpending) came before its bit. */
+    uint64_t r = atomic_load_explicit(&b->remote, memory_order_acquire);
+    if (w == pg->fresh >> 6)
+      r &= block_bit(pg->fresh) - 1; /* not the blocks never handed out */
+    if (r == 0)
+      continue;
+    uint64_t f = LOAD(b->free);
+    if ((f & r) != 0)
+      heap_fatal("rt_free: the heap's bits for the page at %p are corrupt "
+                 "(a block both free and freed by another thread)",
+                 (void *)page_start(pg));
+    /* Free first, remote then: a block is never live in between. */
+    STORE(b->free, f | r);
+    pg->fsum |= (uint64_t)1 << w;
+    atomic_fetch_and_explicit(&b->remote, ~r, RELAXED);
+    n += (uint32_t)__builtin_popcountll(r);
+  }
+  if (n == 0)
+    return; /* announced, bits not set yet: next time */
+  atomic_fetch_sub_explicit(&pg->rpending, n, RELAXED);
+  if (n > page_used(pg))
+    heap_fatal("rt_free: the heap's count of blocks for the page at %p is "
+               "corrupt", (void *)page_start(pg));
+  STORE(pg->use, LOAD(pg->use) - n);
+  count(&st->collected, n);
+  count(&st->collected_bytes, (uint64_t)n * LOAD(pg->bsize));
+}
+
+/* Whether PG has a free block: one its summary knows of, else one freed
+ * by its owner since the summary ran dry (the summary is rebuilt), or by
+ * another thread (taken back).  Blocks never handed out do not count. */
+static bool page_has_free(struct heap *h, struct page *pg)
+{
+  /* Released blocks not out are free ones the summary misses. */
+  if (pg->fsum == 0 && page_used(pg) < pg->fresh) {
+    uint64_t fs = 0;
+    for (uint32_t w = 0; w < (pg->fresh + 63) / 64; w++)
+      if (LOAD(page_word(pg, w)->free))
+        fs |= (uint64_t)1 << w;
+    pg->fsum = fs;
+  }
+  if (pg->fsum == 0)
+    page_collect(&h->st, pg);
+  return pg->fsum != 0;
+}
+
+/* ---- page queues of a heap -------------------------------------------- */
+
+/* The current page of class CLS of H (see heap.cur). */
+static inline struct page *cur_page(struct heap *h, unsigned cls)
+{
+  return h->cur[cls + 1];
+}
+
+/* Make PG the current page of class CLS of H. */
+static void set_cur(struct heap *h, unsigned cls, struct page *pg)
+{
+  h->cur[cls + 1] = pg;
+  if (cls == 0)
+    h->cur[0] = pg;
+}
+
+/* Queues are FIFO: a page waits at the back for its turn, so that by the
+ * time it is used again it has gathered as many freed blocks as it can. */
+static void pq_push(struct pq *q, struct page *pg)
+{
+  pg->next = NULL;
+  pg->prev = q->tail;
+  if (q->tail)
+    q->tail->next = pg;
+  else
+    q->head = pg;
+  q->tail = pg;
+}
+
+static void pq_remove(struct pq *q, struct page *pg)
+{
+  if (pg->prev)
+    pg->prev->next = pg->next;
+  else
+    q->head = pg->next;
+  if (pg->next)
+    pg->next->prev = pg->prev;
+  else
+    q->tail = pg->prev;
+  pg->next = pg->prev = NULL;
+}
+
+static void partial_push(struct heap *h, struct page *pg)
+{
+  pg->flags |= PG_PARTIAL;
+  pq_push(&h->partial[pg->cls], pg);
+}
+
+static void partial_remove(struct heap *h, struct page *pg)
+{
+  pg->flags &= (uint8_t)~PG_PARTIAL;
+  pq_remove(&h->partial[pg->cls], pg);
+}
+
+static void full_push(struct heap *h, struct page *pg)
+{
+  pg->flags |= PG_FULL;
+  pq_push(&h->full[pg->cls], pg);
+}
+
+static void full_remove(struct heap *h, struct page *pg)
+{
+  pg->flags &= (uint8_t)~PG_FULL;
+  pq_remove(&h->full[pg->cls], pg);
+}
+
+/* Take PG off whichever queue (or current slot) holds it. */
+static void page_unqueue(struct heap *h, struct page *pg)
+{
+  if (cur_page(h, pg->cls) == pg)
+    set_cur(h, pg->cls, &empty_page);
+  else if (pg->flags & PG_PARTIAL)
+    partial_remove(h, pg);
+  else if (pg->flags & PG_FULL)
+    full_remove(h, pg);
+}

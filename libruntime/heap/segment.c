@@ -1,0 +1,304 @@
+/*
+ * segment.c — segments: formatting, the cache of empty segments, purging idle
+ * pages, adoption of abandoned segments, and handing out pages.
+ *
+ * Part of the heap's single translation unit: compiled through static.c,
+ * which includes the heap's files in order after heap_int.h and the
+ * shared state, so the fast paths inline across them.
+ */
+
+/* ---- segments ---------------------------------------------------------- */
+
+static void seg_link(struct heap *h, struct segment *s, bool front)
+{
+  struct segment **head = &h->segs[s->kind];
+  if (front || *head == NULL) {
+    s->prev = NULL;
+    s->next = *head;
+    if (s->next)
+      s->next->prev = s;
+    *head = s;
+    return;
+  }
+  struct segment *t = *head;
+  while (t->next)
+    t = t->next;
+  t->next = s;
+  s->prev = t;
+  s->next = NULL;
+}
+
+static void seg_unlink(struct heap *h, struct segment *s)
+{
+  if (s->prev)
+    s->prev->next = s->next;
+  else
+    h->segs[s->kind] = s->next;
+  if (s->next)
+    s->next->prev = s->prev;
+  s->next = s->prev = NULL;
+}
+
+static void segment_format(struct segment *s, enum seg_kind kind)
+{
+  static const unsigned first_class[NPAGED] = {0, TINY_NCLASS, SMALL_NCLASS};
+  static const unsigned page_shift[NPAGED] = {
+      TINY_PAGE_SHIFT, SMALL_PAGE_SHIFT, MEDIUM_PAGE_SHIFT};
+  unsigned shift = page_shift[kind];
+  size_t min = class_size(first_class[kind]);
+  s->kind = (uint8_t)kind;
+  s->page_shift = (uint8_t)shift;
+  s->npages = (uint16_t)(SEG_SIZE >> shift);
+  /* A record is a descriptor and room for the bits of the smallest
+   * class, an odd number of cache lines, so that records do not start at
+   * the same offset of every 4 KiB page (nor fight over the same cache
+   * sets): 1216 bytes in tiny segments, 448 in small ones, 192 in
+   * medium ones. */
+  size_t words = (((size_t)1 << shift) / min + 63) / 64;
+  size_t lines = (sizeof(struct page) + words * sizeof(struct bitpair) + 63) / 64;
+  s->page_stride = (uint32_t)((lines | 1) * 64);
+  size_t hdr = offsetof(struct segment, pages) + s->npages * s->page_stride;
+  s->first_page = (uint16_t)((hdr + ((size_t)1 << shift) - 1) >> shift);
+  s->free_pages = (uint16_t)(s->npages - s->first_page);
+  s->map_size = SEG_SIZE;
+}
+
+static struct segment *segment_create(enum seg_kind kind)
+{
+  struct segment *s = os_map(SEG_SIZE, SEG_SIZE);
+  if (s == NULL)
+    return NULL;
+  segment_format(s, kind);
+  segmap_set(s, true);
+  pthread_mutex_lock(&glock);
+  s->all_prev = NULL;
+  s->all_next = all_segs;
+  if (all_segs)
+    all_segs->all_prev = s;
+  all_segs = s;
+  pthread_mutex_unlock(&glock);
+  return s;
+}
+
+static void segment_destroy(struct segment *s)
+{
+  if (s->kind != SEG_LARGE) {
+    pthread_mutex_lock(&glock);
+    if (s->all_prev)
+      s->all_prev->all_next = s->all_next;
+    else
+      all_segs = s->all_next;
+    if (s->all_next)
+      s->all_next->all_prev = s->all_prev;
+    pthread_mutex_unlock(&glock);
+  }
+  segmap_set(s, false);
+  os_unmap(s, s->map_size);
+}
+
+/* Return the unused pages' memory to the OS, a run of pages at a time. */
+static void segment_purge(struct segment *s)
+{
+  size_t psize = (size_t)1 << s->page_shift;
+  while (s->dirty_map) {
+    unsigned i = (unsigned)__builtin_ctzll(s->dirty_map), j = i;
+    for (; j < s->npages && (s->dirty_map >> j & 1); j++) {
+      seg_page(s, j)->flags = 0;
+      s->dirty_map &= ~((uint64_t)1 << j);
+    }
+    s->dirty_pages = (uint16_t)(s->dirty_pages - (j - i));
+    os_purge(page_start(seg_page(s, i)), (j - i) * psize);
+  }
+}
+
+/* An empty segment goes to the cache (purged) or back to the OS. */
+static void segment_retire(struct segment *s)
+{
+  atomic_store_explicit(&s->owner, NULL, memory_order_release);
+  segment_purge(s);
+  pthread_mutex_lock(&glock);
+  bool keep = ncached < CACHE_SEGMENTS;
+  if (keep) {
+    s->next = cache[s->kind];
+    cache[s->kind] = s;
+    ncached++;
+  }
+  pthread_mutex_unlock(&glock);
+  if (!keep)
+    segment_destroy(s);
+}
+
+static struct segment *cache_take(enum seg_kind kind)
+{
+  pthread_mutex_lock(&glock);
+  struct segment *s = cache[kind];
+  if (s) {
+    cache[kind] = s->next;
+    s->next = NULL;
+    ncached--;
+  }
+  pthread_mutex_unlock(&glock);
+  return s;
+}
+
+/* Return a page whose blocks are all free to its segment; ST, the heap
+ * doing it, takes over its count of allocations. */
+static void page_clear(struct heap_counters *st, struct page *pg)
+{
+  struct segment *s = page_segment(pg);
+  page_fold(st, pg);
+  STORE(pg->capacity, 0);
+  STORE(pg->recip, 0);
+  STORE(pg->nbase, 0);
+  STORE(pg->bsize, 0);
+  pg->flags = PG_DIRTY;
+  uint64_t bit = (uint64_t)1 << page_index(pg);
+  atomic_fetch_and_explicit(&s->formatted, ~bit, RELAXED);
+  s->dirty_map |= bit;
+  s->free_pages++;
+  s->dirty_pages++;
+}
+
+static void heap_purge(struct heap *h)
+{
+  for (int k = SEG_TINY; k <= SEG_MEDIUM; k++)
+    for (struct segment *s = h->segs[k]; s; s = s->next)
+      segment_purge(s);
+  h->dirty = 0;
+  h->purge_at = 0;
+}
+
+/* Idle pages are purged once more than PURGE_PAGES of them have stayed
+ * around for PURGE_DELAY_MS: a thread that frees and soon allocates again
+ * (the common churn) keeps its memory instead of faulting it back in. */
+static void heap_maybe_purge(struct heap *h)
+{
+  if (h->dirty <= PURGE_PAGES) {
+    h->purge_at = 0;
+    return;
+  }
+  uint64_t now = rt__now_ms();
+  if (h->purge_at == 0)
+    h->purge_at = now + PURGE_DELAY_MS;
+  else if (now >= h->purge_at)
+    heap_purge(h);
+}
+
+/* PG (unqueued, no block out) is no longer needed by heap H.  True if
+ * that emptied its segment, which is then gone from H. */
+static bool page_release(struct heap *h, struct page *pg)
+{
+  struct segment *s = page_segment(pg);
+  page_clear(&h->st, pg);
+  h->dirty++;
+  if (s->free_pages == s->npages - s->first_page) {
+    seg_unlink(h, s);
+    h->dirty -= s->dirty_pages;
+    segment_retire(s);
+    return true;
+  }
+  if (s->free_pages == 1) {
+    seg_unlink(h, s);
+    seg_link(h, s, true);
+  }
+  heap_maybe_purge(h);
+  return false;
+}
+
+/* Sort an adopted page into H's queues; false if it had no block out. */
+static bool page_adopt(struct heap *h, struct page *pg)
+{
+  pg->flags &= PG_USED;
+  pg->next = pg->prev = NULL;
+  page_collect(&h->st, pg);
+  if (page_used(pg) == 0) {
+    page_clear(&h->st, pg);
+    return false;
+  }
+  if (page_used(pg) < LOAD(pg->capacity))
+    partial_push(h, pg);
+  else
+    full_push(h, pg);
+  return true;
+}
+
+/* Make H the owner of S, a segment left behind by an exited thread, or
+ * retire S if its blocks have all been freed since (then false). */
+static bool segment_adopt(struct heap *h, struct segment *s)
+{
+  atomic_store_explicit(&s->owner, h, memory_order_release);
+  for (uint64_t m = LOAD(s->formatted); m; m &= m - 1)
+    page_adopt(h, seg_page(s, __builtin_ctzll(m)));
+  if (s->free_pages == s->npages - s->first_page) {
+    segment_retire(s);
+    return false;
+  }
+  h->dirty += s->dirty_pages;
+  seg_link(h, s, s->free_pages > 0);
+  return true;
+}
+
+static struct segment *abandoned_take(enum seg_kind kind)
+{
+  if (LOAD(nabandoned[kind]) == 0)
+    return NULL;
+  pthread_mutex_lock(&glock);
+  struct segment *s = abandoned[kind];
+  if (s) {
+    abandoned[kind] = s->next;
+    s->next = NULL;
+    atomic_fetch_sub_explicit(&nabandoned[kind], 1, RELAXED);
+  }
+  pthread_mutex_unlock(&glock);
+  return s;
+}
+
+/* A segment with a free page for H: adopted, cached, or new. */
+static struct segment *segment_obtain(struct heap *h, enum seg_kind kind)
+{
+  struct segment *s;
+  while ((s = abandoned_take(kind)) != NULL)
+    if (segment_adopt(h, s) && s->free_pages)
+      return s;
+  /* The heap grows: a moment to sample the peak. */
+  sample_peak();
+  s = cache_take(kind);
+  if (s == NULL)
+    s = segment_create(kind);
+  if (s == NULL)
+    return NULL;
+  atomic_store_explicit(&s->owner, h, memory_order_release);
+  seg_link(h, s, true);
+  return s;
+}
+
+/* An unused page of S, preferring one whose memory is still mapped in
+ * (dirty) to one that would fault in fresh zero pages. */
+static struct page *segment_free_page(struct segment *s)
+{
+  if (s->dirty_map)
+    return seg_page(s, __builtin_ctzll(s->dirty_map));
+  uint64_t fresh = data_pages(s) & ~LOAD(s->formatted);
+  return fresh ? seg_page(s, __builtin_ctzll(fresh)) : NULL;
+}
+
+static struct page *page_obtain(struct heap *h, unsigned cls)
+{
+  enum seg_kind kind = class_kind(cls);
+  struct segment *s = h->segs[kind];
+  if (s == NULL || s->free_pages == 0)
+    s = segment_obtain(h, kind);
+  if (s == NULL)
+    return NULL;
+  struct page *pg = segment_free_page(s);
+  if (pg->flags & PG_DIRTY) {
+    s->dirty_pages--;
+    h->dirty--;
+  }
+  page_format(pg, cls);
+  if (--s->free_pages == 0 && s->next) {
+    seg_unlink(h, s);
+    seg_link(h, s, false);
+  }
+  return pg;
+}

@@ -1,0 +1,178 @@
+/*
+ * thread.c — thread heaps: creation, abandonment at thread exit, start-up,
+ * fork, and rt_heap_trim().
+ *
+ * Part of the heap's single translation unit: compiled through static.c,
+ * which includes the heap's files in order after heap_int.h and the
+ * shared state, so the fast paths inline across them.
+ */
+
+/* ---- thread heaps ------------------------------------------------------ */
+
+static void heap_reset(struct heap *h)
+{
+  memset(h, 0, sizeof *h);
+  for (unsigned c = 0; c <= NCLASS; c++)
+    h->cur[c] = &empty_page;
+}
+
+static struct heap *heap_create(void)
+{
+  pthread_once(&heap_once, heap_global_init);
+  pthread_mutex_lock(&glock);
+  struct heap *h = free_heaps;
+  if (h)
+    free_heaps = h->next;
+  else
+    h = os_map((sizeof *h + OS_PAGE - 1) & ~(size_t)(OS_PAGE - 1), OS_PAGE);
+  if (h) {
+    heap_reset(h);
+    h->next = all_heaps;
+    if (all_heaps)
+      all_heaps->prev = h;
+    all_heaps = h;
+  }
+  pthread_mutex_unlock(&glock);
+  if (h == NULL)
+    return nomem("rt_alloc", sizeof *h, "cannot map a thread heap");
+  pthread_setspecific(heap_key, h);
+  tl_heap = h;
+  return h;
+}
+
+static inline struct heap *heap_get(void)
+{
+  struct heap *h = tl_heap;
+  return RT_LIKELY(h != &empty_heap) ? h : heap_create();
+}
+
+/* Leave S for another thread to adopt, or retire it if nothing is live. */
+static void segment_abandon(struct heap *h, struct segment *s)
+{
+  for (uint64_t m = LOAD(s->formatted); m; m &= m - 1) {
+    struct page *pg = seg_page(s, __builtin_ctzll(m));
+    pg->flags = PG_USED;
+    pg->next = pg->prev = NULL;
+    page_collect(&h->st, pg);
+    if (page_used(pg) == 0)
+      page_clear(&h->st, pg);
+    else
+      page_fold(&h->st, pg);
+  }
+  if (s->free_pages == s->npages - s->first_page) {
+    segment_retire(s);
+    return;
+  }
+  atomic_store_explicit(&s->owner, NULL, memory_order_release);
+  pthread_mutex_lock(&glock);
+  s->next = abandoned[s->kind];
+  abandoned[s->kind] = s;
+  atomic_fetch_add_explicit(&nabandoned[s->kind], 1, RELAXED);
+  pthread_mutex_unlock(&glock);
+}
+
+/* Thread exit (pthread key destructor): the thread's segments stay
+ * usable; their live blocks may be freed by anyone, and the segments are
+ * adopted by the next thread that needs one. */
+static void heap_abandon(void *arg)
+{
+  struct heap *h = arg;
+  for (int k = SEG_TINY; k <= SEG_MEDIUM; k++) {
+    struct segment *s;
+    while ((s = h->segs[k]) != NULL) {
+      seg_unlink(h, s);
+      segment_abandon(h, s);
+    }
+  }
+  pthread_mutex_lock(&glock);
+  counters_add(&gone, &h->st);
+  if (h->prev)
+    h->prev->next = h->next;
+  else
+    all_heaps = h->next;
+  if (h->next)
+    h->next->prev = h->prev;
+  h->next = free_heaps;
+  free_heaps = h;
+  pthread_mutex_unlock(&glock);
+  sample_peak();
+  tl_heap = &empty_heap;
+}
+
+/* ---- start-up and fork (called by init.c) ------------------------------ */
+
+void rt__heap_fork_prepare(void) { rt__fork_mutex(&glock, RT__FORK_PREPARE); }
+void rt__heap_fork_parent(void) { rt__fork_mutex(&glock, RT__FORK_PARENT); }
+
+/* Only the forking thread lives on in the child.  The other threads'
+ * heaps are left as they were (they may have been mid-update); their
+ * blocks can still be freed, through the remote bits.  The lock is made
+ * anew: its owner in the parent may not be the thread the child has. */
+void rt__heap_fork_child(void) { rt__fork_mutex(&glock, RT__FORK_CHILD); }
+
+static void heap_global_init(void)
+{
+  if (pthread_key_create(&heap_key, heap_abandon) != 0)
+    heap_fatal("rt_alloc: cannot create the heap's thread key");
+#if defined(HAVE_VALGRIND_MEMCHECK_H) && !defined(RT_HEAP_ASAN)
+  if (RUNNING_ON_VALGRIND)
+    set_flag(HF_TOOLS, true);
+#endif
+}
+
+/* Before main(): RT_HEAP_FAIL_AFTER=k arms fault injection. */
+void rt__heap_start(void)
+{
+  pthread_once(&heap_once, heap_global_init);
+  const char *env = getenv("RT_HEAP_FAIL_AFTER");
+  if (env == NULL || *env == '\0')
+    return;
+  char *end;
+  errno = 0;
+  long k = strtol(env, &end, 10);
+  if (*end == '\0' && errno == 0)
+    rt_heap_fail_after(k);
+}
+
+/* ---- trimming ---------------------------------------------------------- */
+
+/* Collect, release and purge everything idle in the segments of H. */
+static void heap_trim_segments(struct heap *h, enum seg_kind kind)
+{
+  struct segment *s = h->segs[kind], *next;
+  for (; s; s = next) {
+    next = s->next;
+    for (uint64_t m = LOAD(s->formatted); m; m &= m - 1) {
+      struct page *pg = seg_page(s, __builtin_ctzll(m));
+      page_collect(&h->st, pg);
+      if (page_used(pg) == 0) {
+        page_unqueue(h, pg);
+        if (page_release(h, pg))
+          break;
+      } else if ((pg->flags & PG_FULL) && page_used(pg) < LOAD(pg->capacity)) {
+        full_remove(h, pg);
+        partial_push(h, pg);
+      }
+    }
+  }
+}
+
+void rt_heap_trim(void)
+{
+  struct heap *h = heap_get();
+  if (h) {
+    for (int k = SEG_TINY; k <= SEG_MEDIUM; k++) {
+      struct segment *s;
+      while ((s = abandoned_take(k)) != NULL)
+        segment_adopt(h, s);
+      heap_trim_segments(h, k);
+    }
+    heap_purge(h);
+  }
+  sample_peak();
+  for (int k = SEG_TINY; k <= SEG_MEDIUM; k++) {
+    struct segment *s;
+    while ((s = cache_take(k)) != NULL)
+      segment_destroy(s);
+  }
+}
