@@ -11,8 +11,8 @@
  * that creates the second thread, and a lock taken the cheap way is a
  * valid held lock (word 1) for the atomic path.
  */
-#ifndef RT_IOLOCK_H
-#define RT_IOLOCK_H
+#ifndef RT_IO_INT_H
+#define RT_IO_INT_H
 
 #include "../internal.h"
 
@@ -111,4 +111,59 @@ static inline void iolock_reset_foreign(rt_iolock *l)
   l->depth = 0;
 }
 
-#endif /* RT_IOLOCK_H */
+/* ---- streams ---------------------------------------------------------- */
+
+enum kind { KIND_FD, KIND_MEM, KIND_NULL };
+enum bufmode { BUF_UNSET, BUF_FULL, BUF_LINE, BUF_NONE };
+/* FD_DEVICE: a character or block device, which cannot raise SIGPIPE
+ * (only pipes and sockets can), so it is written like a regular file. */
+enum fdtype { FD_UNKNOWN, FD_REGULAR, FD_SOCKET, FD_DEVICE, FD_OTHER };
+
+#define NULL_BUFSIZE 256
+
+struct rt_stream {
+  rt_iolock wlock, rlock;
+  rt_buf w;              /* write buffer; a memory stream's contents */
+  size_t op_start;       /* W.len when the current write call began */
+  bool op_drained;       /* W was written out during the current call */
+  char *rbuf;            /* read buffer of a descriptor stream */
+  size_t rpos, rlen;     /* unread bytes are rbuf[rpos..rlen) */
+  size_t mpos;           /* read position of a memory stream in W */
+  int fd;
+  unsigned char kind, bufmode, fdtype;
+  bool readable, writable, owns_fd, shared_rw, is_std;
+  atomic_int err;        /* sticky write error */
+  atomic_int rerr;       /* error of the last failed read */
+  atomic_bool eof;
+  const char *name;      /* for messages: a path, "<stdout>", "fd 7" */
+  char *name_owned;
+  struct rt_io_counters {
+    atomic_uint_least64_t written, out, read, flushes, werrors, rerrors;
+  } n;
+  struct rt_stream *prev, *next; /* registry of open streams */
+};
+
+/* Counters are changed only under the stream's lock, so a plain
+ * load-add-store suffices; they are atomics so that rt_io_stats() can read
+ * them from another thread without a data race. */
+static inline void count(atomic_uint_least64_t *c, uint64_t v)
+{
+  atomic_store_explicit(
+      c, atomic_load_explicit(c, memory_order_relaxed) + v,
+      memory_order_relaxed);
+}
+
+static inline uint64_t counter(const atomic_uint_least64_t *c)
+{
+  return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+/* Used by stream.c (opening and closing), defined by write.c: the IO
+ * layer is one translation unit (static.c), so these stay static. */
+static enum fdtype classify_fd(int fd);
+static int alloc_wbuf(rt_stream *s);
+static int drain(rt_stream *s);
+static int sticky_error(const rt_stream *s);
+static int report_sticky(const rt_stream *s, int err, const char *what);
+
+#endif /* RT_IO_INT_H */
