@@ -30,9 +30,24 @@ static void wait_ready(int fd, short events)
     continue;
 }
 
+/* Take a pending SIGPIPE (in SET) off this thread, if there is one. */
+static void consume_sigpipe(const sigset_t *set)
+{
+  sigset_t pending;
+  if (sigpending(&pending) != 0 || !sigismember(&pending, SIGPIPE))
+    return;
+  const struct timespec zero = {0, 0};
+  while (sigtimedwait(set, NULL, &zero) < 0 && errno == EINTR)
+    continue;
+}
+
 /* write(2) to a pipe, terminal or device with SIGPIPE blocked in this
- * thread; a SIGPIPE this write raised is consumed before unblocking.  If
- * the caller had SIGPIPE blocked already, its policy is left alone. */
+ * thread; a SIGPIPE this write raised is consumed before unblocking.  The
+ * kernel raises it not only when write() fails with EPIPE but also when
+ * the reader leaves part way through a write larger than the pipe holds:
+ * write() then returns the bytes it moved, with the signal pending.  So
+ * any short or failed write looks for a pending SIGPIPE.  If the caller
+ * had SIGPIPE blocked already, its policy is left alone. */
 static ssize_t write_nosigpipe(int fd, const void *p, size_t n)
 {
   sigset_t pipe_set, old;
@@ -42,11 +57,8 @@ static ssize_t write_nosigpipe(int fd, const void *p, size_t n)
   ssize_t r = write(fd, p, n);
   int err = errno;
   if (!sigismember(&old, SIGPIPE)) {
-    if (r < 0 && err == EPIPE) {
-      const struct timespec zero = {0, 0};
-      while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR)
-        continue;
-    }
+    if (r < 0 ? err == EPIPE : (size_t)r < n)
+      consume_sigpipe(&pipe_set);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
   }
   errno = err;

@@ -10,6 +10,7 @@
 
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -249,6 +250,103 @@ static void test_stdout_closed_pipe_no_death(void **state)
   rt_free(out);
 }
 
+/* A reader that leaves after the first byte, while a write larger than
+ * the pipe holds is under way: the kernel fails the write part way with a
+ * short count and raises SIGPIPE then, not only when write() itself says
+ * EPIPE.  Every rt_write, rt_puts and rt_printf of 128 KiB to 1 MiB must
+ * return RT_EPIPE, in several threads at once, and the process (SIGPIPE at
+ * its default, fatal disposition) must live. */
+#define LEAVER_THREADS 4
+#define LEAVER_ROUNDS 12
+
+static void *read_one_byte_and_leave(void *arg)
+{
+  int fd = *(int *)arg;
+  char c;
+  ssize_t r = read(fd, &c, 1);
+  (void)r;
+  close(fd);
+  return NULL;
+}
+
+/* One write of SIZE bytes by call KIND (0 rt_write, 1 rt_puts, 2
+ * rt_printf) into a pipe whose reader leaves; its status. */
+static int write_to_leaver(int kind, char *text, size_t size)
+{
+  int p[2];
+  if (pipe(p) != 0)
+    return 1000;
+  pthread_t reader;
+  if (pthread_create(&reader, NULL, read_one_byte_and_leave, &p[0]) != 0)
+    return 1001;
+  rt_stream *s = NULL;
+  int rc = rt_stream_fdopen(p[1], "w", &s);
+  if (rc == 0) {
+    if (kind == 0)
+      rc = rt_write(s, text, size);
+    else if (kind == 1)
+      rc = rt_puts(s, text);
+    else
+      rc = rt_printf(s, "%s", text) < 0 ? rt_stream_error(s) : 0;
+    if (rc == 0)
+      rc = rt_flush(s);
+    rt_stream_close(s);
+  }
+  pthread_join(reader, NULL);
+  return rc;
+}
+
+static void *leaver_writer(void *arg)
+{
+  intptr_t id = (intptr_t)arg, bad = 0;
+  size_t max = (size_t)1 << 20;
+  char *text = malloc(max + 1);
+  if (text == NULL)
+    return (void *)(intptr_t)1;
+  memset(text, 'a', max);
+  for (int i = 0; i < LEAVER_ROUNDS && !bad; i++) {
+    size_t size = ((size_t)128 << 10) + (size_t)(id * 7919 + i * 104729) % (max - (128 << 10));
+    text[size] = '\0';
+    int rc = write_to_leaver(i % 3, text, size);
+    text[size] = 'a';
+    if (rc != RT_EPIPE)
+      bad = 1;
+  }
+  free(text);
+  return (void *)bad;
+}
+
+static int leavers(void *arg)
+{
+  (void)arg;
+  signal(SIGPIPE, SIG_DFL);
+  pthread_t t[LEAVER_THREADS];
+  for (intptr_t i = 0; i < LEAVER_THREADS; i++)
+    if (pthread_create(&t[i], NULL, leaver_writer, (void *)i) != 0)
+      return 102;
+  int bad = 0;
+  for (int i = 0; i < LEAVER_THREADS; i++) {
+    void *r;
+    pthread_join(t[i], &r);
+    bad |= r != NULL;
+  }
+  sigset_t pending;
+  sigpending(&pending);
+  return bad ? 103 : sigismember(&pending, SIGPIPE) ? 104 : 0;
+}
+
+static void test_reader_leaving_mid_write_no_death(void **state)
+{
+  (void)state;
+  int status;
+  char *out = run_child(leavers, NULL, &status);
+  if (WIFSIGNALED(status))
+    fail_msg("killed by signal %d (SIGPIPE is %d)", WTERMSIG(status), SIGPIPE);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+  rt_free(out);
+}
+
 /* fork() writes out pending output first, so it appears once, not twice. */
 static int fork_with_pending(void *arg)
 {
@@ -332,6 +430,7 @@ int main(void)
       cmocka_unit_test(test_closed_pipe_with_sigpipe_blocked),
       cmocka_unit_test(test_closed_socket_gives_epipe),
       cmocka_unit_test(test_stdout_closed_pipe_no_death),
+      cmocka_unit_test(test_reader_leaving_mid_write_no_death),
       cmocka_unit_test(test_fork_does_not_duplicate_output),
       cmocka_unit_test(test_stdout_buffering_follows_the_descriptor),
   };
