@@ -65,6 +65,17 @@ static inline uintptr_t rt__thread_self(void)
 #endif
 }
 
+/* The library's one byte hash (64-bit FNV-1a from SEED; 0 for none),
+ * for the module registry's and the resolver cache's hash tables. */
+static inline uint64_t rt__hash_bytes(const void *p, size_t n, uint64_t seed)
+{
+  const unsigned char *s = p;
+  uint64_t h = 1469598103934665603u ^ seed;
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ s[i]) * 1099511628211u;
+  return h;
+}
+
 /* Milliseconds of CLOCK_MONOTONIC: the one clock of timeouts and
  * expiries inside the library (rt_clock_mono_ns() is its public face). */
 static inline uint64_t rt__now_ms(void)

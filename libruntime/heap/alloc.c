@@ -37,6 +37,8 @@ page_pop(struct page *pg, uint64_t fs, bool tooled)
   struct bitpair *b = page_word(pg, w);
   uint64_t f = LOAD(b->free);
   uint32_t idx = w * 64 + (uint32_t)__builtin_ctzll(f);
+  RT_ASSERT(f != 0 && idx < LOAD(pg->capacity));
+  RT_ASSERT(!(LOAD(b->remote) & (f & -f))); /* free, not pending remote */
   STORE(b->free, f & (f - 1));
   if ((f & (f - 1)) == 0)
     pg->fsum = fs & (fs - 1);

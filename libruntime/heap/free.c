@@ -110,6 +110,8 @@ static inline RT_ALWAYS_INLINE void
 free_local(struct page *pg, uint32_t idx, uint64_t f, void *p, size_t size,
            bool tooled)
 {
+  RT_ASSERT(idx < LOAD(pg->capacity) && !(f & block_bit(idx)));
+  RT_ASSERT((LOAD(pg->use) & USE_BLOCKS) != 0); /* a block is out */
   STORE(page_bits(pg, idx)->free, f | block_bit(idx));
   if (tooled)
     tool_free(p, size);
@@ -129,6 +131,7 @@ __attribute__((noinline)) static void free_remote(void *p)
   struct page *pg = page_of(page_segment((struct page *)p), p);
   uint32_t idx = block_index(pg, p);
   size_t size = LOAD(pg->bsize);
+  RT_ASSERT(idx < LOAD(pg->capacity));
   struct heap *h = heap_get();
   /* Counted first: the owner may collect it as soon as its bit is set. */
   struct heap_counters *st = counters_of(h);

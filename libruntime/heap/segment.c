@@ -226,6 +226,7 @@ static bool page_adopt(struct heap *h, struct page *pg)
  * retire S if its blocks have all been freed since (then false). */
 static bool segment_adopt(struct heap *h, struct segment *s)
 {
+  RT_ASSERT(atomic_load_explicit(&s->owner, RELAXED) == NULL); /* abandoned */
   atomic_store_explicit(&s->owner, h, memory_order_release);
   for (uint64_t m = LOAD(s->formatted); m; m &= m - 1)
     page_adopt(h, seg_page(s, __builtin_ctzll(m)));

@@ -49,6 +49,7 @@ static inline struct heap *heap_get(void)
 /* Leave S for another thread to adopt, or retire it if nothing is live. */
 static void segment_abandon(struct heap *h, struct segment *s)
 {
+  RT_ASSERT(atomic_load_explicit(&s->owner, RELAXED) == h);
   for (uint64_t m = LOAD(s->formatted); m; m &= m - 1) {
     struct page *pg = seg_page(s, __builtin_ctzll(m));
     pg->flags = PG_USED;

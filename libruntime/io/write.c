@@ -180,6 +180,7 @@ static int put_slow(rt_stream *s, const void *p, size_t n)
     s->op_drained = true;
     return s->kind == KIND_NULL ? 0 : write_all(s, p, n);
   }
+  RT_ASSERT(s->w.len + n < s->w.cap); /* one spare byte stays */
   memcpy(s->w.data + s->w.len, p, n);
   s->w.len += n;
   return 0;
@@ -189,6 +190,7 @@ static int put_slow(rt_stream *s, const void *p, size_t n)
 static inline int put(rt_stream *s, const void *p, size_t n)
 {
   if (RT_LIKELY(has_room(s, n))) {
+    RT_ASSERT(s->w.data != NULL && s->op_start <= s->w.len);
     memcpy(s->w.data + s->w.len, p, n);
     s->w.len += n;
     return 0;

@@ -96,9 +96,7 @@ void rt__module_fork_child(void)
 
 static size_t hash_name(const char *s)
 {
-  uint64_t h = 1469598103934665603u; /* FNV-1a */
-  for (; *s; s++)
-    h = (h ^ (unsigned char)*s) * 1099511628211u;
+  uint64_t h = rt__hash_bytes(s, strlen(s), 0);
   return (size_t)(h ^ (h >> 32));
 }
 
@@ -699,6 +697,7 @@ int rt_module_register_static(const struct rt_plugin_descriptor *d)
 rt_module *rt_module_ref(rt_module *m)
 {
   reg_lock_take();
+  RT_ASSERT(m->refs > 0); /* a closed module cannot be referenced again */
   m->refs++;
   reg_unlock();
   return m;
@@ -706,6 +705,7 @@ rt_module *rt_module_ref(rt_module *m)
 
 static int close_locked(rt_module *m)
 {
+  RT_ASSERT(m->refs > 0 || m->handle == NULL);
   bool unload = m->refs == 1 && m->unload_safe && m->handle;
   if (unload && atomic_load(&m->inflight) > 0)
     return rt__error(RT_EBUSY, "plugin '%s' (%s) cannot be unloaded while "

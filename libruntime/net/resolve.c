@@ -243,10 +243,8 @@ static bool negative_cacheable(int gai)
 
 static uint32_t hash_bytes(const char *s, size_t n, unsigned flags)
 {
-  uint32_t h = 2166136261u ^ flags; /* FNV-1a */
-  for (size_t i = 0; i < n; i++)
-    h = (h ^ (unsigned char)s[i]) * 16777619u;
-  return h;
+  uint64_t h = rt__hash_bytes(s, n, flags);
+  return (uint32_t)(h ^ (h >> 32));
 }
 
 static void make_key(struct key *k, const char *host, const char *service,
