@@ -69,14 +69,9 @@ int rt_set_error(int code, const char *fmt, ...)
   return code;
 }
 
-int rt__error(int code, const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  set_errorv(code, fmt, ap);
-  va_end(ap);
-  return code;
-}
+/* The library's own name for rt_set_error: the same function, bound
+ * inside the library without the PLT (an alias, not a copy). */
+extern __typeof__(rt_set_error) rt__error __attribute__((alias("rt_set_error")));
 
 int rt__syserror(int err, const char *fmt, ...)
 {

@@ -190,25 +190,12 @@ static void set_cur(struct heap *h, unsigned cls, struct page *pg)
  * time it is used again it has gathered as many freed blocks as it can. */
 static void pq_push(struct pq *q, struct page *pg)
 {
-  pg->next = NULL;
-  pg->prev = q->tail;
-  if (q->tail)
-    q->tail->next = pg;
-  else
-    q->head = pg;
-  q->tail = pg;
+  RT_QUEUE_PUSH_BACK(q->head, q->tail, pg, prev, next);
 }
 
 static void pq_remove(struct pq *q, struct page *pg)
 {
-  if (pg->prev)
-    pg->prev->next = pg->next;
-  else
-    q->head = pg->next;
-  if (pg->next)
-    pg->next->prev = pg->prev;
-  else
-    q->tail = pg->prev;
+  RT_QUEUE_UNLINK(q->head, q->tail, pg, prev, next);
   pg->next = pg->prev = NULL;
 }
 

@@ -13,11 +13,7 @@ static void seg_link(struct heap *h, struct segment *s, bool front)
 {
   struct segment **head = &h->segs[s->kind];
   if (front || *head == NULL) {
-    s->prev = NULL;
-    s->next = *head;
-    if (s->next)
-      s->next->prev = s;
-    *head = s;
+    RT_LIST_PUSH_FRONT(*head, s, prev, next);
     return;
   }
   struct segment *t = *head;
@@ -30,12 +26,7 @@ static void seg_link(struct heap *h, struct segment *s, bool front)
 
 static void seg_unlink(struct heap *h, struct segment *s)
 {
-  if (s->prev)
-    s->prev->next = s->next;
-  else
-    h->segs[s->kind] = s->next;
-  if (s->next)
-    s->next->prev = s->prev;
+  RT_LIST_UNLINK(h->segs[s->kind], s, prev, next);
   s->next = s->prev = NULL;
 }
 
@@ -71,11 +62,7 @@ static struct segment *segment_create(enum seg_kind kind)
   segment_format(s, kind);
   segmap_set(s, true);
   pthread_mutex_lock(&glock);
-  s->all_prev = NULL;
-  s->all_next = all_segs;
-  if (all_segs)
-    all_segs->all_prev = s;
-  all_segs = s;
+  RT_LIST_PUSH_FRONT(all_segs, s, all_prev, all_next);
   pthread_mutex_unlock(&glock);
   return s;
 }
@@ -84,12 +71,7 @@ static void segment_destroy(struct segment *s)
 {
   if (s->kind != SEG_LARGE) {
     pthread_mutex_lock(&glock);
-    if (s->all_prev)
-      s->all_prev->all_next = s->all_next;
-    else
-      all_segs = s->all_next;
-    if (s->all_next)
-      s->all_next->all_prev = s->all_prev;
+    RT_LIST_UNLINK(all_segs, s, all_prev, all_next);
     pthread_mutex_unlock(&glock);
   }
   segmap_set(s, false);

@@ -25,6 +25,7 @@
  */
 #include "../internal.h"
 #include "heap_int.h"
+#include "../list.h"
 
 #include <errno.h>
 #include <limits.h>

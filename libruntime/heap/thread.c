@@ -27,10 +27,7 @@ static struct heap *heap_create(void)
     h = os_map((sizeof *h + OS_PAGE - 1) & ~(size_t)(OS_PAGE - 1), OS_PAGE);
   if (h) {
     heap_reset(h);
-    h->next = all_heaps;
-    if (all_heaps)
-      all_heaps->prev = h;
-    all_heaps = h;
+    RT_LIST_PUSH_FRONT(all_heaps, h, prev, next);
   }
   pthread_mutex_unlock(&glock);
   if (h == NULL)
@@ -87,12 +84,7 @@ static void heap_abandon(void *arg)
   }
   pthread_mutex_lock(&glock);
   counters_add(&gone, &h->st);
-  if (h->prev)
-    h->prev->next = h->next;
-  else
-    all_heaps = h->next;
-  if (h->next)
-    h->next->prev = h->prev;
+  RT_LIST_UNLINK(all_heaps, h, prev, next);
   h->next = free_heaps;
   free_heaps = h;
   pthread_mutex_unlock(&glock);

@@ -22,6 +22,7 @@
  */
 #include "../internal.h"
 #include "io_int.h"
+#include "../list.h"
 
 #include <fcntl.h>
 #include <limits.h>

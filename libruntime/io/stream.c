@@ -34,21 +34,12 @@ rt_stream *rt_stderr(void) { return &std_err; }
 
 static void registry_link(rt_stream *s)
 {
-  s->prev = NULL;
-  s->next = registry;
-  if (registry)
-    registry->prev = s;
-  registry = s;
+  RT_LIST_PUSH_FRONT(registry, s, prev, next);
 }
 
 static void registry_unlink(rt_stream *s)
 {
-  if (s->prev)
-    s->prev->next = s->next;
-  else
-    registry = s->next;
-  if (s->next)
-    s->next->prev = s->prev;
+  RT_LIST_UNLINK(registry, s, prev, next);
 }
 
 /* The standard streams are linked on first use of the registry, so that

@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "net_int.h"
+#include "../list.h"
 
 #define LABEL_MAX 63
 #define SERVICE_MAX 63
@@ -273,27 +274,15 @@ static struct entry **bucket(uint32_t hash)
   return &cache.buckets[hash & (cache.nbuckets - 1)];
 }
 
+/* The LRU list runs from the newest entry to the oldest through OLDER. */
 static void lru_unlink(struct entry *e)
 {
-  if (e->newer)
-    e->newer->older = e->older;
-  else
-    cache.newest = e->older;
-  if (e->older)
-    e->older->newer = e->newer;
-  else
-    cache.oldest = e->newer;
+  RT_QUEUE_UNLINK(cache.newest, cache.oldest, e, newer, older);
 }
 
 static void lru_push(struct entry *e)
 {
-  e->newer = NULL;
-  e->older = cache.newest;
-  if (cache.newest)
-    cache.newest->newer = e;
-  cache.newest = e;
-  if (cache.oldest == NULL)
-    cache.oldest = e;
+  RT_QUEUE_PUSH_FRONT(cache.newest, cache.oldest, e, newer, older);
 }
 
 static void entry_remove(struct entry *e)
