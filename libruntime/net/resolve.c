@@ -117,7 +117,7 @@ static int check_host(const char *host, unsigned flags)
   if (host == NULL)
     return (flags & RT_RESOLVE_PASSIVE)
                ? 0
-               : rt__error(RT_EINVAL, "rt_resolve: host is NULL; pass a name "
+               : rt__error(RT_EINVAL, "rt_resolve: HOST is NULL; pass a name "
                            "or an address (NULL means the wildcard address "
                            "only with RT_RESOLVE_PASSIVE)");
   size_t len = strnlen(host, RT_HOST_NAME_MAX + 2);
@@ -138,7 +138,7 @@ static int check_args(const char *host, const char *service, unsigned flags,
                       rt_addrlist **out)
 {
   if (out == NULL)
-    return rt__error(RT_EINVAL, "rt_resolve: the result pointer is NULL");
+    return rt__error(RT_EINVAL, "rt_resolve: OUT is NULL");
   *out = NULL;
   if (flags & ~KNOWN_FLAGS)
     return rt__error(RT_EINVAL, "rt_resolve: unknown flags 0x%x",

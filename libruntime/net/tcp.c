@@ -172,7 +172,7 @@ int rt_tcp_connect(const char *host, int port, int timeout_ms,
 {
   if (out == NULL || host == NULL)
     return rt__error(RT_EINVAL, "rt_tcp_connect: %s is NULL",
-                     out == NULL ? "the result pointer" : "the host");
+                     out == NULL ? "OUT" : "HOST");
   *out = NULL;
   int rc = check_port("rt_tcp_connect", port, 1);
   if (rc < 0)
@@ -266,7 +266,7 @@ static int listener_new(int fd, rt_listener **out)
 int rt_tcp_listen(const char *host, int port, int backlog, rt_listener **out)
 {
   if (out == NULL)
-    return rt__error(RT_EINVAL, "rt_tcp_listen: the result pointer is NULL");
+    return rt__error(RT_EINVAL, "rt_tcp_listen: OUT is NULL");
   *out = NULL;
   int rc = check_port("rt_tcp_listen", port, 0);
   if (rc < 0)
@@ -296,7 +296,7 @@ int rt_tcp_accept(rt_listener *l, int timeout_ms, rt_stream **out)
 {
   if (out == NULL || l == NULL)
     return rt__error(RT_EINVAL, "rt_tcp_accept: %s is NULL",
-                     out == NULL ? "the result pointer" : "the listener");
+                     out == NULL ? "OUT" : "L");
   *out = NULL;
   uint64_t deadline = deadline_after(timeout_ms);
   for (;;) {

@@ -19,6 +19,13 @@ RT_BEGIN_DECLS
  * The one list of error codes: X(NAME, value, "message").  The enum,
  * rt_strerror() and rt_err_name() are all generated from it.  New codes are
  * appended; existing values never change (they are part of the ABI).
+ *
+ * Reserved: RT_ECLOSED and RT_EFAULT are in the ABI but no function of
+ * libruntime.so.1 returns them.  A closed stream is freed, so there is no
+ * state left to report it from; an injected allocation failure
+ * (rt_heap_fail_after) reports RT_ENOMEM, exactly as a real one, so that
+ * it exercises the callers' real out-of-memory paths.  Applications and
+ * plugins may pass them to rt_set_error.
  */
 #define RT_ERRNO_MAP(X)                                                       \
   X(EPERM, -EPERM, "operation not permitted")                                 \

@@ -285,7 +285,7 @@ static void test_bad_arguments(void **state)
   rt_stream *s = NULL;
   rt_listener *l = NULL;
   assert_int_equal(rt_tcp_connect(NULL, 80, 10, &s), RT_EINVAL);
-  assert_non_null(strstr(rt_last_error(), "host is NULL"));
+  assert_non_null(strstr(rt_last_error(), "HOST is NULL"));
   assert_int_equal(rt_tcp_connect("localhost", 80, 10, NULL), RT_EINVAL);
   assert_int_equal(rt_tcp_connect("localhost", 0, 10, &s), RT_EINVAL);
   assert_non_null(strstr(rt_last_error(), "port 0 is out of range"));
