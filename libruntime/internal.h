@@ -9,6 +9,8 @@
 #include "runtime.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
@@ -74,6 +76,25 @@ static inline uint64_t rt__hash_bytes(const void *p, size_t n, uint64_t seed)
   for (size_t i = 0; i < n; i++)
     h = (h ^ s[i]) * 1099511628211u;
   return h;
+}
+
+/* The one reference-count style, for objects shared between threads
+ * without a lock (address lists, signatures): C11 atomics, relaxed to
+ * take a reference, acquire-release to drop one, so the thread that drops
+ * the last sees every other thread's writes before it frees. */
+typedef atomic_size_t rt__refcount;
+
+static inline void rt__ref_init(rt__refcount *r) { atomic_init(r, 1); }
+
+static inline void rt__ref_get(rt__refcount *r)
+{
+  atomic_fetch_add_explicit(r, 1, memory_order_relaxed);
+}
+
+/* Drop a reference; true if it was the last (the caller frees). */
+static inline bool rt__ref_put(rt__refcount *r)
+{
+  return atomic_fetch_sub_explicit(r, 1, memory_order_acq_rel) == 1;
 }
 
 /* Milliseconds of CLOCK_MONOTONIC: the one clock of timeouts and

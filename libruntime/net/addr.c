@@ -27,21 +27,20 @@ rt_addrlist *rt__addrlist_new(size_t count)
 {
   rt_addrlist *l = rt_calloc(1, sizeof *l + count * sizeof l->addrs[0]);
   if (l != NULL)
-    atomic_init(&l->refs, 1);
+    rt__ref_init(&l->refs);
   return l;
 }
 
 rt_addrlist *rt__addrlist_ref(rt_addrlist *l)
 {
   if (l != NULL)
-    atomic_fetch_add_explicit(&l->refs, 1, memory_order_relaxed);
+    rt__ref_get(&l->refs);
   return l;
 }
 
 void rt_addrlist_free(rt_addrlist *list)
 {
-  if (list != NULL &&
-      atomic_fetch_sub_explicit(&list->refs, 1, memory_order_acq_rel) == 1)
+  if (list != NULL && rt__ref_put(&list->refs))
     rt_free(list);
 }
 

@@ -17,7 +17,7 @@ struct rt_netaddr {
 };
 
 struct rt_addrlist {
-  atomic_size_t refs;
+  rt__refcount refs;
   size_t count;
   struct rt_netaddr addrs[];
 };
