@@ -52,7 +52,7 @@ void rt_clear_error(void)
   last.msg[0] = '\0';
 }
 
-static int set_errorv(int code, const char *fmt, va_list ap)
+RT_PRINTF(2, 0) static int set_errorv(int code, const char *fmt, va_list ap)
 {
   last.code = code;
   if (vsnprintf(last.msg, sizeof last.msg, fmt, ap) < 0)

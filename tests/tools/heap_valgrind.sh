@@ -14,6 +14,12 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 "$top_builddir/libtool" --mode=execute valgrind --leak-check=full \
   "$top_builddir/tests/tools/heap_tooling" >"$log" 2>&1
+# Debian 12's valgrind (3.19) cannot read the DWARF 5 that clang 14 emits
+# by default; its reports then lose the heap's client requests.  Build
+# with -gdwarf-4 to run this test under clang (CI's clang stage does).
+if grep -q 'Serious error when reading debug info' "$log"; then
+  skip_all "valgrind cannot read this build's debug info (clang: add -gdwarf-4 to CFLAGS)"
+fi
 diag "$(grep -E 'Invalid|uninitialised|lost:' "$log")"
 check "a read after rt_free is an invalid read" \
   grep -q 'Invalid read of size 1' "$log"
