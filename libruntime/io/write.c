@@ -134,10 +134,21 @@ static int drain(rt_stream *s)
   return write_all(s, s->w.data, len);
 }
 
+/* The standard output's and error's buffers when the heap has none to
+ * give (a tight `ulimit -v` can fail the heap's first mapping): the
+ * program's output and its last words then go out through these, a few
+ * hundred bytes at a time, instead of being refused or lost.  The
+ * standard streams are never freed, so neither are these. */
+static char std_reserve[2][512];
+
 static int alloc_wbuf(rt_stream *s)
 {
   size_t size = s->kind == KIND_NULL ? NULL_BUFSIZE : RT_IO_BUFSIZE;
   s->w.data = rt_alloc(size);
+  if (s->w.data == NULL && s->is_std && s->writable) {
+    s->w.data = std_reserve[s == &std_err];
+    size = sizeof std_reserve[0];
+  }
   if (s->w.data == NULL)
     return rt__error_context("cannot allocate the write buffer of %s",
                              s->name);

@@ -55,6 +55,34 @@ static char *run_child(int (*fn)(void *), void *arg, int *status)
   return rt_buf_detach(&out);
 }
 
+/* With the heap unable to give the standard output its buffer (here by
+ * fault injection; in life a tight `ulimit -v`), output still goes out,
+ * in full and in order, through the stream's small reserve. */
+static int print_without_heap(void *arg)
+{
+  (void)arg;
+  rt_heap_fail_after(0);
+  if (rt_alloc(16) != NULL)
+    return 100;
+  for (int i = 0; i < 100; i++)
+    if (rt_printf(rt_stdout(), "line %03d of output with no heap\n", i) < 0)
+      return 101;
+  return rt_flush(rt_stdout()) == 0 ? 0 : 102;
+}
+
+static void test_stdout_works_without_heap(void **state)
+{
+  (void)state;
+  int status;
+  char *out = run_child(print_without_heap, NULL, &status);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+  assert_int_equal(strlen(out), 100 * strlen("line 000 of output with no heap\n"));
+  assert_non_null(strstr(out, "line 000 of output with no heap\nline 001"));
+  assert_non_null(strstr(out, "line 099 of output with no heap\n"));
+  rt_free(out);
+}
+
 static int pending_then_exit(void *arg)
 {
   (void)arg;
@@ -423,6 +451,7 @@ static void test_fork_does_not_duplicate_output(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_stdout_works_without_heap),
       cmocka_unit_test(test_output_pending_at_exit_appears),
       cmocka_unit_test(test_output_of_atexit_handlers_appears),
       cmocka_unit_test(test_plugin_output_in_call_order),
