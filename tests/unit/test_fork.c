@@ -48,13 +48,17 @@ static void *loader(void *arg)
   return NULL;
 }
 
+/* Numeric lookups keep the resolver cache's lock busy without entering
+ * glibc's name service switch, whose own locks are not libruntime's to
+ * hand over at fork (a child of a thread caught inside NSS may hang in
+ * getaddrinfo, with or without libruntime). */
 static void *resolver(void *arg)
 {
   (void)arg;
   while (!atomic_load(&stop)) {
     rt_addrlist *l = NULL;
     rt_resolve_cache_flush();
-    if (rt_resolve("localhost", NULL, 0, &l) == 0)
+    if (rt_resolve("127.0.0.1", "80", RT_RESOLVE_NUMERIC, &l) == 0)
       rt_addrlist_free(l);
   }
   return NULL;
