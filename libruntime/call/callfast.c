@@ -47,8 +47,7 @@ static bool kind_is_signed(rt_type_kind k)
          (k == RT_TYPE_CHAR && (char)-1 < 0);
 }
 
-/* T's extension (see struct rt__ext); void has none. */
-static struct rt__ext ext_of(const rt_type *t)
+struct rt__ext rt__ext_of(const rt_type *t)
 {
   struct rt__ext e = {~(u64)0, 0};
   if (t->kind == RT_TYPE_VOID || t->size >= 8)
@@ -212,17 +211,21 @@ static rt__invoker float_invoker(const rt_sig *s)
   return NULL;
 }
 
-void rt__fast_prepare(rt_sig *s)
+int rt__fast_prepare(rt_sig *s)
 {
   if (int_shape(s)) {
     rt_type_kind r = s->ret->kind;
     s->fast = (r == RT_TYPE_VOID  ? int_void
                : r == RT_TYPE_STR ? int_str
                                   : int_int)[s->nargs];
-  } else {
-    s->fast = float_invoker(s);
+    return 0;
   }
+  if ((s->fast = float_invoker(s)) != NULL)
+    return 0;
+  return rt__plan_prepare(s);
 }
+
+void rt__fast_release(rt_sig *s) { rt_free(s->plan); }
 
 void rt__fast_fn(rt_fn *fn)
 {
@@ -232,8 +235,8 @@ void rt__fast_fn(rt_fn *fn)
     return;
   for (size_t i = 0; i < s->nargs; i++) {
     fn->kinds[i] = s->kinds[i];
-    fn->ext[i] = ext_of(s->args[i]);
+    fn->ext[i] = rt__ext_of(s->args[i]);
   }
   fn->ret_kind = (unsigned char)s->ret->kind;
-  fn->ret_ext = ext_of(s->ret);
+  fn->ret_ext = rt__ext_of(s->ret);
 }
