@@ -623,17 +623,20 @@ static void ffi_ret_set(const rt_type *t, const union ffi_ret *r,
     rt__narrow(t->kind, (uint64_t)r->a, ret);
 }
 
-/* Struct results need their own storage; libffi may store whole
- * registers, so it is at least two of them. */
+/* Struct results need their own storage; libffi and the fast path may
+ * store whole registers, so it is at least two of them. */
 void *rt__ret_struct_alloc(const rt_sig *s)
 {
   size_t n = s->nret_strs, hdr = n ? RT__STR_HDR(n) : 0;
   size_t size = s->ret->size;
-  char *mem = rt_calloc(1, hdr + align_up(size > 16 ? size : 16, 8));
+  /* Only the two register words are zeroed (inline, no memset call):
+   * the callee fills the rest. */
+  char *mem = rt_alloc(hdr + align_up(size > 16 ? size : 16, 8));
   if (!mem) {
     rt__error_context("rt_call %s: struct result", s->text);
     return NULL;
   }
+  memset(mem + hdr, 0, 16);
   return mem + hdr;
 }
 
@@ -664,7 +667,7 @@ static int call_ffi_struct(const rt_fn *fn, void **av, rt_value *ret)
     return rt__last_code;
   ffi_call((ffi_cif *)&fn->sig->cif, FFI_FN(fn->fp), mem, av);
   rt__ret_struct_take(fn->sig, mem, ret);
-  return 0;
+  return rt__last_code;
 }
 
 /* Struct arguments are passed by the address of their memory, which
@@ -709,18 +712,27 @@ int rt__call_ffi(const rt_fn *fn, const rt_value *args, rt_value *ret)
   ret->flags = 0;
   if (RT_LIKELY(s->ret_direct)) {
     ffi_call((ffi_cif *)&s->cif, FFI_FN(fn->fp), &ret->v, av);
-    return 0;
+    return rt__last_code;
   }
   union ffi_ret r;
   ffi_call((ffi_cif *)&s->cif, FFI_FN(fn->fp), &r, av);
   ret->v.u64 = 0;
   ffi_ret_set(t, &r, ret);
-  return 0;
+  return rt__last_code;
 }
 
-/* Every call starts with no error and a function that reports one with
+static int call_discard(const rt_fn *fn, const rt_value *args, size_t nargs)
+{
+  rt_value discard = RT_VALUE_INIT;
+  int rc = rt_call(fn, args, nargs, &discard);
+  rt_value_clear(&discard);
+  return rc;
+}
+
+/* Every call starts with no error, and a function that reports one with
  * rt_set_error makes the call return it (issue 18): the code is a
- * static-TLS word, cleared only when set, read once after the call. */
+ * static-TLS word, cleared here only when set, and every invoker returns
+ * it after the call (so that this is a tail call). */
 int rt_call(const rt_fn *fn, const rt_value *args, size_t nargs, rt_value *ret)
 {
   if (RT_UNLIKELY(rt__last_code != 0))
@@ -729,12 +741,7 @@ int rt_call(const rt_fn *fn, const rt_value *args, size_t nargs, rt_value *ret)
     return rt__error(RT_EINVAL, "rt_call: %s is NULL", fn ? "ARGS" : "FN");
   if (RT_UNLIKELY(nargs != fn->nargs))
     return rt__bad_args(fn->sig, args, nargs);
-  if (RT_LIKELY(ret != NULL)) {
-    int rc = fn->invoke(fn, args, ret);
-    return RT_LIKELY(rc == 0) ? rt__last_code : rc;
-  }
-  rt_value discard = RT_VALUE_INIT;
-  int rc = rt_call(fn, args, nargs, &discard);
-  rt_value_clear(&discard);
-  return rc;
+  if (RT_UNLIKELY(ret == NULL))
+    return call_discard(fn, args, nargs);
+  return fn->invoke(fn, args, ret);
 }

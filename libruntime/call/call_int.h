@@ -22,7 +22,8 @@ struct rt_type {
 };
 
 /* How rt_call calls FN once it has checked FN, ARGS, the argument count
- * and RET: checks the tags, calls, sets RET (rt_call's contract).  Either
+ * and RET: checks the tags, calls, sets RET (rt_call's contract) and
+ * returns the thread's error code after the call (rt__last_code).  Either
  * a precompiled shape (callfast.c) or call_ffi (call.c). */
 typedef int (*rt__invoker)(const rt_fn *fn, const rt_value *args,
                            rt_value *ret);
@@ -100,7 +101,7 @@ RT_HIDDEN int rt__no_agg(const rt_sig *sig, size_t i);
 /* Free what rt__fast_prepare allocated. */
 RT_HIDDEN void rt__fast_release(rt_sig *sig);
 
-/* Struct results: storage for one (zeroed, at least 16 bytes, with room
+/* Struct results: storage for one (at least 16 bytes, those zeroed, room
  * for the ownership record of its str members), NULL with the error set
  * if there is none; and, after the call, the record of which str members
  * the caller now owns (see rt_value_clear).  Sets RET to the struct. */

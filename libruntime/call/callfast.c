@@ -99,7 +99,7 @@ static inline RT_ALWAYS_INLINE unsigned tags_differ(const rt_fn *fn,
       return rt__bad_args(fn->sig, a, n_);                                    \
     u64 raw = ((u64(*) params)fn->fp)args;                                    \
     RES(raw);                                                                 \
-    return 0;                                                                 \
+    return rt__last_code;                                                     \
   }
 #define INT_SHAPE(name, RES)                                                  \
   INT_INVOKER(name, 0, (void), (), RES)                                       \
@@ -161,7 +161,7 @@ static inline RT_ALWAYS_INLINE unsigned tags_not(const rt_value *a,
     r->kind = RK;                                                             \
     r->flags = 0;                                                             \
     set(x, r);                                                                \
-    return 0;                                                                 \
+    return rt__last_code;                                                     \
   }
 #define FLOAT_SHAPE(name, R, RK, set, A, AK, m)                               \
   FLOAT_INVOKER(name, 0, R, RK, set, AK, (void), ())                          \

@@ -17,7 +17,9 @@
  * argument's bits go (extended like the value's type for integers, an
  * f32 in the low half, a struct's eightbytes where the ABI classifies
  * them, a struct in memory copied into stack words) and which prototype
- * (G, F, S rounded up to a few sizes; extra words are zero and never read)
+ * (G, F, S rounded up to a few sizes; extra words are zero and never read;
+ * stack words are u64 parameters after G = all integer registers, so F
+ * may be anything that holds the floating arguments)
  * and result class to use.  At call time the invoker fills the words in
  * one pass over the arguments, checking their tags as it goes, and calls.
  *
@@ -83,9 +85,11 @@ static inline double dbl(u64 x)
 #endif
 
 /* The prototypes: integer words, floating words, stack words.  A shape
- * with stack words uses every register first.  Ordered by cost, so the
+ * with stack words uses every integer register first.  Ordered by cost, so the
  * first that fits is the one to use. */
 #define STACK_SHAPE(X, s)                                                     \
+  X(gnf0s##s, NGP, 0, s, (LG(PU, 0), L##s(PU, NGP)),                          \
+    (LG(AW, 0), L##s(AW, NGP)))                                               \
   X(gnf8s##s, NGP, 8, s, (LG(PU, 0), L8(PD, NGP), L##s(PU, NGP + 8)),         \
     (LG(AW, 0), L8(AD, NGP), L##s(AW, NGP + 8)))
 #define SHAPES(X)                                                             \
@@ -181,7 +185,10 @@ static const plan_caller callers[][NSHAPES] = {
 
 /* ---- plans -------------------------------------------------------------- */
 
-enum op_code { OP_INT, OP_F64, OP_F32, OP_AGG, OP_AGG_MEM };
+/* A scalar's word is its value's 8 bytes masked and extended (struct
+ * rt__ext): an integer as its type extends, an f64 as is, an f32 with
+ * the upper half zero.  One operation for all of them, no branch. */
+enum op_code { OP_SCALAR, OP_AGG, OP_AGG_MEM };
 
 /* Where one argument goes: the word of its value (a struct's first
  * eightbyte, or its first stack word) and of a struct's second
@@ -201,6 +208,7 @@ struct rt__plan {
   plan_caller call;
   unsigned char use;
   bool ret_mem;
+  bool has_agg; /* some argument is a struct */
   unsigned char ret_kind;
   uint16_t npad;
   uint32_t ret_size;
@@ -297,8 +305,10 @@ static enum rclass plan_struct_ret(const rt_type *t, bool *mem)
 static void plan_arg(struct planner *pl, const rt_type *t, struct op *op)
 {
   op->kind = (unsigned char)t->kind;
+  op->code = OP_SCALAR;
+  op->ext = rt__ext_of(t);
   if (kind_is_float(t->kind)) {
-    op->code = t->kind == RT_TYPE_F64 ? OP_F64 : OP_F32;
+    op->ext.b = 0; /* the bits as they are, an f32's upper half zero */
     op->dst = pl->fp < NFP ? take_fp(pl) : take_stack(pl, 1);
   } else if (t->kind == RT_TYPE_STRUCT) {
 #if PLAN_STRUCTS
@@ -307,8 +317,6 @@ static void plan_arg(struct planner *pl, const rt_type *t, struct op *op)
     pl->ok = false;
 #endif
   } else {
-    op->code = OP_INT;
-    op->ext = rt__ext_of(t);
     op->dst = pl->gp < NGP ? take_gp(pl) : take_stack(pl, 1);
   }
 }
@@ -342,8 +350,8 @@ static int pick_shape(const struct planner *pl)
 {
   for (size_t i = 0; i < NSHAPES; i++) {
     const unsigned char *d = shape_dims[i];
-    if (pl->stk ? d[2] >= pl->stk
-                : d[2] == 0 && d[0] >= pl->gp && d[1] >= pl->fp)
+    if (d[0] >= pl->gp && d[1] >= pl->fp &&
+        (pl->stk ? d[2] >= pl->stk : d[2] == 0))
       return (int)i;
   }
   return -1;
@@ -396,6 +404,7 @@ int rt__plan_prepare(rt_sig *s)
   p->nops = s->nargs;
   for (size_t i = 0; i < s->nargs && pl.ok; i++)
     plan_arg(&pl, s->args[i], &p->ops[i]);
+  p->has_agg = s->agg_args;
   int shape = pl.ok ? pick_shape(&pl) : -1;
   if (shape < 0) {
     rt_free(p);
@@ -415,6 +424,25 @@ static inline u64 extend(u64 x, struct rt__ext e)
   return ((x & e.m) ^ e.b) - e.b;
 }
 
+/* Up to 8 bytes into a zeroed word, without a call to memcpy: two
+ * copies of a constant size that may overlap. */
+static inline void copy_upto8(u64 *dst, const void *src, size_t n)
+{
+  char *d = (char *)dst;
+  const char *s = src;
+  if (n == 8) {
+    memcpy(d, s, 8);
+  } else if (n >= 4) {
+    memcpy(d, s, 4);
+    memcpy(d + n - 4, s + n - 4, 4);
+  } else if (n >= 2) {
+    memcpy(d, s, 2);
+    memcpy(d + n - 2, s + n - 2, 2);
+  } else {
+    d[0] = s[0];
+  }
+}
+
 static void copy_agg(const struct op *op, const void *src, u64 *w)
 {
   size_t size = op->size;
@@ -424,39 +452,51 @@ static void copy_agg(const struct op *op, const void *src, u64 *w)
     return;
   }
   w[op->dst] = 0;
-  memcpy(&w[op->dst], src, size < 8 ? size : 8);
+  copy_upto8(&w[op->dst], src, size < 8 ? size : 8);
   if (size > 8) {
     w[op->dst2] = 0;
-    memcpy(&w[op->dst2], (const char *)src + 8, size - 8);
+    copy_upto8(&w[op->dst2], (const char *)src + 8, size - 8);
   }
 }
 
 /* Fill W from the arguments, checking every tag: 0, or the error. */
+static int fill_aggs(const rt_fn *fn, const struct rt__plan *p,
+                     const rt_value *a, u64 *w)
+{
+  unsigned bad = 0;
+  const struct op *op = p->ops;
+  for (size_t i = 0; i < p->nops; i++, op++) {
+    bad |= (unsigned)a[i].kind ^ op->kind;
+    if (op->code == OP_SCALAR) {
+      w[op->dst] = extend(a[i].v.u64, op->ext);
+      continue;
+    }
+    /* The memory behind a struct value is read only once its tag is
+     * known to be right. */
+    if (RT_UNLIKELY(bad))
+      break;
+    if (RT_UNLIKELY(!a[i].v.agg))
+      return rt__no_agg(fn->sig, i);
+    copy_agg(op, a[i].v.agg, w);
+  }
+  return RT_UNLIKELY(bad) ? rt__bad_args(fn->sig, a, p->nops) : 0;
+}
+
 static inline int fill(const rt_fn *fn, const struct rt__plan *p,
                        const rt_value *a, u64 *w)
 {
   for (unsigned i = 0; i < p->npad; i++)
     w[p->pad[i]] = 0;
+  if (RT_UNLIKELY(p->has_agg))
+    return fill_aggs(fn, p, a, w);
   unsigned bad = 0;
   const struct op *op = p->ops;
-  for (size_t i = 0; i < p->nops; i++, op++) {
+  size_t n = p->nops; /* W cannot alias P, but the compiler cannot tell */
+  for (size_t i = 0; i < n; i++, op++) {
     bad |= (unsigned)a[i].kind ^ op->kind;
-    switch (op->code) {
-    case OP_INT: w[op->dst] = extend(a[i].v.u64, op->ext); break;
-    case OP_F64: w[op->dst] = a[i].v.u64; break;
-    case OP_F32: w[op->dst] = a[i].v.u32; break;
-    default:
-      /* The memory behind a struct value is read only once its tag is
-       * known to be right. */
-      if (RT_UNLIKELY(bad))
-        return rt__bad_args(fn->sig, a, p->nops);
-      if (RT_UNLIKELY(!a[i].v.agg))
-        return rt__no_agg(fn->sig, i);
-      copy_agg(op, a[i].v.agg, w);
-      break;
-    }
+    w[op->dst] = extend(a[i].v.u64, op->ext);
   }
-  return RT_UNLIKELY(bad) ? rt__bad_args(fn->sig, a, p->nops) : 0;
+  return RT_UNLIKELY(bad) ? rt__bad_args(fn->sig, a, n) : 0;
 }
 
 static void take_result(const rt_fn *fn, const struct rt__plan *p,
@@ -474,8 +514,8 @@ static void take_result(const rt_fn *fn, const struct rt__plan *p,
     ret->flags = rt__str_owned(ret->v.owned_str);
     break;
   default:
-    if (!p->ret_mem)
-      memcpy(mem, out, p->ret_size);
+    if (!p->ret_mem) /* storage of at least 16 bytes: both registers */
+      memcpy(mem, out, 16);
     rt__ret_struct_take(fn->sig, mem, ret);
     break;
   }
@@ -497,7 +537,7 @@ int rt__plan_invoke(const rt_fn *fn, const rt_value *a, rt_value *ret)
   }
   p->call(fn->fp, w, out);
   take_result(fn, p, out, mem, ret);
-  return 0;
+  return rt__last_code;
 }
 
 #else /* !RT_PLAN_CALLS */
