@@ -92,6 +92,30 @@ RT_HIDDEN int rt__plan_prepare(rt_sig *sig);
 RT_HIDDEN int rt__plan_invoke(const rt_fn *fn, const rt_value *args,
                               rt_value *ret);
 
+/* Closures (closure.c) whose signature has a register-only plan with a
+ * scalar or void result are entered through a precompiled entry point
+ * (callplan.c) rather than a libffi closure: the entry reads every
+ * argument register as the universal prototype's parameters, decodes the
+ * arguments by the plan, calls the handler and returns the result in the
+ * register its class uses.  rt__plan_entry_take gives C a free entry for
+ * it (its index, and the function pointer in *FNPTR) or -1 if the
+ * signature does not qualify or the pool is used up; release gives it
+ * back. */
+struct rt_closure {
+  void *fc; /* the libffi closure, or NULL with an entry */
+  int entry;
+  rt_sig *sig;
+  rt_closure_handler handler;
+  void *userdata;
+};
+RT_HIDDEN int rt__plan_entry_take(rt_closure *c, void (**fnptr)(void));
+RT_HIDDEN void rt__plan_entry_release(int entry);
+
+/* What a closure hands the C caller when the handler fails or returns a
+ * value of the wrong kind: the error (closure.c). */
+RT_HIDDEN int rt__closure_check(const rt_closure *c, const rt_value *ret,
+                                int rc);
+
 /* T's extension (see struct rt__ext); void has none. */
 RT_HIDDEN struct rt__ext rt__ext_of(const rt_type *t);
 

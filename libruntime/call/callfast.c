@@ -211,18 +211,23 @@ static rt__invoker float_invoker(const rt_sig *s)
   return NULL;
 }
 
+/* The plan is made for every signature that has one (closures decode
+ * their arguments by it); calls use a specialised shape where there is
+ * one, the plan otherwise. */
 int rt__fast_prepare(rt_sig *s)
 {
+  int rc = rt__plan_prepare(s);
+  if (rc)
+    return rc;
   if (int_shape(s)) {
     rt_type_kind r = s->ret->kind;
     s->fast = (r == RT_TYPE_VOID  ? int_void
                : r == RT_TYPE_STR ? int_str
                                   : int_int)[s->nargs];
-    return 0;
+  } else if (float_invoker(s) != NULL) {
+    s->fast = float_invoker(s);
   }
-  if ((s->fast = float_invoker(s)) != NULL)
-    return 0;
-  return rt__plan_prepare(s);
+  return 0;
 }
 
 void rt__fast_release(rt_sig *s) { rt_free(s->plan); }

@@ -196,6 +196,7 @@ enum op_code { OP_SCALAR, OP_AGG, OP_AGG_MEM };
 struct op {
   unsigned char kind, code;
   uint16_t dst, dst2;
+  uint16_t edst; /* the word in a closure entry's layout (NGP + 8) */
   uint32_t size;
   struct rt__ext ext;
 };
@@ -209,6 +210,7 @@ struct rt__plan {
   unsigned char use;
   bool ret_mem;
   bool has_agg; /* some argument is a struct */
+  bool entry_ok; /* a closure may use an entry: registers only, no struct */
   unsigned char ret_kind;
   uint16_t npad;
   uint32_t ret_size;
@@ -357,6 +359,14 @@ static int pick_shape(const struct planner *pl)
   return -1;
 }
 
+/* A word's place in a closure entry's layout: every general register,
+ * then every floating one (stack words never go there). */
+static uint16_t entry_place(uint16_t w)
+{
+  unsigned i = w & F_IDX;
+  return (uint16_t)((w & ~F_IDX) == F_FP ? NGP + i : i);
+}
+
 static uint16_t place(uint16_t w, const unsigned char *d)
 {
   unsigned i = w & F_IDX;
@@ -376,6 +386,7 @@ static void place_words(struct rt__plan *p, const unsigned char *d,
     used[0] = true;
   for (size_t i = 0; i < p->nops; i++) {
     struct op *op = &p->ops[i];
+    op->edst = entry_place(op->dst);
     op->dst = place(op->dst, d);
     size_t n = op->code == OP_AGG_MEM ? (op->size + 7) / 8 : 1;
     for (size_t k = 0; k < n; k++)
@@ -411,6 +422,7 @@ int rt__plan_prepare(rt_sig *s)
     return 0;
   }
   place_words(p, shape_dims[shape], (uint16_t *)&p->ops[s->nargs]);
+  p->entry_ok = pl.stk == 0 && !p->has_agg && p->use != RU_STRUCT;
   p->call = callers[rc][shape];
   s->plan = p;
   s->fast = rt__plan_invoke;
@@ -540,7 +552,132 @@ int rt__plan_invoke(const rt_fn *fn, const rt_value *a, rt_value *ret)
   return rt__last_code;
 }
 
+/* ---- closure entries ------------------------------------------------------ */
+
+/* A pool of precompiled entry points per result class (a general or a
+ * floating register), each tied to the closure in its slot.  An entry is
+ * called by C code through the closure's real prototype; it receives
+ * every argument register as the universal prototype's parameters (the
+ * ones the caller did not set hold garbage that is never read: the plan
+ * decodes only the words it placed) and returns the result extended to
+ * the whole register. */
+#define ENTRIES 64
+enum { E_INT, E_F64, E_CLASSES };
+static rt_closure *entry_slots[E_CLASSES][ENTRIES];
+static pthread_mutex_t entry_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static u64 entry_dispatch(unsigned cls, unsigned k, const u64 *w)
+{
+  const rt_closure *c = __atomic_load_n(&entry_slots[cls][k], __ATOMIC_ACQUIRE);
+  const rt_sig *s = c->sig;
+  const struct rt__plan *p = s->plan;
+  size_t n = p->nops;
+  rt_value args[RT_SIG_MAX_ARGS];
+  for (size_t i = 0; i < n; i++) {
+    const struct op *op = &p->ops[i];
+    args[i].kind = (rt_type_kind)op->kind;
+    args[i].flags = 0;
+    args[i].v.u64 = extend(w[op->edst], op->ext);
+  }
+  rt_value ret = {(rt_type_kind)p->ret_kind, 0, {0}};
+  int rc = c->handler(s, args, n, &ret, c->userdata);
+  if (RT_UNLIKELY(rc != 0 || ret.kind != (rt_type_kind)p->ret_kind)) {
+    rt__closure_check(c, &ret, rc);
+    return 0;
+  }
+  /* Read the result at the width the handler wrote it: an 8-byte load of
+   * a value just stored as 4 bytes cannot be forwarded from the store
+   * and stalls (most of a closure call's time, measured). */
+  switch (p->ret_size) {
+  case 0: return 0;
+  case 1: return extend(ret.v.u8, p->ret_ext);
+  case 2: return extend(ret.v.u16, p->ret_ext);
+  case 4: return extend(ret.v.u32, p->ret_ext);
+  default: return ret.v.u64;
+  }
+}
+
+static inline u64 bits(double d)
+{
+  u64 x;
+  memcpy(&x, &d, sizeof x);
+  return x;
+}
+
+#ifdef __x86_64__
+#define EGP u64 g0, u64 g1, u64 g2, u64 g3, u64 g4, u64 g5
+#define EGW g0, g1, g2, g3, g4, g5
+#else
+#define EGP u64 g0, u64 g1, u64 g2, u64 g3, u64 g4, u64 g5, u64 g6, u64 g7
+#define EGW g0, g1, g2, g3, g4, g5, g6, g7
+#endif
+#define EFP                                                                   \
+  double d0, double d1, double d2, double d3, double d4, double d5,           \
+      double d6, double d7
+#define EFW                                                                   \
+  bits(d0), bits(d1), bits(d2), bits(d3), bits(d4), bits(d5), bits(d6),       \
+      bits(d7)
+#define ENTRY_INT(b, d)                                                       \
+  static u64 eint_##b##d(EGP, EFP)                                            \
+  {                                                                           \
+    const u64 w[] = {EGW, EFW};                                               \
+    return entry_dispatch(E_INT, b * 8 + d, w);                               \
+  }
+#define ENTRY_F64(b, d)                                                       \
+  static double ef64_##b##d(EGP, EFP)                                         \
+  {                                                                           \
+    const u64 w[] = {EGW, EFW};                                               \
+    return dbl(entry_dispatch(E_F64, b * 8 + d, w));                          \
+  }
+#define NAME_INT(b, d) (void (*)(void)) eint_##b##d,
+#define NAME_F64(b, d) (void (*)(void)) ef64_##b##d,
+#define OCT(X, b) X(b, 0) X(b, 1) X(b, 2) X(b, 3) X(b, 4) X(b, 5) X(b, 6) X(b, 7)
+#define ALL64(X)                                                              \
+  OCT(X, 0) OCT(X, 1) OCT(X, 2) OCT(X, 3) OCT(X, 4) OCT(X, 5) OCT(X, 6) OCT(X, 7)
+ALL64(ENTRY_INT)
+ALL64(ENTRY_F64)
+static void (*const entry_fns[E_CLASSES][ENTRIES])(void) = {
+    {ALL64(NAME_INT)}, {ALL64(NAME_F64)}};
+
+int rt__plan_entry_take(rt_closure *c, void (**fnptr)(void))
+{
+  const struct rt__plan *p = c->sig->plan;
+  if (!p || !p->entry_ok)
+    return -1;
+  unsigned cls = p->use == RU_F64 || p->use == RU_F32 ? E_F64 : E_INT;
+  int got = -1;
+  pthread_mutex_lock(&entry_lock);
+  for (unsigned k = 0; k < ENTRIES && got < 0; k++) {
+    if (entry_slots[cls][k] == NULL) {
+      __atomic_store_n(&entry_slots[cls][k], c, __ATOMIC_RELEASE);
+      got = (int)(cls * ENTRIES + k);
+    }
+  }
+  pthread_mutex_unlock(&entry_lock);
+  if (got >= 0)
+    *fnptr = entry_fns[cls][got % ENTRIES];
+  return got;
+}
+
+void rt__plan_entry_release(int entry)
+{
+  pthread_mutex_lock(&entry_lock);
+  __atomic_store_n(&entry_slots[entry / ENTRIES][entry % ENTRIES], NULL,
+                   __ATOMIC_RELEASE);
+  pthread_mutex_unlock(&entry_lock);
+}
+
 #else /* !RT_PLAN_CALLS */
+
+int rt__plan_entry_take(rt_closure *c, void (**fnptr)(void))
+{
+  (void)c;
+  (void)fnptr;
+  return -1;
+}
+
+void rt__plan_entry_release(int entry) { (void)entry; }
+
 
 int rt__plan_prepare(rt_sig *s)
 {
