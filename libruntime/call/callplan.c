@@ -143,6 +143,7 @@ struct r_di {
 #define CALLER(R, RT, STORE, name, g, f, s, params, args)                     \
   static void R##_##name(void (*fp)(void), const u64 *w, u64 *out)            \
   {                                                                           \
+    (void)w; /* g0f0 reads no word */                                         \
     STORE(((RT(*) params)fp) args);                                           \
   }
 enum rclass { RC_INT, RC_F64, RC_II, RC_DD, RC_ID, RC_DI, RC_COUNT };
