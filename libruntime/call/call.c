@@ -731,12 +731,12 @@ static int call_discard(const rt_fn *fn, const rt_value *args, size_t nargs)
 
 /* Every call starts with no error, and a function that reports one with
  * rt_set_error makes the call return it (issue 18): the code is a
- * static-TLS word, cleared here only when set, and every invoker returns
- * it after the call (so that this is a tail call). */
+ * static-TLS word, cleared here with one store (with a zero code there
+ * is no error, whatever the message buffer holds: rt_last_error), and
+ * every invoker returns it after the call (so that this is a tail call). */
 int rt_call(const rt_fn *fn, const rt_value *args, size_t nargs, rt_value *ret)
 {
-  if (RT_UNLIKELY(rt__last_code != 0))
-    rt_clear_error();
+  rt__last_code = 0;
   if (RT_UNLIKELY(!fn || (nargs && !args)))
     return rt__error(RT_EINVAL, "rt_call: %s is NULL", fn ? "ARGS" : "FN");
   if (RT_UNLIKELY(nargs != fn->nargs))
