@@ -629,14 +629,12 @@ void *rt__ret_struct_alloc(const rt_sig *s)
 {
   size_t n = s->nret_strs, hdr = n ? RT__STR_HDR(n) : 0;
   size_t size = s->ret->size;
-  /* Only the two register words are zeroed (inline, no memset call):
-   * the callee fills the rest. */
+  /* Not zeroed: the callee or the result registers fill it. */
   char *mem = rt_alloc(hdr + align_up(size > 16 ? size : 16, 8));
   if (!mem) {
     rt__error_context("rt_call %s: struct result", s->text);
     return NULL;
   }
-  memset(mem + hdr, 0, 16);
   return mem + hdr;
 }
 
@@ -665,6 +663,7 @@ static int call_ffi_struct(const rt_fn *fn, void **av, rt_value *ret)
   void *mem = rt__ret_struct_alloc(fn->sig);
   if (!mem)
     return rt__last_code;
+  memset(mem, 0, 16); /* the bytes past the struct that libffi may skip */
   ffi_call((ffi_cif *)&fn->sig->cif, FFI_FN(fn->fp), mem, av);
   rt__ret_struct_take(fn->sig, mem, ret);
   return rt__last_code;

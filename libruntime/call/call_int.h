@@ -104,6 +104,7 @@ RT_HIDDEN int rt__plan_invoke(const rt_fn *fn, const rt_value *args,
 struct rt_closure {
   void *fc; /* the libffi closure, or NULL with an entry */
   int entry;
+  const struct rt__plan *plan; /* SIG's, with an entry: one load less */
   rt_sig *sig;
   rt_closure_handler handler;
   void *userdata;
@@ -125,7 +126,7 @@ RT_HIDDEN int rt__no_agg(const rt_sig *sig, size_t i);
 /* Free what rt__fast_prepare allocated. */
 RT_HIDDEN void rt__fast_release(rt_sig *sig);
 
-/* Struct results: storage for one (at least 16 bytes, those zeroed, room
+/* Struct results: storage for one (at least 16 bytes, not zeroed, room
  * for the ownership record of its str members), NULL with the error set
  * if there is none; and, after the call, the record of which str members
  * the caller now owns (see rt_value_clear).  Sets RET to the struct. */

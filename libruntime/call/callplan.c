@@ -571,7 +571,7 @@ static u64 entry_dispatch(unsigned cls, unsigned k, const u64 *w)
 {
   const rt_closure *c = __atomic_load_n(&entry_slots[cls][k], __ATOMIC_ACQUIRE);
   const rt_sig *s = c->sig;
-  const struct rt__plan *p = s->plan;
+  const struct rt__plan *p = c->plan;
   size_t n = p->nops;
   rt_value args[RT_SIG_MAX_ARGS];
   for (size_t i = 0; i < n; i++) {
@@ -647,6 +647,7 @@ int rt__plan_entry_take(rt_closure *c, void (**fnptr)(void))
     return -1;
   unsigned cls = p->use == RU_F64 || p->use == RU_F32 ? E_F64 : E_INT;
   int got = -1;
+  c->plan = p;
   pthread_mutex_lock(&entry_lock);
   for (unsigned k = 0; k < ENTRIES && got < 0; k++) {
     if (entry_slots[cls][k] == NULL) {
