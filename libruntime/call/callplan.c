@@ -402,6 +402,8 @@ static void place_words(struct rt__plan *p, const unsigned char *d,
   p->pad = pad;
 }
 
+static const rt__invoker scalar_invokers[RC_COUNT][NSHAPES];
+
 int rt__plan_prepare(rt_sig *s)
 {
   size_t bytes = sizeof(struct rt__plan) + s->nargs * sizeof(struct op) +
@@ -426,7 +428,9 @@ int rt__plan_prepare(rt_sig *s)
   p->entry_ok = pl.stk == 0 && !p->has_agg && p->use != RU_STRUCT;
   p->call = callers[rc][shape];
   s->plan = p;
-  s->fast = rt__plan_invoke;
+  /* Scalars only: an invoker that calls the function itself. */
+  bool scalar = !p->has_agg && p->use != RU_STRUCT;
+  s->fast = scalar ? scalar_invokers[rc][shape] : rt__plan_invoke;
   return 0;
 }
 
@@ -669,6 +673,59 @@ void rt__plan_entry_release(int entry)
   pthread_mutex_unlock(&entry_lock);
 }
 
+/* The invokers of plans without structs: fill the words, call the
+ * function through the shape's prototype directly (no caller function,
+ * no result spill), take the scalar result.  One per shape for the two
+ * scalar result classes. */
+static inline void take_scalar(const struct rt__plan *p, u64 raw,
+                               rt_value *ret)
+{
+  ret->kind = (rt_type_kind)p->ret_kind;
+  ret->flags = 0;
+  switch (p->use) {
+  case RU_INT: ret->v.u64 = extend(raw, p->ret_ext); break;
+  case RU_F32: ret->v.u64 = (uint32_t)raw; break;
+  case RU_VOID: ret->v.u64 = 0; break;
+  case RU_STR:
+    ret->v.owned_str = (char *)(uintptr_t)raw;
+    ret->flags = rt__str_owned(ret->v.owned_str);
+    break;
+  default: ret->v.u64 = raw; break; /* f64 */
+  }
+}
+
+static inline u64 raw_of_u64(u64 x) { return x; }
+static inline u64 raw_of_double(double d)
+{
+  u64 x;
+  memcpy(&x, &d, sizeof x);
+  return x;
+}
+
+#define INVOKER(R, RT, name, g, f, s, params, args)                           \
+  static int inv_##R##_##name(const rt_fn *fn, const rt_value *a,             \
+                              rt_value *ret)                                  \
+  {                                                                           \
+    const struct rt__plan *p = fn->plan;                                      \
+    u64 w[PLAN_WORDS];                                                        \
+    int rc = fill(fn, p, a, w);                                               \
+    if (RT_UNLIKELY(rc))                                                      \
+      return rc;                                                              \
+    RT r_ = ((RT(*) params)fn->fp) args;                                      \
+    take_scalar(p, raw_of_##RT(r_), ret);                                     \
+    return rt__last_code;                                                     \
+  }
+#define I_INT(...) INVOKER(int, u64, __VA_ARGS__)
+#define I_F64(...) INVOKER(f64, double, __VA_ARGS__)
+#define IE_INT(name, ...) inv_int_##name,
+#define IE_F64(name, ...) inv_f64_##name,
+SHAPES(I_INT)
+SHAPES(I_F64)
+static const rt__invoker scalar_invokers[RC_COUNT][NSHAPES] = {
+    [RC_INT] = {SHAPES(IE_INT)},
+    [RC_F64] = {SHAPES(IE_F64)},
+};
+
 #else /* !RT_PLAN_CALLS */
 
 int rt__plan_entry_take(rt_closure *c, void (**fnptr)(void))
@@ -679,7 +736,6 @@ int rt__plan_entry_take(rt_closure *c, void (**fnptr)(void))
 }
 
 void rt__plan_entry_release(int entry) { (void)entry; }
-
 
 int rt__plan_prepare(rt_sig *s)
 {
