@@ -568,8 +568,9 @@ int rt__plan_invoke(const rt_fn *fn, const rt_value *a, rt_value *ret)
  * the whole register. */
 #define ENTRIES 64
 enum { E_INT, E_F64, E_CLASSES };
+/* Taken by compare-and-swap, given back by a store: no lock, so nothing
+ * for fork to worry about. */
 static rt_closure *entry_slots[E_CLASSES][ENTRIES];
-static pthread_mutex_t entry_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static u64 entry_dispatch(unsigned cls, unsigned k, const u64 *w)
 {
@@ -650,27 +651,22 @@ int rt__plan_entry_take(rt_closure *c, void (**fnptr)(void))
   if (!p || !p->entry_ok)
     return -1;
   unsigned cls = p->use == RU_F64 || p->use == RU_F32 ? E_F64 : E_INT;
-  int got = -1;
   c->plan = p;
-  pthread_mutex_lock(&entry_lock);
-  for (unsigned k = 0; k < ENTRIES && got < 0; k++) {
-    if (entry_slots[cls][k] == NULL) {
-      __atomic_store_n(&entry_slots[cls][k], c, __ATOMIC_RELEASE);
-      got = (int)(cls * ENTRIES + k);
+  for (unsigned k = 0; k < ENTRIES; k++) {
+    rt_closure *none = NULL;
+    if (__atomic_compare_exchange_n(&entry_slots[cls][k], &none, c, false,
+                                    __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
+      *fnptr = entry_fns[cls][k];
+      return (int)(cls * ENTRIES + k);
     }
   }
-  pthread_mutex_unlock(&entry_lock);
-  if (got >= 0)
-    *fnptr = entry_fns[cls][got % ENTRIES];
-  return got;
+  return -1;
 }
 
 void rt__plan_entry_release(int entry)
 {
-  pthread_mutex_lock(&entry_lock);
   __atomic_store_n(&entry_slots[entry / ENTRIES][entry % ENTRIES], NULL,
                    __ATOMIC_RELEASE);
-  pthread_mutex_unlock(&entry_lock);
 }
 
 /* The invokers of plans without structs: fill the words, call the
