@@ -9,8 +9,14 @@
  * arguments, made from the input's bytes.  The target is generated at run
  * time without generating code: an rt_closure of that signature (libffi's
  * own closure machinery), whose handler records the arguments it receives
- * and returns a result made from them.  Both calls must deliver the same
- * arguments and return the same result.
+ * and returns a result made from them.  Both calls must deliver exactly
+ * the arguments passed and return the same result.
+ *
+ * libffi before 3.4.7 (Debian 12 has 3.4.4) passes one pattern wrongly on
+ * x86-64 (libffi PR #848; found by this target): a struct whose first
+ * eightbyte is INTEGER and second SSE, when the first takes the sixth
+ * general register, overwrites the first SSE register if an earlier
+ * argument has it.  For those signatures only the fast path is checked.
  */
 #include <runtime.h>
 
@@ -55,6 +61,53 @@ static void fill_mem(const rt_type *t, void *dst, struct bytes *b)
   }
   for (size_t i = 0; i < n; i++)
     fill_mem(rt_type_member(t, i), (char *)dst + rt_type_offset(t, i), b);
+}
+
+#if defined(__x86_64__)
+/* Whether an eightbyte of T (at BASE) holds an integer member: bit 0 for
+ * the first, bit 1 for the second (SysV classification). */
+static unsigned int_eightbytes(const rt_type *t, size_t base)
+{
+  rt_type_kind k = rt_type_kind_of(t);
+  if (k != RT_TYPE_STRUCT)
+    return k == RT_TYPE_F32 || k == RT_TYPE_F64 ? 0 : 1u << (base / 8);
+  unsigned m = 0;
+  for (size_t i = 0; i < rt_type_nmembers(t); i++)
+    m |= int_eightbytes(rt_type_member(t, i), base + rt_type_offset(t, i));
+  return m;
+}
+#endif
+
+/* The pattern of libffi PR #848 (see above) in SIG's arguments. */
+static bool libffi_848(const rt_sig *sig)
+{
+#if defined(__x86_64__)
+  const rt_type *r = rt_sig_ret(sig);
+  unsigned gp = rt_type_kind_of(r) == RT_TYPE_STRUCT && rt_type_size(r) > 16;
+  unsigned sse = 0;
+  for (size_t i = 0; i < rt_sig_nargs(sig); i++) {
+    const rt_type *t = rt_sig_arg(sig, i);
+    rt_type_kind k = rt_type_kind_of(t);
+    size_t size = rt_type_size(t);
+    if (k == RT_TYPE_F32 || k == RT_TYPE_F64) {
+      sse += sse < 8;
+    } else if (k != RT_TYPE_STRUCT) {
+      gp += gp < 6;
+    } else if (size <= 16) {
+      unsigned m = int_eightbytes(t, 0), n8 = size > 8 ? 2 : 1;
+      unsigned ni = (m & 1) + (n8 == 2 && (m & 2));
+      if (gp + ni > 6 || sse + (n8 - ni) > 8)
+        continue; /* on the stack */
+      if (n8 == 2 && m == 1 && gp == 5 && sse > 0)
+        return true;
+      gp += ni;
+      sse += n8 - ni;
+    }
+  }
+#else
+  (void)sig;
+#endif
+  return false;
 }
 
 struct record {
@@ -115,10 +168,19 @@ static char *call_once(const char *text, bool fast, void (*fnptr)(void),
       fill_scalar(args[i].kind, &args[i].v, rt_type_size(t), &b);
     }
   }
+  rt_buf want = RT_BUF_INIT; /* what the handler must receive */
+  for (size_t i = 0; i < n; i++) {
+    rt_value_format(rt_sig_arg(sig, i), &args[i], &want);
+    rt_buf_append_char(&want, '|');
+  }
   rec->text.len = 0;
   rt_value ret;
   if (rt_call(fn, args, n, &ret) != 0)
     abort(); /* the handler never fails */
+  if (rec->text.len != want.len ||
+      (want.len && memcmp(rec->text.data, want.data, want.len) != 0))
+    abort(); /* the arguments did not arrive as passed */
+  rt_buf_free(&want);
   rt_buf_append_str(&rec->text, "->");
   rt_value_format(rt_sig_ret(sig), &ret, &rec->text);
   rt_value_clear(&ret);
@@ -136,9 +198,12 @@ static void compare_paths(rt_sig *sig, const uint8_t *data, size_t size)
   if (rt_closure_new(sig, handler, &rec, &c, &fnptr) != 0)
     return;
   char *fast = call_once(rt_sig_text(sig), true, fnptr, &rec, data, size);
-  char *slow = call_once(rt_sig_text(sig), false, fnptr, &rec, data, size);
-  if (!fast || !slow || strcmp(fast, slow) != 0)
-    abort(); /* the fast path and libffi disagree */
+  char *slow = NULL;
+  if (!libffi_848(sig)) {
+    slow = call_once(rt_sig_text(sig), false, fnptr, &rec, data, size);
+    if (!fast || !slow || strcmp(fast, slow) != 0)
+      abort(); /* the fast path and libffi disagree */
+  }
   rt_free(fast);
   rt_free(slow);
   rt_buf_free(&rec.text);
