@@ -1,6 +1,6 @@
 /*
- * callfast.c — precompiled C call shapes, used instead of ffi_call for
- * the most common signatures (chosen once, by rt__fast_prepare).
+ * callfast.c — specialised C call shapes for the most common signatures
+ * (chosen once, by rt__fast_prepare, which also makes the plan).
  *
  * Integer shapes: up to 6 integer/pointer arguments and an integer,
  * pointer or void result.  On x86_64 (SysV) and aarch64 (AAPCS64) each
@@ -20,8 +20,8 @@
  *
  * Floating shapes: up to 8 arguments that are all f64 or all f32, with an
  * f64 or f32 result: called through the exact C prototype (portable), so
- * no register trick is involved.  Mixed f32/f64 or integer/floating
- * arguments go to libffi.
+ * no register trick is involved.  Every other signature has the plan of
+ * callplan.c (x86_64, aarch64), or libffi.
  */
 #include "call_int.h"
 

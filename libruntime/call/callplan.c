@@ -23,6 +23,12 @@
  * and result class to use.  At call time the invoker fills the words in
  * one pass over the arguments, checking their tags as it goes, and calls.
  *
+ * A plan without structs gets an invoker per shape that does all of that
+ * and calls the function itself; a plan with structs goes through one
+ * invoker and a caller function per shape that returns the raw result
+ * registers.  Closures of register-only scalar signatures are entered
+ * through a pool of precompiled entries that decode by the plan.
+ *
  * Structs by value (arguments and results) are planned on x86-64 only;
  * on aarch64 they go to libffi (homogeneous floating aggregates and the
  * x8 result register would need prototypes of their own).  A plan that
