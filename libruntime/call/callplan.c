@@ -469,9 +469,16 @@ static inline void copy_upto8(u64 *dst, const void *src, size_t n)
 static void copy_agg(const struct op *op, const void *src, u64 *w)
 {
   size_t size = op->size;
-  if (op->code == OP_AGG_MEM) {
-    w[op->dst + (size - 1) / 8] = 0;
-    memcpy(&w[op->dst], src, size);
+  if (op->code == OP_AGG_MEM) { /* whole words, then the tail */
+    u64 *d = &w[op->dst];
+    const char *s = src;
+    size_t n = size / 8;
+    for (size_t i = 0; i < n; i++)
+      memcpy(&d[i], s + 8 * i, 8);
+    if (size % 8) {
+      d[n] = 0;
+      copy_upto8(&d[n], s + 8 * n, size % 8);
+    }
     return;
   }
   w[op->dst] = 0;
