@@ -1,38 +1,69 @@
 /*
- * bench_call.c — ns per call for four signatures, three ways in one run:
- * a direct call through a function pointer, ffi_call with a prepared cif,
- * and rt_call.  Prints `ratio: call.<sig>: rt/ffi_call = X` and
- * `ratio: call.<sig>: rt/pointer = Y` (time ratios; lower is better).
+ * bench_call.c — ns per call for a set of signature shapes, three ways in
+ * one run: a direct call through a function pointer, ffi_call with a
+ * prepared cif, and rt_call; and a native call through an rt_closure
+ * against a pointer call and a bare libffi closure.  Prints
+ * `ratio: call.<shape>: rt/ffi_call = X` and `ratio: call.<shape>:
+ * rt/pointer = Y` (time ratios; lower is better).
  */
 #include <ffi.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include <runtime.h>
 
-#define ITERS 300000
-#define REPEATS 31
+#define ITERS 200000
+#define REPEATS 21
+#define MAXA 20
 
-__attribute__((noinline)) static int32_t add2(int32_t a, int32_t b)
-{
-  return a + b;
-}
+typedef int64_t i64;
+struct vec2 {
+  double x, y;
+};
+struct rec24 {
+  i64 a, b, c;
+};
 
-__attribute__((noinline)) static double sum4(double a, double b, double c,
-                                             double d)
+#define NOINLINE __attribute__((noinline))
+
+NOINLINE static int32_t add2(int32_t a, int32_t b) { return a + b; }
+NOINLINE static double sum4(double a, double b, double c, double d)
 {
   return a + b + c + d;
 }
-
-__attribute__((noinline)) static void *advance(void *p, size_t n)
+NOINLINE static void *advance(void *p, size_t n) { return (char *)p + n; }
+NOINLINE static i64 mixed6(int32_t a, double b, void *c, size_t d, float e,
+                           i64 f)
 {
-  return (char *)p + n;
+  return a + (i64)b + (c != NULL) + (i64)d + (i64)e + f;
 }
-
-__attribute__((noinline)) static double mixed6(int32_t a, double b, void *c,
-                                               int64_t d, float e, uint8_t f)
+NOINLINE static i64 int10(i64 a, i64 b, i64 c, i64 d, i64 e, i64 f, i64 g,
+                          i64 h, i64 i, i64 j)
 {
-  return a + b + (c != NULL) + (double)d + e + f;
+  return a + b + c + d + e + f + g + h + i + j;
+}
+NOINLINE static double mixed16(i64 a, i64 b, i64 c, i64 d, i64 e, i64 f,
+                               i64 g, i64 h, double p, double q, double r,
+                               double s, double t, double u, double v,
+                               double w, i64 i, i64 j, double x, double y)
+{
+  return (double)(a + b + c + d + e + f + g + h + i + j) + p + q + r + s + t +
+         u + v + w + x + y;
+}
+NOINLINE static struct vec2 rot90(struct vec2 v)
+{
+  return (struct vec2){-v.y, v.x};
+}
+NOINLINE static struct rec24 rot3(struct rec24 r)
+{
+  return (struct rec24){r.b, r.c, r.a};
+}
+static char *the_str;
+NOINLINE static char *same_str(const char *s)
+{
+  (void)s;
+  return the_str; /* a runtime-heap string: no copy measured */
 }
 
 static double now_ns(void)
@@ -47,78 +78,115 @@ static double now_ns(void)
 static int32_t (*volatile p_add2)(int32_t, int32_t) = add2;
 static double (*volatile p_sum4)(double, double, double, double) = sum4;
 static void *(*volatile p_advance)(void *, size_t) = advance;
-static double (*volatile p_mixed6)(int32_t, double, void *, int64_t, float,
-                                   uint8_t) = mixed6;
+static i64 (*volatile p_mixed6)(int32_t, double, void *, size_t, float,
+                                i64) = mixed6;
+static i64 (*volatile p_int10)(i64, i64, i64, i64, i64, i64, i64, i64, i64,
+                               i64) = int10;
+static double (*volatile p_mixed16)(i64, i64, i64, i64, i64, i64, i64, i64,
+                                    double, double, double, double, double,
+                                    double, double, double, i64, i64, double,
+                                    double) = mixed16;
+static struct vec2 (*volatile p_rot90)(struct vec2) = rot90;
+static struct rec24 (*volatile p_rot3)(struct rec24) = rot3;
+static char *(*volatile p_same_str)(const char *) = same_str;
+static int32_t (*volatile p_closure)(int32_t, int32_t);
 static volatile uint64_t sink;
+static char buf[64];
+
+/* One loop of direct calls per shape (WHICH is the index in benches[]),
+ * the switch outside the loop. */
+#define LOOP(stmt)                                                            \
+  for (int i = 0; i < ITERS; i++) {                                           \
+    stmt;                                                                     \
+  }                                                                           \
+  break
+static void direct_loop(int which)
+{
+  struct vec2 v = {1.5, 2.5};
+  struct rec24 r = {1, 2, 3};
+  switch (which) {
+  case 0: LOOP(sink += (uint64_t)p_add2(i, 7));
+  case 1: LOOP(sink += (uint64_t)p_sum4(i, 1.5, 2.5, 3.5));
+  case 2: LOOP(sink += (uintptr_t)p_advance(buf, (size_t)i));
+  case 3: LOOP(sink += (uint64_t)p_mixed6(i, 2.5, buf, 3, 1.5f, -4));
+  case 4: LOOP(sink += (uint64_t)p_int10(i, 1, 2, 3, 4, 5, 6, 7, 8, 9));
+  case 5:
+    LOOP(sink += (uint64_t)p_mixed16(i, 1, 2, 3, 4, 5, 6, 7, 0.5, 1.5, 2.5,
+                                     3.5, 4.5, 5.5, 6.5, 7.5, 8, 9, 8.5, 9.5));
+  case 6: LOOP(v = p_rot90(v); sink += (uint64_t)v.x);
+  case 7: LOOP(r = p_rot3(r); sink += (uint64_t)r.a);
+  case 8: LOOP(sink += (uintptr_t)p_same_str("x"));
+  default: LOOP(sink += (uint64_t)p_closure(i, 7));
+  }
+}
+
+static double direct_once(int which)
+{
+  double t0 = now_ns();
+  direct_loop(which);
+  return (now_ns() - t0) / ITERS;
+}
 
 struct bench {
   const char *name;
   const char *sig;
   void (*fn)(void);
-  rt_value args[6];
+  rt_value args[MAXA];
   ffi_type *ffi_ret;
-  ffi_type *ffi_args[6];
+  ffi_type *ffi_args[MAXA];
+  bool clear_ret; /* the result owns struct storage */
 };
 
-static double direct_once(int which)
+static double ffi_once(ffi_cif *cif, struct bench *b, size_t n)
 {
-  double t0 = now_ns();
-  char buf[8];
-  switch (which) {
-  case 0:
-    for (int i = 0; i < ITERS; i++)
-      sink += (uint64_t)p_add2(i, 7);
-    break;
-  case 1:
-    for (int i = 0; i < ITERS; i++)
-      sink += (uint64_t)p_sum4(i, 1.5, 2.5, 3.5);
-    break;
-  case 2:
-    for (int i = 0; i < ITERS; i++)
-      sink += (uintptr_t)p_advance(buf, (size_t)i);
-    break;
-  default:
-    for (int i = 0; i < ITERS; i++)
-      sink += (uint64_t)p_mixed6(i, 2.5, buf, -4, 1.5f, 9);
-    break;
-  }
-  return (now_ns() - t0) / ITERS;
-}
-
-static double ffi_once(struct bench *b, size_t n)
-{
-  ffi_cif cif;
-  if (ffi_prep_cif(&cif, FFI_DEFAULT_ABI, (unsigned)n, b->ffi_ret,
-                   b->ffi_args) != FFI_OK)
-    return -1;
-  void *av[6];
+  void *av[MAXA];
   for (size_t i = 0; i < n; i++)
-    av[i] = &b->args[i].v;
+    av[i] = b->args[i].v.agg && b->args[i].kind == RT_TYPE_STRUCT
+                ? b->args[i].v.agg
+                : (void *)&b->args[i].v;
   union {
     ffi_arg a;
     double d;
     void *p;
+    struct rec24 r;
   } r;
   double t0 = now_ns();
   for (int i = 0; i < ITERS; i++) {
-    ffi_call(&cif, b->fn, &r, av);
+    ffi_call(cif, b->fn, &r, av);
     sink += r.a;
   }
   return (now_ns() - t0) / ITERS;
 }
 
-static double rt_once(const rt_fn *fn, const rt_value *args, size_t n)
+static double rt_once(const rt_fn *fn, const struct bench *b, size_t n)
 {
   rt_value ret;
   double t0 = now_ns();
-  for (int i = 0; i < ITERS; i++) {
-    rt_call(fn, args, n, &ret);
-    sink += ret.v.u64;
+  if (b->clear_ret) {
+    for (int i = 0; i < ITERS; i++) {
+      rt_call(fn, b->args, n, &ret);
+      sink += ret.v.u64;
+      rt_value_clear(&ret);
+    }
+  } else {
+    for (int i = 0; i < ITERS; i++) {
+      rt_call(fn, b->args, n, &ret);
+      sink += ret.v.u64;
+    }
   }
   return (now_ns() - t0) / ITERS;
 }
 
 static double best(double a, double b) { return a < b ? a : b; }
+
+static void report(const char *name, const char *what, double tp, double tf,
+                   double tr, const char *path)
+{
+  printf("%-14s %-44s pointer %6.2f ns  ffi %6.2f ns  rt %6.2f ns  (%s)\n",
+         name, what, tp, tf, tr, path);
+  printf("ratio: %s: rt/pointer = %.2f\n", name, tr / tp);
+  printf("ratio: %s: rt/ffi_call = %.2f\n", name, tr / tf);
+}
 
 static int run(int which, struct bench *b)
 {
@@ -128,50 +196,144 @@ static int run(int which, struct bench *b)
     return 1;
   }
   size_t n = rt_sig_nargs(rt_fn_sig(fn));
+  ffi_cif cif;
+  if (ffi_prep_cif(&cif, FFI_DEFAULT_ABI, (unsigned)n, b->ffi_ret,
+                   b->ffi_args) != FFI_OK) {
+    fprintf(stderr, "bench_call: %s: ffi_prep_cif failed\n", b->sig);
+    return 1;
+  }
   double tp = 1e9, tf = 1e9, tr = 1e9;
   /* Interleaved repeats, best of each: the machine is shared and noisy. */
   for (int r = 0; r < REPEATS; r++) {
     tp = best(tp, direct_once(which));
-    tf = best(tf, ffi_once(b, n));
-    tr = best(tr, rt_once(fn, b->args, n));
+    tf = best(tf, ffi_once(&cif, b, n));
+    tr = best(tr, rt_once(fn, b, n));
   }
-  printf("%-14s %-40s pointer %6.2f ns  ffi_call %6.2f ns  rt_call %6.2f ns"
-         "  (%s)\n",
-         b->name, b->sig, tp, tf, tr,
+  report(b->name, b->sig, tp, tf, tr,
          rt_sig_fastpath(rt_fn_sig(fn)) ? "fast path" : "libffi");
-  printf("ratio: %s: rt/ffi_call = %.2f\n", b->name, tr / tf);
-  printf("ratio: %s: rt/pointer = %.2f\n", b->name, tr / tp);
   rt_fn_free(fn);
   return 0;
 }
 
+/* ---- closures ------------------------------------------------------------ */
+
+static int add_handler(const rt_sig *sig, const rt_value *args, size_t n,
+                       rt_value *ret, void *ud)
+{
+  (void)sig, (void)n, (void)ud;
+  ret->v.i32 = args[0].v.i32 + args[1].v.i32;
+  return 0;
+}
+
+static void ffi_add(ffi_cif *cif, void *resp, void **av, void *ud)
+{
+  (void)cif, (void)ud;
+  *(ffi_arg *)resp = (ffi_arg)(*(int32_t *)av[0] + *(int32_t *)av[1]);
+}
+
+static int run_closure(int which)
+{
+  rt_sig *sig;
+  rt_closure *c;
+  void (*rt_ptr)(void);
+  if (rt_sig_parse("(i32, i32) -> i32", &sig) != 0 ||
+      rt_closure_new(sig, add_handler, NULL, &c, &rt_ptr) != 0) {
+    fprintf(stderr, "bench_call: closure: %s\n", rt_last_error());
+    return 1;
+  }
+  static ffi_type *targs[2] = {&ffi_type_sint32, &ffi_type_sint32};
+  ffi_cif cif;
+  void *ffi_ptr;
+  ffi_closure *fc = ffi_closure_alloc(sizeof *fc, &ffi_ptr);
+  if (!fc ||
+      ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 2, &ffi_type_sint32, targs) != FFI_OK ||
+      ffi_prep_closure_loc(fc, &cif, ffi_add, NULL, ffi_ptr) != FFI_OK) {
+    fprintf(stderr, "bench_call: closure: libffi failed\n");
+    return 1;
+  }
+  double tp = 1e9, tf = 1e9, tr = 1e9;
+  for (int r = 0; r < REPEATS; r++) {
+    p_closure = add2;
+    tp = best(tp, direct_once(which));
+    p_closure = (int32_t (*)(int32_t, int32_t))ffi_ptr;
+    tf = best(tf, direct_once(which));
+    p_closure = (int32_t (*)(int32_t, int32_t))rt_ptr;
+    tr = best(tr, direct_once(which));
+  }
+  report("closure.i32x2", "native call, (i32, i32) -> i32", tp, tf, tr,
+         "vs a bare libffi closure");
+  ffi_closure_free(fc);
+  rt_closure_free(c);
+  rt_sig_free(sig);
+  return 0;
+}
+
+#define I32(x) {RT_TYPE_I32, 0, {.i32 = (x)}}
+#define I64(x) {RT_TYPE_I64, 0, {.i64 = (x)}}
+#define F64(x) {RT_TYPE_F64, 0, {.f64 = (x)}}
+
 int main(void)
 {
-  static char buf[64];
+  static struct vec2 vec = {1.5, 2.5};
+  static struct rec24 rec = {1, 2, 3};
+  static ffi_type *vec_el[] = {&ffi_type_double, &ffi_type_double, NULL};
+  static ffi_type *rec_el[] = {&ffi_type_sint64, &ffi_type_sint64,
+                               &ffi_type_sint64, NULL};
+  static ffi_type vec_t = {0, 0, FFI_TYPE_STRUCT, vec_el};
+  static ffi_type rec_t = {0, 0, FFI_TYPE_STRUCT, rec_el};
+  ffi_type *s64 = &ffi_type_sint64, *dbl = &ffi_type_double;
+  the_str = rt_strdup("same");
   struct bench benches[] = {
       {"call.i32x2", "(i32, i32) -> i32", (void (*)(void))add2,
-       {{RT_TYPE_I32, 0, {.i32 = 5}}, {RT_TYPE_I32, 0, {.i32 = 7}}},
-       &ffi_type_sint32, {&ffi_type_sint32, &ffi_type_sint32}},
+       {I32(5), I32(7)}, &ffi_type_sint32,
+       {&ffi_type_sint32, &ffi_type_sint32}, false},
       {"call.f64x4", "(f64, f64, f64, f64) -> f64", (void (*)(void))sum4,
-       {{RT_TYPE_F64, 0, {.f64 = 1}}, {RT_TYPE_F64, 0, {.f64 = 1.5}},
-        {RT_TYPE_F64, 0, {.f64 = 2.5}}, {RT_TYPE_F64, 0, {.f64 = 3.5}}},
-       &ffi_type_double,
-       {&ffi_type_double, &ffi_type_double, &ffi_type_double,
-        &ffi_type_double}},
+       {F64(1), F64(1.5), F64(2.5), F64(3.5)}, dbl, {dbl, dbl, dbl, dbl},
+       false},
       {"call.ptr_size", "(ptr, size) -> ptr", (void (*)(void))advance,
        {{RT_TYPE_PTR, 0, {.ptr = buf}}, {RT_TYPE_SIZE, 0, {.size = 3}}},
-       &ffi_type_pointer, {&ffi_type_pointer, &ffi_type_uint64}},
-      {"call.mixed6", "(i32, f64, ptr, i64, f32, u8) -> f64",
+       &ffi_type_pointer, {&ffi_type_pointer, &ffi_type_uint64}, false},
+      {"call.mixed6", "(i32, f64, ptr, size, f32, i64) -> i64",
        (void (*)(void))mixed6,
-       {{RT_TYPE_I32, 0, {.i32 = 1}}, {RT_TYPE_F64, 0, {.f64 = 2.5}},
-        {RT_TYPE_PTR, 0, {.ptr = buf}}, {RT_TYPE_I64, 0, {.i64 = -4}},
-        {RT_TYPE_F32, 0, {.f32 = 1.5f}}, {RT_TYPE_U8, 0, {.u8 = 9}}},
-       &ffi_type_double,
-       {&ffi_type_sint32, &ffi_type_double, &ffi_type_pointer,
-        &ffi_type_sint64, &ffi_type_float, &ffi_type_uint8}},
+       {I32(1), F64(2.5), {RT_TYPE_PTR, 0, {.ptr = buf}},
+        {RT_TYPE_SIZE, 0, {.size = 3}}, {RT_TYPE_F32, 0, {.f32 = 1.5f}},
+        I64(-4)},
+       s64,
+       {&ffi_type_sint32, dbl, &ffi_type_pointer, &ffi_type_uint64,
+        &ffi_type_float, s64},
+       false},
+      {"call.int10", "(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> i64",
+       (void (*)(void))int10,
+       {I64(0), I64(1), I64(2), I64(3), I64(4), I64(5), I64(6), I64(7),
+        I64(8), I64(9)},
+       s64, {s64, s64, s64, s64, s64, s64, s64, s64, s64, s64}, false},
+      {"call.mixed16", "(i64 x8, f64 x8, i64, i64, f64, f64) -> f64",
+       (void (*)(void))mixed16,
+       {I64(0), I64(1), I64(2), I64(3), I64(4), I64(5), I64(6), I64(7),
+        F64(0.5), F64(1.5), F64(2.5), F64(3.5), F64(4.5), F64(5.5), F64(6.5),
+        F64(7.5), I64(8), I64(9), F64(8.5), F64(9.5)},
+       dbl,
+       {s64, s64, s64, s64, s64, s64, s64, s64, dbl, dbl, dbl, dbl, dbl, dbl,
+        dbl, dbl, s64, s64, dbl, dbl},
+       false},
+      {"call.vec2", "({f64, f64}) -> {f64, f64}", (void (*)(void))rot90,
+       {{RT_TYPE_STRUCT, 0, {.agg = &vec}}}, &vec_t, {&vec_t}, true},
+      {"call.rec24", "({i64, i64, i64}) -> {i64, i64, i64}",
+       (void (*)(void))rot3, {{RT_TYPE_STRUCT, 0, {.agg = &rec}}}, &rec_t,
+       {&rec_t}, true},
+      {"call.str_ret", "(str) -> str", (void (*)(void))same_str,
+       {{RT_TYPE_STR, 0, {.str = "x"}}}, &ffi_type_pointer,
+       {&ffi_type_pointer}, false},
   };
-  for (int i = 0; i < 4; i++)
+  /* mixed16's text is abbreviated above; the real signature: */
+  benches[5].sig = "(i64, i64, i64, i64, i64, i64, i64, i64, f64, f64, f64, "
+                   "f64, f64, f64, f64, f64, i64, i64, f64, f64) -> f64";
+  int nb = (int)(sizeof benches / sizeof *benches);
+  for (int i = 0; i < nb; i++)
     if (run(i, &benches[i]) != 0)
       return 1;
+  if (run_closure(nb) != 0)
+    return 1;
+  rt_free(the_str);
   return 0;
 }

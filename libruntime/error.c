@@ -8,9 +8,15 @@
 #define RT_ERRMSG_MAX 1024
 
 static _Thread_local struct {
-  int code;
   char msg[RT_ERRMSG_MAX];
 } last;
+
+/* The code apart from the message, in the static TLS block: rt_call reads
+ * and clears it around every call (see call/call_int.h), where a
+ * __tls_get_addr call would cost as much as the call itself. */
+RT_HIDDEN extern _Thread_local int rt__last_code
+    __attribute__((tls_model("initial-exec")));
+_Thread_local int rt__last_code __attribute__((tls_model("initial-exec")));
 
 const char *rt_strerror(int code)
 {
@@ -42,19 +48,21 @@ const char *rt_err_name(int code)
   }
 }
 
-const char *rt_last_error(void) { return last.msg; }
+/* With no error code there is no error: a message left by
+ * rt_set_error(0, ...) does not count. */
+const char *rt_last_error(void) { return rt__last_code ? last.msg : ""; }
 
-int rt_last_error_code(void) { return last.code; }
+int rt_last_error_code(void) { return rt__last_code; }
 
 void rt_clear_error(void)
 {
-  last.code = 0;
+  rt__last_code = 0;
   last.msg[0] = '\0';
 }
 
 RT_PRINTF(2, 0) static int set_errorv(int code, const char *fmt, va_list ap)
 {
-  last.code = code;
+  rt__last_code = code;
   if (vsnprintf(last.msg, sizeof last.msg, fmt, ap) < 0)
     snprintf(last.msg, sizeof last.msg, "%s", rt_strerror(code));
   return code;
@@ -95,5 +103,5 @@ int rt__error_context(const char *fmt, ...)
   size_t n = strlen(prefix);
   memcpy(last.msg, prefix, n);
   snprintf(last.msg + n, sizeof last.msg - n, ": %s", old);
-  return last.code;
+  return rt__last_code;
 }

@@ -395,6 +395,8 @@ static bool fastpath_disabled(void)
 
 static void sig_destroy(rt_sig *s)
 {
+  rt__fast_release(s);
+  rt_free(s->ret_strs);
   for (size_t i = 0; i < s->nargs; i++)
     type_free(s->args[i]);
   if (s->ret)
@@ -420,7 +422,36 @@ static int sig_prepare(rt_sig *s, const char *text)
                   (rk == RT_TYPE_F64 ||
                    (rt__kind_is_int(rk) && rk != RT_TYPE_STR));
   if (!fastpath_disabled())
-    rt__fast_prepare(s);
+    return rt__fast_prepare(s);
+  return 0;
+}
+
+/* The offsets of the str leaves of T (at BASE), counted into *N and
+ * stored into OUT if it is not NULL. */
+static void find_strs(const rt_type *t, size_t base, size_t *out, size_t *n)
+{
+  if (t->kind == RT_TYPE_STR) {
+    if (out)
+      out[*n] = base;
+    ++*n;
+  }
+  for (size_t i = 0; i < t->nmembers; i++)
+    find_strs(t->members[i], base + t->offsets[i], out, n);
+}
+
+/* The str members of a struct result, which the caller will own. */
+static int ret_strs_prepare(rt_sig *s)
+{
+  size_t n = 0;
+  if (s->ret->kind != RT_TYPE_STRUCT)
+    return 0;
+  find_strs(s->ret, 0, NULL, &n);
+  if (n == 0)
+    return 0;
+  if (!(s->ret_strs = rt_alloc(n * sizeof *s->ret_strs)))
+    return RT_ENOMEM;
+  s->nret_strs = 0;
+  find_strs(s->ret, 0, s->ret_strs, &s->nret_strs);
   return 0;
 }
 
@@ -446,7 +477,8 @@ static int sig_build(const char *text, const rt_type **args, size_t n,
     s->agg_args |= args[i]->kind == RT_TYPE_STRUCT;
   }
   int rc = RT_ENOMEM;
-  if ((s->text = sig_text_new(args, n, ret)) != NULL)
+  if ((s->text = sig_text_new(args, n, ret)) != NULL &&
+      (rc = ret_strs_prepare(s)) == 0)
     rc = sig_prepare(s, text);
   if (rc) {
     sig_destroy(s);
@@ -514,6 +546,7 @@ int rt_fn_new_sig(void (*fnptr)(void), rt_sig *sig, rt_fn **out)
   fn->fp = fnptr;
   fn->sig = rt_sig_ref(sig);
   fn->nargs = sig->nargs;
+  fn->plan = sig->plan;
   rt__fast_fn(fn);
   *out = fn;
   return 0;
@@ -562,7 +595,7 @@ int rt__bad_args(const rt_sig *s, const rt_value *args, size_t nargs)
                    s->args[i]->name);
 }
 
-static int no_agg(const rt_sig *s, size_t i)
+int rt__no_agg(const rt_sig *s, size_t i)
 {
   return rt__error(RT_EINVAL, "rt_call %s: argument %zu (%s) has no struct "
                    "memory (v.agg is NULL)", s->text, i + 1, s->args[i]->name);
@@ -590,20 +623,50 @@ static void ffi_ret_set(const rt_type *t, const union ffi_ret *r,
     rt__narrow(t->kind, (uint64_t)r->a, ret);
 }
 
-/* Struct results need their own storage; libffi may store whole
- * registers, so round it up to at least two of them. */
-static int call_ffi_struct(const rt_fn *fn, void **av, rt_value *ret)
+/* Struct results need their own storage; libffi and the fast path may
+ * store whole registers, so it is at least two of them. */
+void *rt__ret_struct_alloc(const rt_sig *s)
 {
-  const rt_type *t = fn->sig->ret;
-  size_t cap = align_up(t->size > 16 ? t->size : 16, 8);
-  void *mem = rt_calloc(1, cap);
-  if (!mem)
-    return rt__error_context("rt_call %s: struct result", fn->sig->text);
-  ffi_call((ffi_cif *)&fn->sig->cif, FFI_FN(fn->fp), mem, av);
+  size_t n = s->nret_strs, hdr = n ? RT__STR_HDR(n) : 0;
+  size_t size = s->ret->size;
+  /* Not zeroed: the callee or the result registers fill it. */
+  char *mem = rt_alloc(hdr + align_up(size > 16 ? size : 16, 8));
+  if (!mem) {
+    rt__error_context("rt_call %s: struct result", s->text);
+    return NULL;
+  }
+  return mem + hdr;
+}
+
+/* The str members that are runtime-heap strings become the caller's
+ * like a str result (rt__str_owned); the record goes before MEM. */
+void rt__ret_struct_take(const rt_sig *s, void *mem, rt_value *ret)
+{
   ret->kind = RT_TYPE_STRUCT;
   ret->flags = RT_VALUE_OWNED;
   ret->v.agg = mem;
-  return 0;
+  size_t n = s->nret_strs;
+  if (RT_LIKELY(n == 0))
+    return;
+  size_t *rec = (size_t *)mem - 1 - n;
+  rec[n] = n;
+  for (size_t i = 0; i < n; i++) {
+    const char *str;
+    memcpy(&str, (char *)mem + s->ret_strs[i], sizeof str);
+    rec[i] = rt__str_owned(str) ? s->ret_strs[i] : SIZE_MAX;
+  }
+  ret->flags |= RT__VALUE_STRS;
+}
+
+static int call_ffi_struct(const rt_fn *fn, void **av, rt_value *ret)
+{
+  void *mem = rt__ret_struct_alloc(fn->sig);
+  if (!mem)
+    return rt__last_code;
+  memset(mem, 0, 16); /* the bytes past the struct that libffi may skip */
+  ffi_call((ffi_cif *)&fn->sig->cif, FFI_FN(fn->fp), mem, av);
+  rt__ret_struct_take(fn->sig, mem, ret);
+  return rt__last_code;
 }
 
 /* Struct arguments are passed by the address of their memory, which
@@ -614,7 +677,7 @@ static int agg_args(const rt_sig *s, const rt_value *args, void **av)
     if (s->kinds[i] != RT_TYPE_STRUCT)
       continue;
     if (RT_UNLIKELY(args[i].v.agg == NULL))
-      return no_agg(s, i);
+      return rt__no_agg(s, i);
     av[i] = args[i].v.agg;
   }
   return 0;
@@ -648,25 +711,36 @@ int rt__call_ffi(const rt_fn *fn, const rt_value *args, rt_value *ret)
   ret->flags = 0;
   if (RT_LIKELY(s->ret_direct)) {
     ffi_call((ffi_cif *)&s->cif, FFI_FN(fn->fp), &ret->v, av);
-    return 0;
+    return rt__last_code;
   }
   union ffi_ret r;
   ffi_call((ffi_cif *)&s->cif, FFI_FN(fn->fp), &r, av);
   ret->v.u64 = 0;
   ffi_ret_set(t, &r, ret);
-  return 0;
+  return rt__last_code;
 }
 
-int rt_call(const rt_fn *fn, const rt_value *args, size_t nargs, rt_value *ret)
+static int call_discard(const rt_fn *fn, const rt_value *args, size_t nargs)
 {
-  if (RT_UNLIKELY(!fn || (nargs && !args)))
-    return rt__error(RT_EINVAL, "rt_call: %s is NULL", fn ? "ARGS" : "FN");
-  if (RT_UNLIKELY(nargs != fn->nargs))
-    return rt__bad_args(fn->sig, args, nargs);
-  if (RT_LIKELY(ret != NULL))
-    return fn->invoke(fn, args, ret);
   rt_value discard = RT_VALUE_INIT;
   int rc = rt_call(fn, args, nargs, &discard);
   rt_value_clear(&discard);
   return rc;
+}
+
+/* Every call starts with no error, and a function that reports one with
+ * rt_set_error makes the call return it (issue 18): the code is a
+ * static-TLS word, cleared here with one store (with a zero code there
+ * is no error, whatever the message buffer holds: rt_last_error), and
+ * every invoker returns it after the call (so that this is a tail call). */
+int rt_call(const rt_fn *fn, const rt_value *args, size_t nargs, rt_value *ret)
+{
+  rt__last_code = 0;
+  if (RT_UNLIKELY(!fn || (nargs && !args)))
+    return rt__error(RT_EINVAL, "rt_call: %s is NULL", fn ? "ARGS" : "FN");
+  if (RT_UNLIKELY(nargs != fn->nargs))
+    return rt__bad_args(fn->sig, args, nargs);
+  if (RT_UNLIKELY(ret == NULL))
+    return call_discard(fn, args, nargs);
+  return fn->invoke(fn, args, ret);
 }

@@ -22,10 +22,13 @@ struct rt_type {
 };
 
 /* How rt_call calls FN once it has checked FN, ARGS, the argument count
- * and RET: checks the tags, calls, sets RET (rt_call's contract).  Either
+ * and RET: checks the tags, calls, sets RET (rt_call's contract) and
+ * returns the thread's error code after the call (rt__last_code).  Either
  * a precompiled shape (callfast.c) or call_ffi (call.c). */
 typedef int (*rt__invoker)(const rt_fn *fn, const rt_value *args,
                            rt_value *ret);
+
+struct rt__plan;
 
 struct rt_sig {
   size_t refs; /* atomic */
@@ -37,6 +40,10 @@ struct rt_sig {
   bool ret_direct;       /* libffi may store the result straight into
                             an rt_value (see rt__call_ffi) */
   rt__invoker fast;      /* the fast path, or NULL for ffi_call */
+  struct rt__plan *plan; /* the universal-prototype plan (callfast.c), if
+                            FAST is its invoker; owned */
+  size_t nret_strs;      /* str members of a struct result ... */
+  size_t *ret_strs;      /* ... and their offsets (in the same block) */
   ffi_type **ffi_args;
   ffi_cif cif;
   char *text;
@@ -60,6 +67,7 @@ struct rt_fn {
   void (*fp)(void);
   size_t nargs;       /* SIG's */
   rt_sig *sig;
+  const struct rt__plan *plan; /* SIG's, read without going through SIG */
   /* integer fast path only (rt__fast_fn): */
   unsigned char kinds[RT_FN_INLINE]; /* SIG's argument kinds */
   unsigned char ret_kind;
@@ -74,8 +82,70 @@ RT_HIDDEN int rt__call_ffi(const rt_fn *fn, const rt_value *args,
 /* True for the kinds passed in integer registers (ints, size, ptr, str). */
 RT_HIDDEN bool rt__kind_is_int(rt_type_kind k);
 
-/* Give SIG a fast path if it has a precompiled shape. */
-RT_HIDDEN void rt__fast_prepare(rt_sig *sig);
+/* Give SIG a fast path if it has a precompiled shape or a plan for the
+ * universal prototypes.  0, or RT_ENOMEM. */
+RT_HIDDEN int rt__fast_prepare(rt_sig *sig);
+
+/* The universal-prototype plan for SIG (callplan.c): sets SIG's plan
+ * and fast path if the signature can be planned here.  0 or RT_ENOMEM. */
+RT_HIDDEN int rt__plan_prepare(rt_sig *sig);
+RT_HIDDEN int rt__plan_invoke(const rt_fn *fn, const rt_value *args,
+                              rt_value *ret);
+
+/* Closures (closure.c) whose signature has a register-only plan with a
+ * scalar or void result are entered through a precompiled entry point
+ * (callplan.c) rather than a libffi closure: the entry reads every
+ * argument register as the universal prototype's parameters, decodes the
+ * arguments by the plan, calls the handler and returns the result in the
+ * register its class uses.  rt__plan_entry_take gives C a free entry for
+ * it (its index, and the function pointer in *FNPTR) or -1 if the
+ * signature does not qualify or the pool is used up; release gives it
+ * back. */
+struct rt_closure {
+  void *fc; /* the libffi closure, or NULL with an entry */
+  int entry;
+  const struct rt__plan *plan; /* SIG's, with an entry: one load less */
+  rt_sig *sig;
+  rt_closure_handler handler;
+  void *userdata;
+};
+RT_HIDDEN int rt__plan_entry_take(rt_closure *c, void (**fnptr)(void));
+RT_HIDDEN void rt__plan_entry_release(int entry);
+
+/* What a closure hands the C caller when the handler fails or returns a
+ * value of the wrong kind: the error (closure.c). */
+RT_HIDDEN int rt__closure_check(const rt_closure *c, const rt_value *ret,
+                                int rc);
+
+/* T's extension (see struct rt__ext); void has none. */
+RT_HIDDEN struct rt__ext rt__ext_of(const rt_type *t);
+
+/* The RT_EINVAL for struct argument I of SIG whose v.agg is NULL. */
+RT_HIDDEN int rt__no_agg(const rt_sig *sig, size_t i);
+
+/* Free what rt__fast_prepare allocated. */
+RT_HIDDEN void rt__fast_release(rt_sig *sig);
+
+/* Struct results: storage for one (at least 16 bytes, not zeroed, room
+ * for the ownership record of its str members), NULL with the error set
+ * if there is none; and, after the call, the record of which str members
+ * the caller now owns (see rt_value_clear).  Sets RET to the struct. */
+RT_HIDDEN void *rt__ret_struct_alloc(const rt_sig *sig);
+RT_HIDDEN void rt__ret_struct_take(const rt_sig *sig, void *mem,
+                                   rt_value *ret);
+
+/* The flag of a struct value whose storage carries the record of the str
+ * members it owns, in the 8-byte words just before V.AGG: [-1] the count
+ * N, [-1-N .. -2] the offsets (SIZE_MAX for a member not owned); the
+ * block starts RT__STR_HDR(N) bytes before V.AGG. */
+#define RT__VALUE_STRS 0x100u
+#define RT__STR_HDR(n) ((((n) + 1) * sizeof(size_t) + 15) / 16 * 16)
+
+/* The thread's last error code (error.c), in the static TLS block so
+ * that rt_call can clear it on entry and look at it after the call for
+ * the cost of a load. */
+RT_HIDDEN extern _Thread_local int rt__last_code
+    __attribute__((tls_model("initial-exec")));
 
 /* Fill in FN's invoker (and the fast path's data) from FN->sig. */
 RT_HIDDEN void rt__fast_fn(rt_fn *fn);

@@ -1,6 +1,6 @@
 /*
- * callfast.c — precompiled C call shapes, used instead of ffi_call for
- * the most common signatures (chosen once, by rt__fast_prepare).
+ * callfast.c — specialised C call shapes for the most common signatures
+ * (chosen once, by rt__fast_prepare, which also makes the plan).
  *
  * Integer shapes: up to 6 integer/pointer arguments and an integer,
  * pointer or void result.  On x86_64 (SysV) and aarch64 (AAPCS64) each
@@ -20,8 +20,8 @@
  *
  * Floating shapes: up to 8 arguments that are all f64 or all f32, with an
  * f64 or f32 result: called through the exact C prototype (portable), so
- * no register trick is involved.  Mixed f32/f64 or integer/floating
- * arguments go to libffi.
+ * no register trick is involved.  Every other signature has the plan of
+ * callplan.c (x86_64, aarch64), or libffi.
  */
 #include "call_int.h"
 
@@ -47,8 +47,7 @@ static bool kind_is_signed(rt_type_kind k)
          (k == RT_TYPE_CHAR && (char)-1 < 0);
 }
 
-/* T's extension (see struct rt__ext); void has none. */
-static struct rt__ext ext_of(const rt_type *t)
+struct rt__ext rt__ext_of(const rt_type *t)
 {
   struct rt__ext e = {~(u64)0, 0};
   if (t->kind == RT_TYPE_VOID || t->size >= 8)
@@ -100,7 +99,7 @@ static inline RT_ALWAYS_INLINE unsigned tags_differ(const rt_fn *fn,
       return rt__bad_args(fn->sig, a, n_);                                    \
     u64 raw = ((u64(*) params)fn->fp)args;                                    \
     RES(raw);                                                                 \
-    return 0;                                                                 \
+    return rt__last_code;                                                     \
   }
 #define INT_SHAPE(name, RES)                                                  \
   INT_INVOKER(name, 0, (void), (), RES)                                       \
@@ -162,7 +161,7 @@ static inline RT_ALWAYS_INLINE unsigned tags_not(const rt_value *a,
     r->kind = RK;                                                             \
     r->flags = 0;                                                             \
     set(x, r);                                                                \
-    return 0;                                                                 \
+    return rt__last_code;                                                     \
   }
 #define FLOAT_SHAPE(name, R, RK, set, A, AK, m)                               \
   FLOAT_INVOKER(name, 0, R, RK, set, AK, (void), ())                          \
@@ -212,17 +211,26 @@ static rt__invoker float_invoker(const rt_sig *s)
   return NULL;
 }
 
-void rt__fast_prepare(rt_sig *s)
+/* The plan is made for every signature that has one (closures decode
+ * their arguments by it); calls use a specialised shape where there is
+ * one, the plan otherwise. */
+int rt__fast_prepare(rt_sig *s)
 {
+  int rc = rt__plan_prepare(s);
+  if (rc)
+    return rc;
   if (int_shape(s)) {
     rt_type_kind r = s->ret->kind;
     s->fast = (r == RT_TYPE_VOID  ? int_void
                : r == RT_TYPE_STR ? int_str
                                   : int_int)[s->nargs];
-  } else {
+  } else if (float_invoker(s) != NULL) {
     s->fast = float_invoker(s);
   }
+  return 0;
 }
+
+void rt__fast_release(rt_sig *s) { rt_free(s->plan); }
 
 void rt__fast_fn(rt_fn *fn)
 {
@@ -232,8 +240,8 @@ void rt__fast_fn(rt_fn *fn)
     return;
   for (size_t i = 0; i < s->nargs; i++) {
     fn->kinds[i] = s->kinds[i];
-    fn->ext[i] = ext_of(s->args[i]);
+    fn->ext[i] = rt__ext_of(s->args[i]);
   }
   fn->ret_kind = (unsigned char)s->ret->kind;
-  fn->ret_ext = ext_of(s->ret);
+  fn->ret_ext = rt__ext_of(s->ret);
 }

@@ -1,5 +1,6 @@
 /*
- * closure.c — rt_closure: a real C function pointer (a libffi closure)
+ * closure.c — rt_closure: a real C function pointer (a precompiled entry
+ * point of callplan.c where the signature allows, else a libffi closure)
  * whose calls arrive at an rt_closure_handler as rt_values.
  */
 #include "call_int.h"
@@ -7,12 +8,6 @@
 #include <pthread.h>
 #include <string.h>
 
-struct rt_closure {
-  ffi_closure *fc;
-  rt_sig *sig;
-  rt_closure_handler handler;
-  void *userdata;
-};
 
 /* libffi wants integer results smaller than a register widened to a
  * whole ffi_arg, with the extension of their type. */
@@ -30,13 +25,20 @@ static void zero_ret(const rt_type *t, void *resp)
     memset(resp, 0, t->size > sizeof(ffi_arg) ? t->size : sizeof(ffi_arg));
 }
 
-static void finish(const rt_closure *c, rt_value *ret, int rc, void *resp)
+int rt__closure_check(const rt_closure *c, const rt_value *ret, int rc)
 {
   const rt_type *t = c->sig->ret;
   if (rc == 0 && ret->kind != t->kind)
-    rt__error(RT_ETYPE, "closure %s: the handler returned %s, expected %s",
-              c->sig->text, rt_type_kind_name(ret->kind), t->name);
-  if (rc == 0 && ret->kind == t->kind)
+    return rt__error(RT_ETYPE, "closure %s: the handler returned %s, "
+                     "expected %s", c->sig->text,
+                     rt_type_kind_name(ret->kind), t->name);
+  return rc;
+}
+
+static void finish(const rt_closure *c, rt_value *ret, int rc, void *resp)
+{
+  const rt_type *t = c->sig->ret;
+  if (rt__closure_check(c, ret, rc) == 0)
     store_ret(t, ret, resp);
   else
     zero_ret(t, resp);
@@ -87,17 +89,22 @@ int rt_closure_new(const rt_sig *sig, rt_closure_handler handler,
   rt_closure *c = rt_calloc(1, sizeof *c);
   if (!c)
     return rt__error_context("rt_closure_new %s", sig->text);
+  c->sig = rt_sig_ref((rt_sig *)sig);
+  c->handler = handler;
+  c->userdata = userdata;
+  if ((c->entry = rt__plan_entry_take(c, fnptr)) >= 0) {
+    *out = c;
+    return 0;
+  }
   void *code = NULL;
   pthread_once(&ffi_closures_ready, warm_up_ffi_closures);
   c->fc = ffi_closure_alloc(sizeof(ffi_closure), &code);
   if (!c->fc) {
+    rt_sig_free(c->sig);
     rt_free(c);
     return rt__error(RT_ENOMEM, "rt_closure_new %s: libffi could not "
                      "allocate executable memory for a closure", sig->text);
   }
-  c->sig = rt_sig_ref((rt_sig *)sig);
-  c->handler = handler;
-  c->userdata = userdata;
   ffi_status st = ffi_prep_closure_loc(c->fc, &c->sig->cif, trampoline, c, code);
   if (st != FFI_OK) {
     rt_closure_free(c);
@@ -113,7 +120,10 @@ void rt_closure_free(rt_closure *c)
 {
   if (!c)
     return;
-  ffi_closure_free(c->fc);
+  if (c->fc)
+    ffi_closure_free(c->fc);
+  else
+    rt__plan_entry_release(c->entry);
   rt_sig_free(c->sig);
   rt_free(c);
 }

@@ -6,17 +6,63 @@
 #include <float.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <locale.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+/* A returned struct with str members: free the ones it owns (see
+ * RT__VALUE_STRS), then the block that starts before V.AGG. */
+static void free_struct_strs(void *agg)
+{
+  size_t n = ((size_t *)agg)[-1];
+  const size_t *rec = (size_t *)agg - 1 - n;
+  for (size_t i = 0; i < n; i++) {
+    if (rec[i] == SIZE_MAX)
+      continue;
+    char *s;
+    memcpy(&s, (char *)agg + rec[i], sizeof s);
+    rt_free(s);
+  }
+  rt_free((char *)agg - RT__STR_HDR(n));
+}
+
+/* Text is read and written in the C locale whatever the process's is
+ * (a decimal point, not a comma): the thread switches to it for the
+ * duration of rt_value_parse/rt_value_format, which covers strtod,
+ * snprintf and the ctype tests alike. */
+static locale_t c_locale;
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+
+static void c_locale_init(void)
+{
+  c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+}
+
+/* The thread's previous locale, or 0 if the C locale is not available
+ * (then the text is whatever the process's locale makes it). */
+static locale_t enter_c_locale(void)
+{
+  pthread_once(&c_locale_once, c_locale_init);
+  return c_locale ? uselocale(c_locale) : (locale_t)0;
+}
+
+static void leave_c_locale(locale_t old)
+{
+  if (old)
+    uselocale(old);
+}
+
 void rt_value_clear(rt_value *v)
 {
   if (!v)
     return;
-  if (v->flags & RT_VALUE_OWNED)
+  if (v->kind == RT_TYPE_STRUCT && (v->flags & RT__VALUE_STRS))
+    free_struct_strs(v->v.agg);
+  else if (v->flags & RT_VALUE_OWNED)
     rt_free(v->kind == RT_TYPE_STRUCT ? v->v.agg : v->v.owned_str);
   *v = (rt_value)RT_VALUE_INIT;
 }
@@ -382,13 +428,8 @@ static int parse_trimmed(const rt_type *t, const char *text, rt_value *out)
   return parse_token(t, text, n, out);
 }
 
-int rt_value_parse(const rt_type *t, const char *text, rt_value *out)
+static int parse_value(const rt_type *t, const char *text, rt_value *out)
 {
-  if (out)
-    *out = (rt_value)RT_VALUE_INIT;
-  if (!t || !text || !out)
-    return rt__error(RT_EINVAL, "rt_value_parse: %s is NULL",
-                     !t ? "T" : !text ? "TEXT" : "OUT");
   int rc;
   switch (t->kind) {
   case RT_TYPE_VOID:
@@ -405,6 +446,19 @@ int rt_value_parse(const rt_type *t, const char *text, rt_value *out)
   rc = parse_trimmed(t, text, out);
   if (rc)
     *out = (rt_value)RT_VALUE_INIT;
+  return rc;
+}
+
+int rt_value_parse(const rt_type *t, const char *text, rt_value *out)
+{
+  if (out)
+    *out = (rt_value)RT_VALUE_INIT;
+  if (!t || !text || !out)
+    return rt__error(RT_EINVAL, "rt_value_parse: %s is NULL",
+                     !t ? "T" : !text ? "TEXT" : "OUT");
+  locale_t old = enter_c_locale();
+  int rc = parse_value(t, text, out);
+  leave_c_locale(old);
   return rc;
 }
 
@@ -505,5 +559,8 @@ int rt_value_format(const rt_type *t, const rt_value *v, rt_buf *out)
   if (t->kind == RT_TYPE_STRUCT && !v->v.agg)
     return rt__error(RT_EINVAL, "rt_value_format: %s value has no struct "
                      "memory (v.agg is NULL)", t->name);
-  return fmt_scalar(t, v, out);
+  locale_t old = enter_c_locale();
+  int rc = fmt_scalar(t, v, out);
+  leave_c_locale(old);
+  return rc;
 }

@@ -142,8 +142,9 @@ RT_API const rt_type *rt_sig_arg(const rt_sig *sig, size_t i);
 /* rt_sig_ret: the return type (kind RT_TYPE_VOID for void). */
 RT_API const rt_type *rt_sig_ret(const rt_sig *sig);
 
-/* rt_sig_fastpath: true if calls with SIG go through a precompiled C call
- * shape rather than libffi.  Diagnostic only: results are the same. */
+/* rt_sig_fastpath: true if calls with SIG go through the library's own
+ * call path (a plan over precompiled C prototypes, x86_64 and aarch64)
+ * rather than libffi.  Diagnostic only: results are the same. */
 RT_API bool rt_sig_fastpath(const rt_sig *sig);
 
 /* rt_value flags. */
@@ -192,7 +193,8 @@ RT_API void rt_value_clear(rt_value *v);
 
 /*
  * rt_value_parse: convert TEXT into a value of type T in *OUT, by the rules
- * the host uses for command-line arguments:
+ * the host uses for command-line arguments (in the C locale whatever the
+ * process's locale is):
  *   integers  decimal or 0x hex, optional sign, range-checked per type;
  *   f32/f64   anything strtod accepts (nan, inf, hex floats, denormals);
  *             a finite text too large for the type is out of range;
@@ -211,7 +213,8 @@ RT_API void rt_value_clear(rt_value *v);
 RT_API int rt_value_parse(const rt_type *t, const char *text, rt_value *out);
 
 /*
- * rt_value_format: append V, of type T, to OUT as text: integers in
+ * rt_value_format: append V, of type T, to OUT as text (in the C locale
+ * whatever the process's locale is): integers in
  * decimal; f32/f64 with the fewest digits that read back as the same value
  * ("0.1", "-0", "nan", "inf", "-inf", "5e-324"); bool true/false; char the
  * character itself; ptr "0x..." (NULL is "0x0"); str the text as is (a
@@ -259,11 +262,15 @@ RT_API void (*rt_fn_ptr(const rt_fn *fn))(void);
  * and a str result is the callee's runtime-heap string, now owned by RET:
  * rt_value_clear(RET) frees either.  (A str result that is not a live
  * runtime-heap block, from a function breaking that rule, is returned
- * without RT_VALUE_OWNED and never freed.)  RET may be NULL to discard the result
- * (a returned string or struct storage is then freed).  A call never
- * allocates except for struct results.  RT_ENOMEM if struct storage cannot
- * be allocated (the function is then not called).  On any failure *RET is
- * left untouched.
+ * without RT_VALUE_OWNED and never freed.)  The str members of a struct
+ * result are owned by RET in the same way and freed by rt_value_clear
+ * (never rt_free V.AGG of such a result yourself).  RET may be NULL to
+ * discard the result (a returned string or struct storage is then freed).
+ * A call never allocates except for struct results.  RT_ENOMEM if struct
+ * storage cannot be allocated (the function is then not called).
+ * rt_call clears the thread's error on entry; if the called function sets
+ * one (rt_set_error), rt_call returns that code, with the result stored in
+ * *RET all the same.  On any other failure *RET is left untouched.
  */
 RT_API int rt_call(const rt_fn *fn, const rt_value *args, size_t nargs,
                    rt_value *ret);

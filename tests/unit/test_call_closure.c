@@ -307,6 +307,61 @@ static void test_handler_errors(void **state)
   rt_closure_free(NULL);
 }
 
+/* Closures with a register-only scalar signature run through a pool of
+ * precompiled entries (x86_64, aarch64); more closures than entries fall
+ * back to libffi, and a freed entry is used again.  Every closure must
+ * call its own handler with its own userdata, whichever way it runs. */
+static int add_k(const rt_sig *sig, const rt_value *args, size_t nargs,
+                 rt_value *ret, void *userdata)
+{
+  (void)sig;
+  assert_int_equal(nargs, 2);
+  ret->v.i64 = args[0].v.i32 * (int64_t)(intptr_t)userdata + args[1].v.i8;
+  return 0;
+}
+
+static int scale_h(const rt_sig *sig, const rt_value *args, size_t nargs,
+                   rt_value *ret, void *userdata)
+{
+  (void)sig, (void)nargs;
+  ret->v.f32 = (float)(args[0].v.f64 * (double)(intptr_t)userdata +
+                       args[1].v.u16);
+  return 0;
+}
+
+#define POOL_TEST 200
+static void test_entry_pool(void **state)
+{
+  (void)state;
+  static rt_closure *ci[POOL_TEST], *cf[POOL_TEST];
+  static vfn fi[POOL_TEST], ff[POOL_TEST];
+  for (int round = 0; round < 2; round++) {
+    for (intptr_t k = 0; k < POOL_TEST; k++) {
+      ci[k] = make("(i32, i8) -> i64", add_k, (void *)(k + 1), &fi[k]);
+      cf[k] = make("(f64, u16) -> f32", scale_h, (void *)(k + 1), &ff[k]);
+    }
+    for (intptr_t k = 0; k < POOL_TEST; k++) {
+      int64_t (*f)(int32_t, int8_t) = (int64_t (*)(int32_t, int8_t))fi[k];
+      float (*g)(double, uint16_t) = (float (*)(double, uint16_t))ff[k];
+      assert_int_equal(f(-3, -100), -3 * (k + 1) - 100);
+      assert_true(g(0.5, 65535) == (float)(0.5 * (double)(k + 1) + 65535));
+    }
+    /* Free every other one, then make them again: the entries come back. */
+    for (intptr_t k = 0; k < POOL_TEST; k += 2) {
+      rt_closure_free(ci[k]);
+      ci[k] = make("(i32, i8) -> i64", add_k, (void *)(k + 7), &fi[k]);
+    }
+    for (intptr_t k = 0; k < POOL_TEST; k += 2) {
+      int64_t (*f)(int32_t, int8_t) = (int64_t (*)(int32_t, int8_t))fi[k];
+      assert_int_equal(f(2, 1), 2 * (k + 7) + 1);
+    }
+    for (intptr_t k = 0; k < POOL_TEST; k++) {
+      rt_closure_free(ci[k]);
+      rt_closure_free(cf[k]);
+    }
+  }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -317,6 +372,7 @@ int main(void)
       cmocka_unit_test(test_void),
       cmocka_unit_test(test_many_arguments),
       cmocka_unit_test(test_handler_errors),
+      cmocka_unit_test(test_entry_pool),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

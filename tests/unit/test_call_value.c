@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <float.h>
+#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -323,6 +324,33 @@ static void test_parse_out_of_memory(void **state)
   assert_int_equal(v.kind, RT_TYPE_VOID);
 }
 
+/* Text is the C locale's whatever the process's locale is: under
+ * de_DE.UTF-8 (decimal comma) "2.5" still parses and 1.25 prints "1.25",
+ * in structs too, and the process's locale is left as it was. */
+static void test_locale_independent(void **state)
+{
+  (void)state;
+  if (!setlocale(LC_ALL, "de_DE.UTF-8"))
+    fail_msg("locale de_DE.UTF-8 is not installed (Debian: locales-all)");
+  char probe[16];
+  snprintf(probe, sizeof probe, "%.2f", 1.25);
+  assert_string_equal(probe, "1,25"); /* the locale is really in effect */
+  expect_round(T_F64, "2.5", "2.5");
+  expect_round(T_F64, "-1.25e-3", "-0.00125");
+  expect_round(T_F32, "0.1", "0.1");
+  expect_round(T_F64, "0x1.8p1", "3");
+  expect_round(T_S2, "{7, 1.5}", "{7, 1.5}");
+  expect_error(T_F64, "2,5", RT_ETYPE, "not a valid f64");
+  rt_value v = {RT_TYPE_F64, 0, {.f64 = 1.25}};
+  rt_buf b = RT_BUF_INIT;
+  assert_int_equal(rt_value_format(ty(T_F64), &v, &b), 0);
+  assert_string_equal(b.data, "1.25");
+  rt_buf_free(&b);
+  snprintf(probe, sizeof probe, "%.2f", 1.25);
+  assert_string_equal(probe, "1,25"); /* still the process's locale */
+  setlocale(LC_ALL, "C");
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -333,6 +361,7 @@ int main(void)
       cmocka_unit_test(test_structs),
       cmocka_unit_test(test_format_errors),
       cmocka_unit_test(test_parse_out_of_memory),
+      cmocka_unit_test(test_locale_independent),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,760 @@
+/*
+ * callplan.c — calls of any signature without libffi, through a few
+ * universal prototypes (see doc/architecture.md, "call: the fast path").
+ *
+ * On x86-64 System V and on AAPCS64 an argument of integer class takes
+ * the next free general register, one of floating class the next free
+ * SSE/SIMD register, the two files counted independently, and an
+ * argument that finds no register takes the next 8-byte stack slot(s)
+ * in argument order.  So a call through
+ *
+ *   R f(u64 g0..g{G-1}, double d0..d{F-1}, u64 s0..s{S-1})
+ *
+ * loads every register and stack slot that any callee with G or fewer
+ * integer registers, F or fewer floating registers and S or fewer stack
+ * words reads, with the words the caller chose.  A per-signature plan,
+ * made once when the signature is parsed, says into which word each
+ * argument's bits go (extended like the value's type for integers, an
+ * f32 in the low half, a struct's eightbytes where the ABI classifies
+ * them, a struct in memory copied into stack words) and which prototype
+ * (G, F, S rounded up to a few sizes; extra words are zero and never read;
+ * stack words are u64 parameters after G = all integer registers, so F
+ * may be anything that holds the floating arguments)
+ * and result class to use.  At call time the invoker fills the words in
+ * one pass over the arguments, checking their tags as it goes, and calls.
+ *
+ * A plan without structs gets an invoker per shape that does all of that
+ * and calls the function itself; a plan with structs goes through one
+ * invoker and a caller function per shape that returns the raw result
+ * registers.  Closures of register-only scalar signatures are entered
+ * through a pool of precompiled entries that decode by the plan.
+ *
+ * Structs by value (arguments and results) are planned on x86-64 only;
+ * on aarch64 they go to libffi (homogeneous floating aggregates and the
+ * x8 result register would need prototypes of their own).  A plan that
+ * needs more than PLAN_MAX_STACK stack words goes to libffi too.
+ */
+#include "call_int.h"
+
+#include <string.h>
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && defined(__LP64__) &&       \
+    ((defined(__x86_64__) && !defined(_WIN32)) ||                             \
+     (defined(__aarch64__) && !defined(__APPLE__)))
+#define RT_PLAN_CALLS 1
+#endif
+
+#ifdef RT_PLAN_CALLS
+
+typedef uint64_t u64;
+
+#ifdef __x86_64__
+#define NGP 6 /* rdi rsi rdx rcx r8 r9 */
+#define PLAN_STRUCTS 1
+#else
+#define NGP 8 /* x0..x7 */
+#define PLAN_STRUCTS 0
+#endif
+#define NFP 8 /* xmm0..7, v0..7 */
+#define PLAN_MAX_STACK 64
+#define PLAN_WORDS (NGP + NFP + PLAN_MAX_STACK)
+
+/* ---- the universal prototypes ----------------------------------------- */
+
+/* A caller loads W into the prototype's parameters and stores the raw
+ * result registers into OUT (two words for a two-eightbyte struct). */
+typedef void (*plan_caller)(void (*fp)(void), const u64 *w, u64 *out);
+
+static inline double dbl(u64 x)
+{
+  double d;
+  memcpy(&d, &x, sizeof d);
+  return d;
+}
+
+/* Parameter and argument lists: T(i) for word indices O, O+1, ... */
+#define PU(i) u64
+#define PD(i) double
+#define AW(i) w[i]
+#define AD(i) dbl(w[i])
+#define L2(T, o) T(o), T((o) + 1)
+#define L4(T, o) L2(T, o), L2(T, (o) + 2)
+#define L6(T, o) L4(T, o), L2(T, (o) + 4)
+#define L8(T, o) L4(T, o), L4(T, (o) + 4)
+#define L16(T, o) L8(T, o), L8(T, (o) + 8)
+#define L32(T, o) L16(T, o), L16(T, (o) + 16)
+#define L64(T, o) L32(T, o), L32(T, (o) + 32)
+#ifdef __x86_64__
+#define LG(T, o) L6(T, o)
+#else
+#define LG(T, o) L8(T, o)
+#endif
+
+/* The prototypes: integer words, floating words, stack words.  A shape
+ * with stack words uses every integer register first.  Ordered by cost, so the
+ * first that fits is the one to use. */
+#define STACK_SHAPE(X, s)                                                     \
+  X(gnf0s##s, NGP, 0, s, (LG(PU, 0), L##s(PU, NGP)),                          \
+    (LG(AW, 0), L##s(AW, NGP)))                                               \
+  X(gnf8s##s, NGP, 8, s, (LG(PU, 0), L8(PD, NGP), L##s(PU, NGP + 8)),         \
+    (LG(AW, 0), L8(AD, NGP), L##s(AW, NGP + 8)))
+#define SHAPES(X)                                                             \
+  X(g0f0, 0, 0, 0, (void), ())                                                \
+  X(g2f0, 2, 0, 0, (L2(PU, 0)), (L2(AW, 0)))                                  \
+  X(g0f2, 0, 2, 0, (L2(PD, 0)), (L2(AD, 0)))                                  \
+  X(g2f2, 2, 2, 0, (L2(PU, 0), L2(PD, 2)), (L2(AW, 0), L2(AD, 2)))            \
+  X(g4f0, 4, 0, 0, (L4(PU, 0)), (L4(AW, 0)))                                  \
+  X(g0f4, 0, 4, 0, (L4(PD, 0)), (L4(AD, 0)))                                  \
+  X(g4f2, 4, 2, 0, (L4(PU, 0), L2(PD, 4)), (L4(AW, 0), L2(AD, 4)))            \
+  X(g2f4, 2, 4, 0, (L2(PU, 0), L4(PD, 2)), (L2(AW, 0), L4(AD, 2)))            \
+  X(g4f4, 4, 4, 0, (L4(PU, 0), L4(PD, 4)), (L4(AW, 0), L4(AD, 4)))            \
+  X(gnf0, NGP, 0, 0, (LG(PU, 0)), (LG(AW, 0)))                                \
+  X(gnf2, NGP, 2, 0, (LG(PU, 0), L2(PD, NGP)), (LG(AW, 0), L2(AD, NGP)))      \
+  X(gnf4, NGP, 4, 0, (LG(PU, 0), L4(PD, NGP)), (LG(AW, 0), L4(AD, NGP)))      \
+  X(g0f8, 0, 8, 0, (L8(PD, 0)), (L8(AD, 0)))                                  \
+  X(g2f8, 2, 8, 0, (L2(PU, 0), L8(PD, 2)), (L2(AW, 0), L8(AD, 2)))            \
+  X(g4f8, 4, 8, 0, (L4(PU, 0), L8(PD, 4)), (L4(AW, 0), L8(AD, 4)))            \
+  X(gnf8, NGP, 8, 0, (LG(PU, 0), L8(PD, NGP)), (LG(AW, 0), L8(AD, NGP)))      \
+  STACK_SHAPE(X, 2)                                                           \
+  STACK_SHAPE(X, 4)                                                           \
+  STACK_SHAPE(X, 8)                                                           \
+  STACK_SHAPE(X, 16)                                                          \
+  STACK_SHAPE(X, 32)                                                          \
+  STACK_SHAPE(X, 64)
+
+/* Result classes: a general register (integers, pointers, void, a struct
+ * returned in memory, whose address comes back there), a floating one
+ * (f64, f32 in its low half), and on x86-64 the four two-eightbyte
+ * struct returns (rax:rdx, xmm0:xmm1, rax:xmm0, xmm0:rax). */
+struct r_ii {
+  u64 a, b;
+};
+struct r_dd {
+  double a, b;
+};
+struct r_id {
+  u64 a;
+  double b;
+};
+struct r_di {
+  double a;
+  u64 b;
+};
+#define STORE_INT(x) out[0] = (x)
+#define STORE_ANY(x)                                                          \
+  do {                                                                        \
+    __typeof__(x) r_ = (x);                                                   \
+    memcpy(out, &r_, sizeof r_);                                              \
+  } while (0)
+#define CALLER(R, RT, STORE, name, g, f, s, params, args)                     \
+  static void R##_##name(void (*fp)(void), const u64 *w, u64 *out)            \
+  {                                                                           \
+    (void)w; /* g0f0 reads no word */                                         \
+    STORE(((RT(*) params)fp) args);                                           \
+  }
+enum rclass { RC_INT, RC_F64, RC_II, RC_DD, RC_ID, RC_DI, RC_COUNT };
+
+#define X_INT(...) CALLER(int, u64, STORE_INT, __VA_ARGS__)
+#define X_F64(...) CALLER(f64, double, STORE_ANY, __VA_ARGS__)
+#define E_INT(name, ...) int_##name,
+#define E_F64(name, ...) f64_##name,
+SHAPES(X_INT)
+SHAPES(X_F64)
+#if PLAN_STRUCTS
+#define X_II(...) CALLER(ii, struct r_ii, STORE_ANY, __VA_ARGS__)
+#define X_DD(...) CALLER(dd, struct r_dd, STORE_ANY, __VA_ARGS__)
+#define X_ID(...) CALLER(id, struct r_id, STORE_ANY, __VA_ARGS__)
+#define X_DI(...) CALLER(di, struct r_di, STORE_ANY, __VA_ARGS__)
+#define E_II(name, ...) ii_##name,
+#define E_DD(name, ...) dd_##name,
+#define E_ID(name, ...) id_##name,
+#define E_DI(name, ...) di_##name,
+SHAPES(X_II)
+SHAPES(X_DD)
+SHAPES(X_ID)
+SHAPES(X_DI)
+#endif
+
+#define NSHAPES (sizeof shape_dims / sizeof *shape_dims)
+#define DIMS(name, g, f, s, ...) {g, f, s},
+static const unsigned char shape_dims[][3] = {SHAPES(DIMS)};
+
+static const plan_caller callers[][NSHAPES] = {
+    [RC_INT] = {SHAPES(E_INT)},
+    [RC_F64] = {SHAPES(E_F64)},
+#if PLAN_STRUCTS
+    [RC_II] = {SHAPES(E_II)},
+    [RC_DD] = {SHAPES(E_DD)},
+    [RC_ID] = {SHAPES(E_ID)},
+    [RC_DI] = {SHAPES(E_DI)},
+#endif
+};
+
+/* ---- plans -------------------------------------------------------------- */
+
+/* A scalar's word is its value's 8 bytes masked and extended (struct
+ * rt__ext): an integer as its type extends, an f64 as is, an f32 with
+ * the upper half zero.  One operation for all of them, no branch. */
+enum op_code { OP_SCALAR, OP_AGG, OP_AGG_MEM };
+
+/* Where one argument goes: the word of its value (a struct's first
+ * eightbyte, or its first stack word) and of a struct's second
+ * eightbyte, with an integer's extension. */
+struct op {
+  unsigned char kind, code;
+  uint16_t dst, dst2;
+  uint16_t edst; /* the word in a closure entry's layout (NGP + 8) */
+  uint32_t size;
+  struct rt__ext ext;
+};
+
+/* What comes back: a value narrowed by its extension, a str, a floating
+ * value, nothing, or a struct (in registers, or in memory at w[0]). */
+enum ret_use { RU_INT, RU_STR, RU_F64, RU_F32, RU_VOID, RU_STRUCT };
+
+struct rt__plan {
+  plan_caller call;
+  unsigned char use;
+  bool ret_mem;
+  bool has_agg; /* some argument is a struct */
+  bool entry_ok; /* a closure may use an entry: registers only, no struct */
+  unsigned char ret_kind;
+  uint16_t npad;
+  uint32_t ret_size;
+  struct rt__ext ret_ext;
+  const uint16_t *pad; /* the words no argument fills: zeroed */
+  size_t nops;
+  struct op ops[];
+};
+
+/* Words are numbered in three files while planning, mapped to the
+ * prototype's parameter positions once its shape is known. */
+enum { F_GP = 0x0000, F_FP = 0x4000, F_STK = 0x8000, F_IDX = 0x3fff };
+
+struct planner {
+  unsigned gp, fp, stk;
+  bool ok;
+};
+
+static bool kind_is_float(rt_type_kind k)
+{
+  return k == RT_TYPE_F32 || k == RT_TYPE_F64;
+}
+
+static uint16_t take_gp(struct planner *pl) { return (uint16_t)(F_GP | pl->gp++); }
+static uint16_t take_fp(struct planner *pl) { return (uint16_t)(F_FP | pl->fp++); }
+
+static uint16_t take_stack(struct planner *pl, size_t words)
+{
+  uint16_t w = (uint16_t)(F_STK | pl->stk);
+  pl->stk += (unsigned)words;
+  if (pl->stk > PLAN_MAX_STACK)
+    pl->ok = false;
+  return w;
+}
+
+#if PLAN_STRUCTS
+/* The SysV classes of a struct's eightbytes (size <= 16): INTEGER if any
+ * integer-class scalar lies in it, else SSE.  Every scalar of the grammar
+ * is naturally aligned, so none straddles two eightbytes. */
+enum { C_NONE = 0, C_SSE = 1, C_INT = 2 };
+
+static void classify(const rt_type *t, size_t base, unsigned cls[2])
+{
+  if (t->kind != RT_TYPE_STRUCT) {
+    cls[base / 8] |= kind_is_float(t->kind) ? C_SSE : C_INT;
+    return;
+  }
+  for (size_t i = 0; i < t->nmembers; i++)
+    classify(t->members[i], base + t->offsets[i], cls);
+}
+
+static bool is_int_class(unsigned c) { return (c & C_INT) != 0; }
+
+/* A struct argument: its eightbytes in registers if all of them find
+ * one, else the whole struct in stack words. */
+static void plan_struct_arg(struct planner *pl, const rt_type *t,
+                            struct op *op)
+{
+  op->size = (uint32_t)t->size;
+  size_t n8 = (t->size + 7) / 8;
+  if (t->size <= 16) {
+    unsigned cls[2] = {C_NONE, C_NONE}, ni = 0;
+    classify(t, 0, cls);
+    for (size_t i = 0; i < n8; i++)
+      ni += is_int_class(cls[i]);
+    if (pl->gp + ni <= NGP && pl->fp + (n8 - ni) <= NFP) {
+      op->code = OP_AGG;
+      op->dst = is_int_class(cls[0]) ? take_gp(pl) : take_fp(pl);
+      if (n8 == 2)
+        op->dst2 = is_int_class(cls[1]) ? take_gp(pl) : take_fp(pl);
+      return;
+    }
+  }
+  op->code = OP_AGG_MEM;
+  op->dst = take_stack(pl, n8);
+}
+
+/* A struct result: in memory (address in the first integer register)
+ * above 16 bytes, else in the register pair its eightbytes classify to. */
+static enum rclass plan_struct_ret(const rt_type *t, bool *mem)
+{
+  *mem = t->size > 16;
+  if (*mem)
+    return RC_INT;
+  unsigned cls[2] = {C_NONE, C_NONE};
+  classify(t, 0, cls);
+  bool i0 = is_int_class(cls[0]), i1 = is_int_class(cls[1]);
+  if (t->size <= 8)
+    return i0 ? RC_INT : RC_F64;
+  return i0 ? (i1 ? RC_II : RC_ID) : (i1 ? RC_DI : RC_DD);
+}
+#endif
+
+static void plan_arg(struct planner *pl, const rt_type *t, struct op *op)
+{
+  op->kind = (unsigned char)t->kind;
+  op->code = OP_SCALAR;
+  op->ext = rt__ext_of(t);
+  if (kind_is_float(t->kind)) {
+    op->ext.b = 0; /* the bits as they are, an f32's upper half zero */
+    op->dst = pl->fp < NFP ? take_fp(pl) : take_stack(pl, 1);
+  } else if (t->kind == RT_TYPE_STRUCT) {
+#if PLAN_STRUCTS
+    plan_struct_arg(pl, t, op);
+#else
+    pl->ok = false;
+#endif
+  } else {
+    op->dst = pl->gp < NGP ? take_gp(pl) : take_stack(pl, 1);
+  }
+}
+
+/* The result's class and how to take it; false if not planned. */
+static bool plan_ret(const rt_type *t, struct rt__plan *p, enum rclass *rc)
+{
+  p->ret_kind = (unsigned char)t->kind;
+  p->ret_ext = rt__ext_of(t);
+  p->ret_size = (uint32_t)t->size;
+  *rc = RC_INT;
+  switch (t->kind) {
+  case RT_TYPE_VOID: p->use = RU_VOID; return true;
+  case RT_TYPE_STR: p->use = RU_STR; return true;
+  case RT_TYPE_F64: p->use = RU_F64; *rc = RC_F64; return true;
+  case RT_TYPE_F32: p->use = RU_F32; *rc = RC_F64; return true;
+  case RT_TYPE_STRUCT:
+#if PLAN_STRUCTS
+    p->use = RU_STRUCT;
+    *rc = plan_struct_ret(t, &p->ret_mem);
+    return true;
+#else
+    return false;
+#endif
+  default: p->use = RU_INT; return true;
+  }
+}
+
+/* The first shape that holds the plan's words. */
+static int pick_shape(const struct planner *pl)
+{
+  for (size_t i = 0; i < NSHAPES; i++) {
+    const unsigned char *d = shape_dims[i];
+    if (d[0] >= pl->gp && d[1] >= pl->fp &&
+        (pl->stk ? d[2] >= pl->stk : d[2] == 0))
+      return (int)i;
+  }
+  return -1;
+}
+
+/* A word's place in a closure entry's layout: every general register,
+ * then every floating one (stack words never go there). */
+static uint16_t entry_place(uint16_t w)
+{
+  unsigned i = w & F_IDX;
+  return (uint16_t)((w & ~F_IDX) == F_FP ? NGP + i : i);
+}
+
+static uint16_t place(uint16_t w, const unsigned char *d)
+{
+  unsigned i = w & F_IDX;
+  if ((w & ~F_IDX) == F_GP)
+    return (uint16_t)i;
+  if ((w & ~F_IDX) == F_FP)
+    return (uint16_t)(d[0] + i);
+  return (uint16_t)(d[0] + d[1] + i);
+}
+
+/* Map the ops' words to the shape; list the words nothing fills. */
+static void place_words(struct rt__plan *p, const unsigned char *d,
+                        uint16_t *pad)
+{
+  bool used[PLAN_WORDS] = {false};
+  if (p->ret_mem)
+    used[0] = true;
+  for (size_t i = 0; i < p->nops; i++) {
+    struct op *op = &p->ops[i];
+    op->edst = entry_place(op->dst);
+    op->dst = place(op->dst, d);
+    size_t n = op->code == OP_AGG_MEM ? (op->size + 7) / 8 : 1;
+    for (size_t k = 0; k < n; k++)
+      used[op->dst + k] = true;
+    if (op->code == OP_AGG && op->size > 8)
+      used[op->dst2 = place(op->dst2, d)] = true;
+  }
+  p->npad = 0;
+  for (unsigned w = 0; w < (unsigned)d[0] + d[1] + d[2]; w++)
+    if (!used[w])
+      pad[p->npad++] = (uint16_t)w;
+  p->pad = pad;
+}
+
+static const rt__invoker scalar_invokers[RC_COUNT][NSHAPES];
+
+int rt__plan_prepare(rt_sig *s)
+{
+  size_t bytes = sizeof(struct rt__plan) + s->nargs * sizeof(struct op) +
+                 PLAN_WORDS * sizeof(uint16_t);
+  struct rt__plan *p = rt_calloc(1, bytes);
+  if (!p)
+    return RT_ENOMEM;
+  enum rclass rc;
+  struct planner pl = {0, 0, 0, plan_ret(s->ret, p, &rc)};
+  if (p->ret_mem)
+    pl.gp = 1;
+  p->nops = s->nargs;
+  for (size_t i = 0; i < s->nargs && pl.ok; i++)
+    plan_arg(&pl, s->args[i], &p->ops[i]);
+  p->has_agg = s->agg_args;
+  int shape = pl.ok ? pick_shape(&pl) : -1;
+  if (shape < 0) {
+    rt_free(p);
+    return 0;
+  }
+  place_words(p, shape_dims[shape], (uint16_t *)&p->ops[s->nargs]);
+  p->entry_ok = pl.stk == 0 && !p->has_agg && p->use != RU_STRUCT;
+  p->call = callers[rc][shape];
+  s->plan = p;
+  /* Scalars only: an invoker that calls the function itself. */
+  bool scalar = !p->has_agg && p->use != RU_STRUCT;
+  s->fast = scalar ? scalar_invokers[rc][shape] : rt__plan_invoke;
+  return 0;
+}
+
+/* ---- calls -------------------------------------------------------------- */
+
+static inline u64 extend(u64 x, struct rt__ext e)
+{
+  return ((x & e.m) ^ e.b) - e.b;
+}
+
+/* Up to 8 bytes into a zeroed word, without a call to memcpy: two
+ * copies of a constant size that may overlap. */
+static inline void copy_upto8(u64 *dst, const void *src, size_t n)
+{
+  char *d = (char *)dst;
+  const char *s = src;
+  if (n == 8) {
+    memcpy(d, s, 8);
+  } else if (n >= 4) {
+    memcpy(d, s, 4);
+    memcpy(d + n - 4, s + n - 4, 4);
+  } else if (n >= 2) {
+    memcpy(d, s, 2);
+    memcpy(d + n - 2, s + n - 2, 2);
+  } else {
+    d[0] = s[0];
+  }
+}
+
+static void copy_agg(const struct op *op, const void *src, u64 *w)
+{
+  size_t size = op->size;
+  if (op->code == OP_AGG_MEM) { /* whole words, then the tail */
+    u64 *d = &w[op->dst];
+    const char *s = src;
+    size_t n = size / 8;
+    for (size_t i = 0; i < n; i++)
+      memcpy(&d[i], s + 8 * i, 8);
+    if (size % 8) {
+      d[n] = 0;
+      copy_upto8(&d[n], s + 8 * n, size % 8);
+    }
+    return;
+  }
+  w[op->dst] = 0;
+  copy_upto8(&w[op->dst], src, size < 8 ? size : 8);
+  if (size > 8) {
+    w[op->dst2] = 0;
+    copy_upto8(&w[op->dst2], (const char *)src + 8, size - 8);
+  }
+}
+
+/* Fill W from the arguments, checking every tag: 0, or the error. */
+static int fill_aggs(const rt_fn *fn, const struct rt__plan *p,
+                     const rt_value *a, u64 *w)
+{
+  unsigned bad = 0;
+  const struct op *op = p->ops;
+  for (size_t i = 0; i < p->nops; i++, op++) {
+    bad |= (unsigned)a[i].kind ^ op->kind;
+    if (op->code == OP_SCALAR) {
+      w[op->dst] = extend(a[i].v.u64, op->ext);
+      continue;
+    }
+    /* The memory behind a struct value is read only once its tag is
+     * known to be right. */
+    if (RT_UNLIKELY(bad))
+      break;
+    if (RT_UNLIKELY(!a[i].v.agg))
+      return rt__no_agg(fn->sig, i);
+    copy_agg(op, a[i].v.agg, w);
+  }
+  return RT_UNLIKELY(bad) ? rt__bad_args(fn->sig, a, p->nops) : 0;
+}
+
+static inline int fill(const rt_fn *fn, const struct rt__plan *p,
+                       const rt_value *a, u64 *w)
+{
+  for (unsigned i = 0; i < p->npad; i++)
+    w[p->pad[i]] = 0;
+  if (RT_UNLIKELY(p->has_agg))
+    return fill_aggs(fn, p, a, w);
+  unsigned bad = 0;
+  const struct op *op = p->ops;
+  size_t n = p->nops; /* W cannot alias P, but the compiler cannot tell */
+  for (size_t i = 0; i < n; i++, op++) {
+    bad |= (unsigned)a[i].kind ^ op->kind;
+    w[op->dst] = extend(a[i].v.u64, op->ext);
+  }
+  return RT_UNLIKELY(bad) ? rt__bad_args(fn->sig, a, n) : 0;
+}
+
+static void take_result(const rt_fn *fn, const struct rt__plan *p,
+                        const u64 *out, void *mem, rt_value *ret)
+{
+  ret->kind = (rt_type_kind)p->ret_kind;
+  ret->flags = 0;
+  switch (p->use) {
+  case RU_INT: ret->v.u64 = extend(out[0], p->ret_ext); break;
+  case RU_F64: ret->v.u64 = out[0]; break;
+  case RU_F32: ret->v.u64 = (uint32_t)out[0]; break;
+  case RU_VOID: ret->v.u64 = 0; break;
+  case RU_STR:
+    ret->v.owned_str = (char *)(uintptr_t)out[0];
+    ret->flags = rt__str_owned(ret->v.owned_str);
+    break;
+  default:
+    if (!p->ret_mem) /* storage of at least 16 bytes: both registers */
+      memcpy(mem, out, 16);
+    rt__ret_struct_take(fn->sig, mem, ret);
+    break;
+  }
+}
+
+int rt__plan_invoke(const rt_fn *fn, const rt_value *a, rt_value *ret)
+{
+  const struct rt__plan *p = fn->plan;
+  u64 w[PLAN_WORDS], out[2];
+  int rc = fill(fn, p, a, w);
+  if (RT_UNLIKELY(rc))
+    return rc;
+  void *mem = NULL;
+  if (RT_UNLIKELY(p->use == RU_STRUCT)) {
+    if (!(mem = rt__ret_struct_alloc(fn->sig)))
+      return rt__last_code;
+    if (p->ret_mem)
+      w[0] = (uintptr_t)mem;
+  }
+  p->call(fn->fp, w, out);
+  take_result(fn, p, out, mem, ret);
+  return rt__last_code;
+}
+
+/* ---- closure entries ------------------------------------------------------ */
+
+/* A pool of precompiled entry points per result class (a general or a
+ * floating register), each tied to the closure in its slot.  An entry is
+ * called by C code through the closure's real prototype; it receives
+ * every argument register as the universal prototype's parameters (the
+ * ones the caller did not set hold garbage that is never read: the plan
+ * decodes only the words it placed) and returns the result extended to
+ * the whole register. */
+#define ENTRIES 64
+enum { E_INT, E_F64, E_CLASSES };
+/* Taken by compare-and-swap, given back by a store: no lock, so nothing
+ * for fork to worry about. */
+static rt_closure *entry_slots[E_CLASSES][ENTRIES];
+
+static u64 entry_dispatch(unsigned cls, unsigned k, const u64 *w)
+{
+  const rt_closure *c = __atomic_load_n(&entry_slots[cls][k], __ATOMIC_ACQUIRE);
+  const rt_sig *s = c->sig;
+  const struct rt__plan *p = c->plan;
+  size_t n = p->nops;
+  rt_value args[RT_SIG_MAX_ARGS];
+  for (size_t i = 0; i < n; i++) {
+    const struct op *op = &p->ops[i];
+    args[i].kind = (rt_type_kind)op->kind;
+    args[i].flags = 0;
+    args[i].v.u64 = extend(w[op->edst], op->ext);
+  }
+  rt_value ret = {(rt_type_kind)p->ret_kind, 0, {0}};
+  int rc = c->handler(s, args, n, &ret, c->userdata);
+  if (RT_UNLIKELY(rc != 0 || ret.kind != (rt_type_kind)p->ret_kind)) {
+    rt__closure_check(c, &ret, rc);
+    return 0;
+  }
+  /* Read the result at the width the handler wrote it: an 8-byte load of
+   * a value just stored as 4 bytes cannot be forwarded from the store
+   * and stalls (most of a closure call's time, measured). */
+  switch (p->ret_size) {
+  case 0: return 0;
+  case 1: return extend(ret.v.u8, p->ret_ext);
+  case 2: return extend(ret.v.u16, p->ret_ext);
+  case 4: return extend(ret.v.u32, p->ret_ext);
+  default: return ret.v.u64;
+  }
+}
+
+static inline u64 bits(double d)
+{
+  u64 x;
+  memcpy(&x, &d, sizeof x);
+  return x;
+}
+
+#ifdef __x86_64__
+#define EGP u64 g0, u64 g1, u64 g2, u64 g3, u64 g4, u64 g5
+#define EGW g0, g1, g2, g3, g4, g5
+#else
+#define EGP u64 g0, u64 g1, u64 g2, u64 g3, u64 g4, u64 g5, u64 g6, u64 g7
+#define EGW g0, g1, g2, g3, g4, g5, g6, g7
+#endif
+#define EFP                                                                   \
+  double d0, double d1, double d2, double d3, double d4, double d5,           \
+      double d6, double d7
+#define EFW                                                                   \
+  bits(d0), bits(d1), bits(d2), bits(d3), bits(d4), bits(d5), bits(d6),       \
+      bits(d7)
+#define ENTRY_INT(b, d)                                                       \
+  static u64 eint_##b##d(EGP, EFP)                                            \
+  {                                                                           \
+    const u64 w[] = {EGW, EFW};                                               \
+    return entry_dispatch(E_INT, b * 8 + d, w);                               \
+  }
+#define ENTRY_F64(b, d)                                                       \
+  static double ef64_##b##d(EGP, EFP)                                         \
+  {                                                                           \
+    const u64 w[] = {EGW, EFW};                                               \
+    return dbl(entry_dispatch(E_F64, b * 8 + d, w));                          \
+  }
+#define NAME_INT(b, d) (void (*)(void)) eint_##b##d,
+#define NAME_F64(b, d) (void (*)(void)) ef64_##b##d,
+#define OCT(X, b) X(b, 0) X(b, 1) X(b, 2) X(b, 3) X(b, 4) X(b, 5) X(b, 6) X(b, 7)
+#define ALL64(X)                                                              \
+  OCT(X, 0) OCT(X, 1) OCT(X, 2) OCT(X, 3) OCT(X, 4) OCT(X, 5) OCT(X, 6) OCT(X, 7)
+ALL64(ENTRY_INT)
+ALL64(ENTRY_F64)
+static void (*const entry_fns[E_CLASSES][ENTRIES])(void) = {
+    {ALL64(NAME_INT)}, {ALL64(NAME_F64)}};
+
+int rt__plan_entry_take(rt_closure *c, void (**fnptr)(void))
+{
+  const struct rt__plan *p = c->sig->plan;
+  if (!p || !p->entry_ok)
+    return -1;
+  unsigned cls = p->use == RU_F64 || p->use == RU_F32 ? E_F64 : E_INT;
+  c->plan = p;
+  for (unsigned k = 0; k < ENTRIES; k++) {
+    rt_closure *none = NULL;
+    if (__atomic_compare_exchange_n(&entry_slots[cls][k], &none, c, false,
+                                    __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
+      *fnptr = entry_fns[cls][k];
+      return (int)(cls * ENTRIES + k);
+    }
+  }
+  return -1;
+}
+
+void rt__plan_entry_release(int entry)
+{
+  __atomic_store_n(&entry_slots[entry / ENTRIES][entry % ENTRIES], NULL,
+                   __ATOMIC_RELEASE);
+}
+
+/* The invokers of plans without structs: fill the words, call the
+ * function through the shape's prototype directly (no caller function,
+ * no result spill), take the scalar result.  One per shape for the two
+ * scalar result classes. */
+static inline void take_scalar(const struct rt__plan *p, u64 raw,
+                               rt_value *ret)
+{
+  ret->kind = (rt_type_kind)p->ret_kind;
+  ret->flags = 0;
+  switch (p->use) {
+  case RU_INT: ret->v.u64 = extend(raw, p->ret_ext); break;
+  case RU_F32: ret->v.u64 = (uint32_t)raw; break;
+  case RU_VOID: ret->v.u64 = 0; break;
+  case RU_STR:
+    ret->v.owned_str = (char *)(uintptr_t)raw;
+    ret->flags = rt__str_owned(ret->v.owned_str);
+    break;
+  default: ret->v.u64 = raw; break; /* f64 */
+  }
+}
+
+static inline u64 raw_of_u64(u64 x) { return x; }
+static inline u64 raw_of_double(double d)
+{
+  u64 x;
+  memcpy(&x, &d, sizeof x);
+  return x;
+}
+
+#define INVOKER(R, RT, name, g, f, s, params, args)                           \
+  static int inv_##R##_##name(const rt_fn *fn, const rt_value *a,             \
+                              rt_value *ret)                                  \
+  {                                                                           \
+    const struct rt__plan *p = fn->plan;                                      \
+    u64 w[PLAN_WORDS];                                                        \
+    int rc = fill(fn, p, a, w);                                               \
+    if (RT_UNLIKELY(rc))                                                      \
+      return rc;                                                              \
+    RT r_ = ((RT(*) params)fn->fp) args;                                      \
+    take_scalar(p, raw_of_##RT(r_), ret);                                     \
+    return rt__last_code;                                                     \
+  }
+#define I_INT(...) INVOKER(int, u64, __VA_ARGS__)
+#define I_F64(...) INVOKER(f64, double, __VA_ARGS__)
+#define IE_INT(name, ...) inv_int_##name,
+#define IE_F64(name, ...) inv_f64_##name,
+SHAPES(I_INT)
+SHAPES(I_F64)
+static const rt__invoker scalar_invokers[RC_COUNT][NSHAPES] = {
+    [RC_INT] = {SHAPES(IE_INT)},
+    [RC_F64] = {SHAPES(IE_F64)},
+};
+
+#else /* !RT_PLAN_CALLS */
+
+int rt__plan_entry_take(rt_closure *c, void (**fnptr)(void))
+{
+  (void)c;
+  (void)fnptr;
+  return -1;
+}
+
+void rt__plan_entry_release(int entry) { (void)entry; }
+
+int rt__plan_prepare(rt_sig *s)
+{
+  (void)s;
+  return 0;
+}
+
+int rt__plan_invoke(const rt_fn *fn, const rt_value *a, rt_value *ret)
+{
+  return rt__call_ffi(fn, a, ret);
+}
+
+#endif

@@ -1,0 +1,253 @@
+/*
+ * test_call_abi_targets.c — C functions whose arguments and results sit
+ * where the x86-64 and AArch64 calling conventions are easy to get wrong
+ * (stack slots, mixed-class eightbytes, structs in memory, 64
+ * arguments), each with a "direct" wrapper making the same call from C.
+ * Their own translation unit, so nothing is inlined.
+ */
+#include "test_call_abi_targets.h"
+
+#include <string.h>
+
+#define AGG(i, T) (*(const T *)args[i].v.agg)
+#define STORE(ret, T, expr)                                                   \
+  do {                                                                        \
+    T r_ = (expr);                                                            \
+    memcpy((ret), &r_, sizeof r_);                                            \
+  } while (0)
+
+static uint64_t bits_d(double d)
+{
+  uint64_t b;
+  memcpy(&b, &d, sizeof b);
+  return b;
+}
+
+static uint64_t bits_f(float f)
+{
+  uint32_t b;
+  memcpy(&b, &f, sizeof b);
+  return b;
+}
+
+static uint64_t mix(uint64_t h, uint64_t x) { return (h ^ x) * 0x100000001b3ull + 7; }
+
+/* ---- 64 arguments: (i64, f64, i8, f32) x 16 ------------------------------ */
+
+#define P4(n) int64_t a##n, double b##n, int8_t c##n, float d##n
+#define H4(n)                                                                 \
+  h = mix(h, (uint64_t)a##n);                                                 \
+  h = mix(h, bits_d(b##n));                                                   \
+  h = mix(h, (uint64_t)(int64_t)c##n);                                        \
+  h = mix(h, bits_f(d##n));
+#define V4(n)                                                                 \
+  args[4 * n].v.i64, args[4 * n + 1].v.f64, args[4 * n + 2].v.i8,             \
+      args[4 * n + 3].v.f32
+#define SEQ(X, S)                                                             \
+  X(0) S X(1) S X(2) S X(3) S X(4) S X(5) S X(6) S X(7) S X(8) S X(9) S       \
+  X(10) S X(11) S X(12) S X(13) S X(14) S X(15)
+#define COMMA ,
+
+static uint64_t many64(SEQ(P4, COMMA))
+{
+  uint64_t h = 0;
+  SEQ(H4, )
+  return h;
+}
+const vfn at_many64 = (vfn)many64;
+uint64_t at_many64_direct(const rt_value *args) { return many64(SEQ(V4, COMMA)); }
+
+/* ---- structs ------------------------------------------------------------- */
+
+/* Structs after every register is taken: {i64, f64} (INTEGER, SSE) and
+ * {f32, f32} (SSE) go to the stack whole, {i64 x3} is in memory anyway;
+ * the result comes back in rax:xmm0. */
+static struct at_id stack_structs(int64_t g0, int64_t g1, int64_t g2,
+                                  int64_t g3, int64_t g4, int64_t g5,
+                                  struct at_id a, double f0, double f1,
+                                  double f2, double f3, double f4, double f5,
+                                  double f6, double f7, struct at_ff b,
+                                  struct at_l3 c, int8_t k)
+{
+  int64_t i = g0 - g1 + g2 * 3 - g3 + g4 * 5 - g5 + a.i * 7 + c.a - c.b * 11 +
+              c.c * 13 + k;
+  double d = f0 - f1 + f2 * 0.5 - f3 + f4 * 0.25 - f5 + f6 * 2 - f7 + a.d * 3 +
+             b.a * 5 - b.b;
+  return (struct at_id){i, d};
+}
+static void stack_structs_d(const rt_value *args, void *ret)
+{
+  STORE(ret, struct at_id,
+        stack_structs(args[0].v.i64, args[1].v.i64, args[2].v.i64,
+                      args[3].v.i64, args[4].v.i64, args[5].v.i64,
+                      AGG(6, struct at_id), args[7].v.f64, args[8].v.f64,
+                      args[9].v.f64, args[10].v.f64, args[11].v.f64,
+                      args[12].v.f64, args[13].v.f64, args[14].v.f64,
+                      AGG(15, struct at_ff), AGG(16, struct at_l3),
+                      args[17].v.i8));
+}
+
+/* Mixed classes in one eightbyte ({i32, f32}: INTEGER) and across two
+ * ({f32, f32, i32}: SSE, INTEGER; {i64, f32, f32}: INTEGER, SSE;
+ * {f64, i64}: SSE, INTEGER); results in xmm0:rax and rax:xmm0. */
+static struct at_ffi mixed_a(struct at_if x, struct at_ffi y, struct at_lff z,
+                             struct at_dl w)
+{
+  return (struct at_ffi){y.b + x.f, (float)z.a + z.c,
+                         x.i + y.c + (int32_t)w.l + (int32_t)w.d};
+}
+static void mixed_a_d(const rt_value *args, void *ret)
+{
+  STORE(ret, struct at_ffi,
+        mixed_a(AGG(0, struct at_if), AGG(1, struct at_ffi),
+                AGG(2, struct at_lff), AGG(3, struct at_dl)));
+}
+
+static struct at_lff mixed_b(float k, struct at_ffi y, int16_t s,
+                             struct at_if x)
+{
+  return (struct at_lff){(int64_t)y.c * s + x.i, y.a * k, y.b - x.f};
+}
+static void mixed_b_d(const rt_value *args, void *ret)
+{
+  STORE(ret, struct at_lff,
+        mixed_b(args[0].v.f32, AGG(1, struct at_ffi), args[2].v.i16,
+                AGG(3, struct at_if)));
+}
+
+static struct at_dl swap_dl(struct at_dl a, float f)
+{
+  return (struct at_dl){(double)a.l + f, (int64_t)a.d};
+}
+static void swap_dl_d(const rt_value *args, void *ret)
+{
+  STORE(ret, struct at_dl, swap_dl(AGG(0, struct at_dl), args[1].v.f32));
+}
+
+static struct at_ff add_ff(struct at_ff a, struct at_ff b)
+{
+  return (struct at_ff){a.a + b.b, a.b - b.a};
+}
+static void add_ff_d(const rt_value *args, void *ret)
+{
+  STORE(ret, struct at_ff, add_ff(AGG(0, struct at_ff), AGG(1, struct at_ff)));
+}
+
+/* A result in memory: its address takes the first integer register, so
+ * the sixth integer argument goes to the stack. */
+static struct at_l3 memret(int64_t a, int64_t b, int64_t c, int64_t d,
+                           int64_t e, int64_t f, struct at_l3 s)
+{
+  return (struct at_l3){a + s.c - f, b * s.b + e, c - s.a + d};
+}
+static void memret_d(const rt_value *args, void *ret)
+{
+  STORE(ret, struct at_l3,
+        memret(args[0].v.i64, args[1].v.i64, args[2].v.i64, args[3].v.i64,
+               args[4].v.i64, args[5].v.i64, AGG(6, struct at_l3)));
+}
+
+/* A large struct in memory after the registers, and floats on the stack. */
+static double big_arg(double a, double b, double c, double d, double e,
+                      double f, double g, double h, float i, struct at_big s,
+                      double j)
+{
+  double t = a + b * 2 + c * 3 + d * 4 + e * 5 + f * 6 + g * 7 + h * 8 + i + j;
+  for (int k = 0; k < 12; k++)
+    t += (double)s.v[k] * (k + 1);
+  return t;
+}
+static void big_arg_d(const rt_value *args, void *ret)
+{
+  STORE(ret, double,
+        big_arg(args[0].v.f64, args[1].v.f64, args[2].v.f64, args[3].v.f64,
+                args[4].v.f64, args[5].v.f64, args[6].v.f64, args[7].v.f64,
+                args[8].v.f32, AGG(9, struct at_big), args[10].v.f64));
+}
+
+static struct at_u8x3 bytes3(uint8_t k, struct at_u8x3 s)
+{
+  return (struct at_u8x3){(uint8_t)(s.c + k), s.a, (uint8_t)(s.b ^ k)};
+}
+static void bytes3_d(const rt_value *args, void *ret)
+{
+  STORE(ret, struct at_u8x3, bytes3(args[0].v.u8, AGG(1, struct at_u8x3)));
+}
+
+/* The case of libffi PR #848: xmm0 (K) is taken before the struct's first
+ * eightbyte takes r9, the sixth general register. */
+static double sixth_gp(double k, int64_t a, int64_t b, int64_t c, int64_t d,
+                       int64_t e, struct at_lff s)
+{
+  return k * 1000 + (double)(a - b + c - d + e) + (double)s.a * 3 + s.b * 5 -
+         s.c;
+}
+static void sixth_gp_d(const rt_value *args, void *ret)
+{
+  STORE(ret, double,
+        sixth_gp(args[0].v.f64, args[1].v.i64, args[2].v.i64, args[3].v.i64,
+                 args[4].v.i64, args[5].v.i64, AGG(6, struct at_lff)));
+}
+
+const struct at_case at_cases[] = {
+    {"(i64, i64, i64, i64, i64, i64, {i64, f64}, f64, f64, f64, f64, f64, "
+     "f64, f64, f64, {f32, f32}, {i64, i64, i64}, i8) -> {i64, f64}",
+     (vfn)stack_structs,
+     {"1", "-2", "3", "-4", "5", "-6", "{7, 0.5}", "1.5", "2.5", "3.5", "4.5",
+      "5.5", "6.5", "7.5", "8.5", "{-1.25, 3}", "{100, 200, -300}", "-9"},
+     stack_structs_d, false},
+    {"({i32, f32}, {f32, f32, i32}, {i64, f32, f32}, {f64, i64}) -> "
+     "{f32, f32, i32}",
+     (vfn)mixed_a,
+     {"{-7, 2.5}", "{1.5, -0.25, 40}", "{9000000000, 3, 0.125}",
+      "{-2.75, 123456789012}"},
+     mixed_a_d, false},
+    {"(f32, {f32, f32, i32}, i16, {i32, f32}) -> {i64, f32, f32}",
+     (vfn)mixed_b, {"-1.5", "{2, 3.25, 70000}", "-300", "{5, 0.5}"},
+     mixed_b_d, false},
+    {"({f64, i64}, f32) -> {f64, i64}", (vfn)swap_dl, {"{-1e300, -42}", "0.75"},
+     swap_dl_d, false},
+    {"({f32, f32}, {f32, f32}) -> {f32, f32}", (vfn)add_ff,
+     {"{1.5, -2}", "{0.25, 1e30}"}, add_ff_d, false},
+    {"(i64, i64, i64, i64, i64, i64, {i64, i64, i64}) -> {i64, i64, i64}",
+     (vfn)memret, {"1", "2", "3", "4", "5", "6", "{-7, 8, 0x7fffffffffff}"},
+     memret_d, false},
+    {"(f64, f64, f64, f64, f64, f64, f64, f64, f32, "
+     "{i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64}, f64) -> f64",
+     (vfn)big_arg,
+     {"1", "2", "3", "4", "5", "6", "7", "8", "0.5",
+      "{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, -12}", "-0.125"},
+     big_arg_d, false},
+    {"(u8, {u8, u8, u8}) -> {u8, u8, u8}", (vfn)bytes3, {"200", "{1, 2, 255}"},
+     bytes3_d, false},
+    {"(f64, i64, i64, i64, i64, i64, {i64, f32, f32}) -> f64", (vfn)sixth_gp,
+     {"0.5", "1", "2", "3", "4", "5", "{6, 7.5, -8.25}"}, sixth_gp_d, true},
+};
+const size_t at_ncases = sizeof at_cases / sizeof *at_cases;
+
+/* ---- errors and strings ---------------------------------------------------- */
+
+int32_t at_fails(int32_t x)
+{
+  rt_set_error(RT_ERANGE, "at_fails: %d is too large", (int)x);
+  return x + 1;
+}
+
+double at_fails_f(double x)
+{
+  rt_set_error(RT_EIO, "at_fails_f");
+  return x * 2;
+}
+
+struct at_si at_one_str(int32_t n) { return (struct at_si){rt_strdup("one"), n}; }
+
+struct at_sis at_two_strs(int32_t n)
+{
+  return (struct at_sis){rt_strdup("first"), n, "literal"};
+}
+
+struct at_big_strs at_big_strs(void)
+{
+  struct at_big_strs r = {rt_strdup("a"), 1, rt_strdup("b"), 2, NULL};
+  return r;
+}

@@ -1,0 +1,56 @@
+/*
+ * test_call_abi_targets.h — targets for test_call_abi.c (see the .c file).
+ */
+#ifndef TEST_CALL_ABI_TARGETS_H
+#define TEST_CALL_ABI_TARGETS_H
+
+#include <runtime.h>
+
+typedef void (*vfn)(void);
+
+struct at_id { int64_t i; double d; };
+struct at_ff { float a, b; };
+struct at_l3 { int64_t a, b, c; };
+struct at_if { int32_t i; float f; };
+struct at_ffi { float a, b; int32_t c; };
+struct at_lff { int64_t a; float b, c; };
+struct at_dl { double d; int64_t l; };
+struct at_big { int64_t v[12]; };
+struct at_u8x3 { uint8_t a, b, c; };
+struct at_si { char *s; int32_t n; };
+struct at_sis { char *s; int32_t n; const char *t; };
+struct at_big_strs { char *a; int64_t x; char *b; int64_t y; char *c; };
+
+/* (i64, f64, i8, f32) x 16 -> u64: a hash of every argument's bits. */
+extern const vfn at_many64;
+uint64_t at_many64_direct(const rt_value *args);
+
+/* A signature, its function, argument texts and a direct call storing
+ * the result into RET (memory of the result type). */
+#define AT_MAX_ARGS 20
+struct at_case {
+  const char *sig;
+  vfn fn;
+  const char *args[AT_MAX_ARGS];
+  void (*direct)(const rt_value *args, void *ret);
+  /* libffi before 3.4.7 (libffi PR #848; Debian 12 has 3.4.4) passes this
+   * one wrongly on x86-64: a struct {INTEGER, SSE} whose first eightbyte
+   * takes the sixth general register overwrites the first SSE register.
+   * The libffi path is not compared for it; the fast path must be right. */
+  bool libffi_848;
+};
+extern const struct at_case at_cases[];
+extern const size_t at_ncases;
+
+/* Set the thread's error (RT_ERANGE / RT_EIO) and return a value. */
+int32_t at_fails(int32_t x);
+double at_fails_f(double x);
+
+/* Structs with str members: {"one" on the runtime heap, n} (returned in
+ * registers); {"first" on the heap, n, "literal" not} (in memory); and
+ * three members of which two are heap strings and one NULL. */
+struct at_si at_one_str(int32_t n);
+struct at_sis at_two_strs(int32_t n);
+struct at_big_strs at_big_strs(void);
+
+#endif /* TEST_CALL_ABI_TARGETS_H */
