@@ -215,10 +215,14 @@ bool rthost_output_failed(void)
 
 int rthost_flush(void)
 {
+  static bool reported; /* the stream's error is sticky: say it once */
   int rc = rt_flush(rt_stdout());
   if (rc == 0)
     rc = print_error;
   print_error = 0;
+  if (rc == 0 || reported)
+    return rc;
+  reported = true;
   if (rc == RT_ENOMEM)
     rthost_oom("stdout");
   else if (rc != 0)
