@@ -222,15 +222,12 @@ static int run_line(rthost *h, const rt_buf *line, unsigned long no)
 {
   char **argv = NULL;
   size_t argc = 0;
+  rthost_cmd_begin();
   int status = split(line, no, &argv, &argc);
-  if (status == RTHOST_OK && argc > 0) {
-    rthost_cmd_begin();
+  if (status == RTHOST_OK && argc > 0)
     status = dispatch(h, argv, argc);
-    if (status >= 0)
-      status = rthost_cmd_end(status);
-  } else if (status != RTHOST_OK) {
+  if (status >= 0)
     status = rthost_cmd_end(status);
-  }
   rt_free(argv);
   return status;
 }

@@ -77,8 +77,8 @@ int rthost_load_error(const rthost *h, const char *plugin)
   return status;
 }
 
-/* One candidate of the search, for -v. */
-static void trace_candidate(const char *plugin, const char *file)
+/* One candidate of the search, for -v; true if it answers to the name. */
+static bool trace_candidate(const char *plugin, const char *file)
 {
   rt_manifest *m = NULL;
   int rc = rt_manifest_read(file, 0, &m);
@@ -91,10 +91,11 @@ static void trace_candidate(const char *plugin, const char *file)
               rthost_esc(rt_last_error()));
   else
     rt_printf(rt_stderr(),
-              "rthost: search: %s: %s: answers (%s %s, ABI %u.%u)\n",
+              "rthost: search: %s: %s: answers (%s %s, ABI %u.%u); taken\n",
               rthost_esc(plugin), rthost_esc(file), rthost_esc(m->name),
               rthost_esc(m->version), m->abi_major, m->abi_minor);
   rt_manifest_free(m);
+  return rc == 0;
 }
 
 void rthost_trace_search(const rthost *h, const char *plugin)
@@ -104,16 +105,23 @@ void rthost_trace_search(const rthost *h, const char *plugin)
   if (rthost_is_path(plugin)) {
     rt_printf(rt_stderr(), "rthost: search: %s: a path, opened as it is\n",
               rthost_esc(plugin));
-    trace_candidate(plugin, plugin);
+    (void)trace_candidate(plugin, plugin);
     return;
   }
   rt_buf dirs = RT_BUF_INIT, file = RT_BUF_INIT;
   (void)rthost_search_dirs(h, &dirs);
+  bool taken = false;
   for (const char *d = dirs.data; d != NULL && d < dirs.data + dirs.len;
        d += strlen(d) + 1) {
     rt_buf_clear(&file);
-    if (rt_buf_printf(&file, "%s/%s.so", d, plugin) >= 0)
-      trace_candidate(plugin, rt_buf_cstr(&file));
+    if (rt_buf_printf(&file, "%s/%s.so", d, plugin) < 0)
+      continue;
+    if (taken)
+      rt_printf(rt_stderr(), "rthost: search: %s: %s: not looked at (found "
+                             "earlier)\n",
+                rthost_esc(plugin), rthost_esc(rt_buf_cstr(&file)));
+    else
+      taken = trace_candidate(plugin, rt_buf_cstr(&file));
   }
   rt_buf_free(&dirs);
   rt_buf_free(&file);

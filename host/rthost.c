@@ -153,6 +153,9 @@ static bool unknown_option(const struct cmdline *cl, const char *a)
 {
   if (a[0] != '-' || a[1] == '\0')
     return false;
+  if (cl->command != NULL && strcmp(cl->command->name, "list") == 0 &&
+      strcmp(a, "--names") == 0)
+    return false; /* list's own option */
   return a[1] == '-' || cl->command == NULL;
 }
 

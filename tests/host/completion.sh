@@ -1,0 +1,54 @@
+#!/bin/sh
+# completion.sh — host/rthost.bash-completion: commands, options, plugin
+# names, PLUGIN.FUNCTION and FUNCTION, the names read from the manifests
+# (rthost list --names), in a bash that has sourced the file.
+. "$top_srcdir/tests/helpers/host_lib.sh"
+
+command -v bash > /dev/null || skip_all "bash is needed"
+comp="$top_srcdir/host/rthost.bash-completion"
+
+# complete WORD...: the candidates for the last WORD of `rthost WORD...`,
+# sorted, one a line.
+complete() {
+  bash -c '. "$1"; shift
+    COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+    _rthost; printf "%s\n" "${COMPREPLY[@]}" | sort' \
+    complete "$comp" "$rthost" "$@"
+}
+
+run list --names
+expect_status "list --names" 0
+expect_out_match "list --names: plugin names" "*
+mathx
+mathx.add
+mathx.mul*"
+case $out in *" "*) fail "list --names: names only"; show ;; *) ok "list --names: names only" ;; esac
+
+got=$(complete "")
+check "commands" test "$got" = "call
+check
+help
+info
+list
+shell"
+got=$(complete "--j")
+check "options" test "$got" = "--json"
+got=$(complete --plugin-path "$plugdir" call "ma")
+check "call: plugin names" test "$got" = "mathx
+mathx.add
+mathx.dot
+mathx.fib
+mathx.hypot
+mathx.mul
+mathx.vadd"
+got=$(complete --plugin-path "$plugdir" call "mathx.h")
+check "call: PLUGIN.FUNCTION" test "$got" = "mathx.hypot"
+got=$(complete --plugin-path "$plugdir" call strings "")
+check "call PLUGIN: its functions" test "$(printf '%s\n' "$got" | head -n 1)" = "concat"
+check "call PLUGIN: only its functions" test "$(printf '%s\n' "$got" | grep -c '\.')" -eq 0
+got=$(complete --plugin-path "$plugdir" info "he")
+check "info: plugin names only" test "$got" = "hello"
+got=$(complete --plugin-path "$plugdir" --json info "")
+check "options before the command are skipped" \
+  test "$(printf '%s\n' "$got" | grep -c .)" -eq 7
+finish
