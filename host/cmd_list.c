@@ -186,6 +186,7 @@ static int list_dirs(rthost *h, rthost_json *j, char **args, size_t nargs)
 static size_t take_names_option(rthost *h, char **args, size_t nargs)
 {
   size_t n = 0;
+  h->names = false;
   for (size_t i = 0; i < nargs; i++) {
     if (strcmp(args[i], "--names") == 0)
       h->names = true;
@@ -197,8 +198,9 @@ static size_t take_names_option(rthost *h, char **args, size_t nargs)
 
 int rthost_cmd_list(rthost *h, char **args, size_t nargs)
 {
+  /* With --json the document has the names already: --names is moot. */
   nargs = take_names_option(h, args, nargs);
-  if (!h->json || h->names)
+  if (!h->json)
     return list_dirs(h, NULL, args, nargs);
   rt_buf doc = RT_BUF_INIT;
   rthost_json j;

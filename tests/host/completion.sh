@@ -24,6 +24,14 @@ mathx.add
 mathx.mul*"
 case $out in *" "*) fail "list --names: names only"; show ;; *) ok "list --names: names only" ;; esac
 
+run --json list --names
+expect_status "list --names --json: the JSON document" 0
+run_in 'list --names
+list' shell
+expect_status "list --names in the shell" 0
+check "list --names is for one command only" \
+  test "$(printf '%s\n' "$out" | grep -c '^mathx 1.0.0 (ABI')" -eq 1
+
 got=$(complete "")
 check "commands" test "$got" = "call
 check
