@@ -116,10 +116,10 @@ static void verror(const char *what, int rt_code, const char *fmt, va_list ap)
   /* What was printed before the error comes before it, also when stdout
    * and stderr are the same file. */
   (void)rt_flush(rt_stdout());
-  if (line.data != NULL && rt_buf_cstr(&line)[line.len - 1] == '\n')
-    (void)rt_write(rt_stderr(), line.data, line.len);
-  else
+  if (line.data == NULL || rt_buf_cstr(&line)[line.len - 1] != '\n')
     rthost_oom(what);
+  else if (rt_write(rt_stderr(), line.data, line.len) != 0)
+    raw_write(STDERR_FILENO, line.data, line.len); /* the line is all */
   remember(what, rt_buf_cstr(&why), rt_code);
   rt_buf_free(&why);
   rt_buf_free(&line);

@@ -16,6 +16,20 @@ complete() {
     complete "$comp" "$rthost" "$@"
 }
 
+# Installed where bash-completion says (pkg-config), unless configure was
+# told otherwise (distcheck tells it).
+want=$(pkg-config --variable=completionsdir bash-completion 2>/dev/null)
+have=$(sed -n 's/^BASH_COMPLETION_DIR = //p' "$top_builddir/Makefile")
+case $have in
+  *_inst*) diag "completion directory set for distcheck: $have" ;;
+  *) if [ -n "$want" ]; then
+       check "installed to pkg-config's completionsdir" test "$have" = "$want"
+     else
+       check "installed to datadir/bash-completion/completions" \
+         test "$have" = '${datadir}/bash-completion/completions'
+     fi ;;
+esac
+
 run list --names
 expect_status "list --names" 0
 expect_out_match "list --names: plugin names" "*
