@@ -65,10 +65,9 @@ static int convert_args(rthost *h, const char *plugin, const char *function,
  * rt_set_error() (returning NULL if it returns a string), so the thread's
  * last error is cleared before and read after.  With --stats, the heap's
  * allocation counter is read around the call: what the plugin allocated
- * came from the one heap. */
-/* The call goes through rt_module_call(), which counts it as in flight:
- * a plugin that closes its own module during the call gets RT_EBUSY
- * instead of being unmapped under it. */
+ * came from the one heap.  The call goes through rt_module_call(), which
+ * counts it as in flight: a plugin that closes its own module during the
+ * call gets RT_EBUSY instead of being unmapped under it. */
 static int invoke(rthost *h, rt_module *mod, const char *function,
                   const rt_value *vals, size_t nargs, rt_value *ret)
 {

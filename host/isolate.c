@@ -156,9 +156,11 @@ int rthost_in_child(rthost *h, rthost_child_fn fn, void *ctx, rt_buf *msg,
   /* Nothing buffered may be written twice, by parent and child. */
   (void)rt_flush(rt_stdout());
   (void)fflush(NULL);
-  if (pipe2(p, O_CLOEXEC) != 0)
-    return rt_set_error(-errno, "cannot make a pipe for the child: %s",
-                        strerror(errno)), RTHOST_CHILD_SYSFAIL;
+  if (pipe2(p, O_CLOEXEC) != 0) {
+    rt_set_error(-errno, "cannot make a pipe for a child process: %s",
+                 strerror(errno));
+    return RTHOST_CHILD_SYSFAIL;
+  }
   pid_t pid = fork();
   if (pid < 0) {
     int e = errno;
@@ -172,7 +174,8 @@ int rthost_in_child(rthost *h, rthost_child_fn fn, void *ctx, rt_buf *msg,
     child(h, p[1], fn, ctx);
   }
   close(p[1]);
-  uint64_t deadline = h->timeout > 0 ? now_ms() + (uint64_t)(h->timeout * 1000) : 0;
+  uint64_t deadline =
+      h->timeout > 0 ? now_ms() + (uint64_t)(h->timeout * 1000) : 0;
   rt_buf report = RT_BUF_INIT;
   bool in_time = read_report(p[0], deadline, &report);
   close(p[0]);
