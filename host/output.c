@@ -102,6 +102,8 @@ static void remember(const char *what, const char *why, int rt_code)
 }
 
 static void verror(const char *what, int rt_code, const char *fmt, va_list ap)
+    RT_PRINTF(3, 0);
+static void verror(const char *what, int rt_code, const char *fmt, va_list ap)
 {
   rt_buf why = RT_BUF_INIT, line = RT_BUF_INIT;
   int rc = rt_buf_vprintf(&why, fmt, ap);
