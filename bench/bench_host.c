@@ -8,6 +8,8 @@
  *     made in C: through the raw function pointer, through rt_call(), and
  *     with the text conversions rthost does (rt_value_parse, rt_call,
  *     rt_value_format).
+ *  3. The price of --isolate: the same shell session, each call made in a
+ *     child process (fork, load, call, report) against the plain session.
  *
  * Run from the build directory (make bench).  The processes are started
  * with posix_spawn; rthost is the real binary host/.libs/rthost with
@@ -18,6 +20,7 @@
 #include <runtime.h>
 
 #include <fcntl.h>
+#include <stdbool.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +31,12 @@
 
 extern char **environ;
 
-enum { PROCESS_RUNS = 200, SHELL_CALLS = 100000, SHELL_RUNS = 3 };
+enum {
+  PROCESS_RUNS = 200,
+  SHELL_CALLS = 100000,
+  SHELL_RUNS = 3,
+  ISOLATED_CALLS = 2000
+};
 
 static const char *rthost_bin = "host/.libs/rthost";
 static const char *empty_bin = "bench/bench_host_empty";
@@ -111,11 +119,12 @@ static int write_script(char *path, long n)
   return fclose(f);
 }
 
-/* Fastest of SHELL_RUNS shell sessions reading PATH, in ns. */
-static uint64_t shell_ns(const char *path)
+/* Fastest of SHELL_RUNS shell sessions reading PATH, in ns; with
+ * ISOLATE each call in a child process. */
+static uint64_t shell_ns_opt(const char *path, bool isolate)
 {
   char *host[] = {(char *)rthost_bin, "--plugin-path", (char *)plugin_dir,
-                  "shell", NULL};
+                  "shell", isolate ? "--isolate" : NULL, NULL};
   uint64_t best = UINT64_MAX;
   for (int i = 0; i < SHELL_RUNS; i++) {
     uint64_t t = run_ns(host, path);
@@ -124,6 +133,42 @@ static uint64_t shell_ns(const char *path)
     best = t < best ? t : best;
   }
   return best;
+}
+
+static uint64_t shell_ns(const char *path)
+{
+  return shell_ns_opt(path, false);
+}
+
+/* Per call: a session of calls minus an empty one, with and without
+ * --isolate (the plain one with SHELL_CALLS calls, the isolated one with
+ * ISOLATED_CALLS: each is long enough to be measured). */
+static int bench_isolated(void)
+{
+  char none[] = "/tmp/bench_host.XXXXXX", many[] = "/tmp/bench_host.XXXXXX";
+  char few[] = "/tmp/bench_host.XXXXXX";
+  if (write_script(none, 0) != 0 || write_script(many, SHELL_CALLS) != 0 ||
+      write_script(few, ISOLATED_CALLS) != 0) {
+    perror("bench_host: script");
+    return 1;
+  }
+  uint64_t p0 = shell_ns_opt(none, false), pn = shell_ns_opt(many, false);
+  uint64_t i0 = shell_ns_opt(none, true), in = shell_ns_opt(few, true);
+  unlink(none);
+  unlink(many);
+  unlink(few);
+  if (p0 == 0 || pn == 0 || i0 == 0 || in == 0) {
+    fprintf(stderr, "bench_host: the --isolate session failed\n");
+    return 1;
+  }
+  double plain = pn > p0 ? (double)(pn - p0) / SHELL_CALLS : 1;
+  double isolated = in > i0 ? (double)(in - i0) / ISOLATED_CALLS : 0;
+  printf("host.isolated: mathx.add in rthost shell: plain %.0f ns/call "
+         "(%d calls) | --isolate %.0f ns/call (%d calls; fork, load, call, "
+         "report)\n",
+         plain, SHELL_CALLS, isolated, ISOLATED_CALLS);
+  printf("ratio: host.isolated: isolated/plain = %.0f\n", isolated / plain);
+  return 0;
 }
 
 typedef int32_t (*add_fn)(int32_t, int32_t);
@@ -212,5 +257,5 @@ int main(void)
     fprintf(stderr, "bench_host: %s missing; run make first\n", rthost_bin);
     return 1;
   }
-  return bench_process() || bench_shell();
+  return bench_process() || bench_shell() || bench_isolated();
 }

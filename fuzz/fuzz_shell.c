@@ -2,9 +2,10 @@
  * fuzz_shell.c — libFuzzer target for `rthost shell` command lines
  * (rthost_split_line in host/shellwords.c).
  *
- * Property: a line is refused with a message, or split into words that,
- * quoted again ("..." with \" and \\ escaped) and joined by spaces, split
- * back into the very same words.
+ * Properties: a line is refused with a message, or split into words that,
+ * quoted again ("..." with \" \\ \$ \` escaped) and joined by spaces,
+ * split back into the very same words; rthost_check_line refuses the
+ * input exactly when it holds a NUL byte.
  */
 #include <runtime.h>
 #include "shellwords.h"
@@ -19,7 +20,7 @@ static void requote(char **words, size_t n, rt_buf *line)
   for (size_t i = 0; i < n; i++) {
     rt_buf_append_str(line, i ? " \"" : "\"");
     for (const char *p = words[i]; *p; p++) {
-      if (*p == '"' || *p == '\\')
+      if (*p == '"' || *p == '\\' || *p == '$' || *p == '`')
         rt_buf_append_char(line, '\\');
       rt_buf_append_char(line, *p);
     }
@@ -29,6 +30,9 @@ static void requote(char **words, size_t n, rt_buf *line)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+  bool has_nul = memchr(data, '\0', size) != NULL;
+  if ((rthost_check_line((const char *)data, size, NULL) != 0) != has_nul)
+    abort();
   char *text = rt_strndup((const char *)data, size);
   if (text == NULL)
     return 0;

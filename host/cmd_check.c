@@ -2,26 +2,81 @@
  * cmd_check.c — `rthost check FILE...`: every check the loader makes
  * (trust, ELF, manifest, ABI, dlopen with unresolved symbols, descriptor,
  * same runtime), without running the plugin's init hook or keeping it.
+ *
+ * dlopen runs a plugin's ELF constructors, so the load stage of each file
+ * runs in a child process (as GStreamer's plugin scanner does): a
+ * constructor that crashes, aborts, calls exit() or hangs (past --timeout)
+ * gets its file refused, and the other files are still checked.  No plugin
+ * code runs in the check process; its report comes from the manifest,
+ * read without loading.  A child's stdout goes to stderr, so that what a
+ * constructor prints cannot mix with the report (or the JSON document).
  */
 #include "rthost.h"
 #include "json.h"
 
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* In the child: the load stage of PATH.  The outcome goes back as the
+ * message: the code in decimal, a space, the reason. */
+static int check_in_child(rthost *h, void *ctx, rt_buf *msg)
+{
+  (void)h;
+  (void)dup2(STDERR_FILENO, STDOUT_FILENO);
+  int rc = rt_module_check(ctx, 0);
+  (void)rt_buf_printf(msg, "%d %s", rc, rc != 0 ? rt_last_error() : "");
+  return RTHOST_OK;
+}
+
+/* The load stage's code, with the reason as the last error. */
+static int load_stage(rthost *h, const char *path)
+{
+  rt_buf msg = RT_BUF_INIT, why = RT_BUF_INIT;
+  int st = rthost_in_child(h, check_in_child, (void *)path, &msg, &why);
+  int rc;
+  if (st == RTHOST_CHILD_DIED) {
+    rc = rt_set_error(RT_EDLOPEN,
+                      "refused: loading it %s (in the check's child "
+                      "process); the plugin's ELF constructors ran there",
+                      rt_buf_cstr(&why));
+  } else if (st == RTHOST_CHILD_SYSFAIL) {
+    rc = rt_last_error_code();
+  } else {
+    char *space = NULL;
+    const char *text = rt_buf_cstr(&msg);
+    long code = strtol(text, &space, 10);
+    rc = (int)code;
+    if (rc != 0)
+      rt_set_error(rc, "%s", *space == ' ' ? space + 1 : "refused");
+  }
+  rt_buf_free(&msg);
+  rt_buf_free(&why);
+  return rc;
+}
+
 /* Check PATH; on success also read its manifest, for the report.  Returns
- * 0 or the refusal's code, with the reason as the last error. */
-static int check_one(const char *path, rt_manifest **m)
+ * 0 or the refusal's code, with the reason as the last error.  The
+ * manifest is read first: files refused there never reach dlopen. */
+static int check_one(rthost *h, const char *path, rt_manifest **m)
 {
   *m = NULL;
-  int rc = rt_module_check(path, 0);
+  int rc = rt_manifest_read(path, 0, m);
   if (rc == 0)
-    rc = rt_manifest_read(path, 0, m);
+    rc = load_stage(h, path);
+  if (rc != 0) {
+    rt_manifest_free(*m);
+    *m = NULL;
+  }
   return rc;
 }
 
 static void report_text(const char *path, int rc, const rt_manifest *m)
 {
   if (rc == 0)
-    rthost_print("%s: ok: %s %s, %zu export%s\n", path, m->name, m->version,
-                 m->nexports, m->nexports == 1 ? "" : "s");
+    rthost_print("%s: ok: %s %s, %zu export%s\n", rthost_esc(path),
+                 rthost_esc(m->name), rthost_esc(m->version), m->nexports,
+                 m->nexports == 1 ? "" : "s");
 }
 
 int rthost_cmd_check(rthost *h, char **args, size_t nargs)
@@ -37,12 +92,10 @@ int rthost_cmd_check(rthost *h, char **args, size_t nargs)
   for (size_t i = 0; i < nargs; i++) {
     rt_manifest *m;
     rt_buf why = RT_BUF_INIT;
-    int rc = check_one(args[i], &m);
+    int rc = check_one(h, args[i], &m);
     if (rc != 0) {
       (void)rt_buf_append_str(&why, rt_last_error());
-      rthost_error(args[i], "%s", rt_buf_cstr(&why));
-      status =
-          rthost_max(status, rc == RT_ENOMEM ? RTHOST_EFAIL : RTHOST_ELOAD);
+      status = rthost_max(status, rthost_error_rt(args[i], RTHOST_ELOAD));
     }
     if (h->json)
       rthost_json_plugin(&j, args[i], rc, rt_buf_cstr(&why), m);

@@ -3,7 +3,8 @@
 #
 # A short rthost session over the bundled plugins: what is there, a call
 # into each plugin, the errors rthost gives, and one shell session whose
-# statistics show the single heap and IO layer that host and plugins share.
+# statistics show the single heap and IO layer that host and plugins share,
+# and a crashing plugin survived with --isolate.
 # Every command is printed before it runs, as you would type it.
 build=${1:?usage: demo.sh BUILD_DIR}
 build=$(cd "$build" && pwd)
@@ -72,3 +73,23 @@ echo "Above: the plugins' lines (Hello, trace) sit exactly where their calls"
 echo "were, because plugins and host write to the same rt_stdout() buffer;"
 echo "the strings plugins allocated were freed by rthost, and the heap"
 echo "recognised every one as its own block: one heap for all modules."
+
+say "A plugin that crashes: --isolate runs each call in a child process"
+# The test plugin 'crash' misbehaves on purpose (tests/plugins/crash.c).
+if make -s -C "$build" tests/plugins/host.stamp > "$tmp/make.log" 2>&1; then
+  RT_PLUGIN_PATH="$RT_PLUGIN_PATH:$build/tests/plugins/host"
+  cat > "$tmp/crashing" <<'SESSION'
+call mathx.add 1 2
+call crash.say_then_segv "printed just before the segfault"
+call mathx.add 3 4
+SESSION
+  echo '$ rthost shell --isolate <<EOF'; cat "$tmp/crashing"; echo 'EOF'
+  rthost shell --isolate < "$tmp/crashing" 2>&1
+  echo "(exit status $?: a call crashed, and the shell went on)"
+  echo
+  echo "The crash cost the child process that made the call, not the shell:"
+  echo "its output before the segfault is there, and the next call ran."
+  echo "Without --isolate the same session dies with the plugin."
+else
+  echo "(the crash test plugin could not be built; see $tmp/make.log)"
+fi

@@ -32,14 +32,16 @@ int rthost_plugin_get(rthost *h, const char *plugin, rt_module **out)
     return RTHOST_OK;
   }
   rt_module *mod;
-  if (rt_module_load(plugin, &mod) != 0) {
-    rthost_error(plugin, "%s", rt_last_error());
-    return RTHOST_ELOAD;
-  }
+  rthost_trace_search(h, plugin);
+  if (rt_module_load(plugin, &mod) != 0)
+    return rthost_load_error(h, plugin);
+  if (h->verbose)
+    rt_printf(rt_stderr(), "rthost: search: %s: loaded from %s\n",
+              rthost_esc(plugin), rthost_esc(rt_module_path(mod)));
   size_t len = strlen(plugin);
   p = rt_alloc(sizeof *p + len + 1);
   if (p == NULL) {
-    rthost_error(plugin, "%s", rt_last_error());
+    rthost_oom(plugin);
     (void)rt_module_close(mod);
     return RTHOST_EFAIL;
   }
@@ -49,6 +51,80 @@ int rthost_plugin_get(rthost *h, const char *plugin, rt_module **out)
   h->plugins = p;
   *out = mod;
   return RTHOST_OK;
+}
+
+int rthost_load_error(const rthost *h, const char *plugin)
+{
+  int code = rt_last_error_code();
+  rt_buf hint = RT_BUF_INIT, names = RT_BUF_INIT, why = RT_BUF_INIT;
+  /* rthost_plugin_names leaves errors of its own: keep the load's. */
+  (void)rt_buf_append_str(&why, rt_last_error());
+  if (code == RT_ENOTFOUND && !rthost_is_path(plugin) &&
+      rthost_plugin_names(h, false, &names) == 0) {
+    size_t n = 0;
+    const char *list[256];
+    for (const char *p = names.data; p != NULL && p < names.data + names.len &&
+                                     n < 256;
+         p += strlen(p) + 1)
+      list[n++] = p;
+    rthost_did_you_mean(plugin, list, n, &hint);
+  }
+  rt_set_error(code, "%s", rt_buf_cstr(&why));
+  rt_buf_free(&why);
+  int status = rthost_error_rt_hint(plugin, RTHOST_ELOAD, rt_buf_cstr(&hint));
+  rt_buf_free(&hint);
+  rt_buf_free(&names);
+  return status;
+}
+
+/* One candidate of the search, for -v; true if it answers to the name. */
+static bool trace_candidate(const char *plugin, const char *file)
+{
+  rt_manifest *m = NULL;
+  int rc = rt_manifest_read(file, 0, &m);
+  if (rc == RT_ENOENT)
+    rt_printf(rt_stderr(), "rthost: search: %s: %s: not there\n",
+              rthost_esc(plugin), rthost_esc(file));
+  else if (rc != 0)
+    rt_printf(rt_stderr(), "rthost: search: %s: %s: refused (%s): %s\n",
+              rthost_esc(plugin), rthost_esc(file), rt_err_name(rc),
+              rthost_esc(rt_last_error()));
+  else
+    rt_printf(rt_stderr(),
+              "rthost: search: %s: %s: answers (%s %s, ABI %u.%u); taken\n",
+              rthost_esc(plugin), rthost_esc(file), rthost_esc(m->name),
+              rthost_esc(m->version), m->abi_major, m->abi_minor);
+  rt_manifest_free(m);
+  return rc == 0;
+}
+
+void rthost_trace_search(const rthost *h, const char *plugin)
+{
+  if (!h->verbose)
+    return;
+  if (rthost_is_path(plugin)) {
+    rt_printf(rt_stderr(), "rthost: search: %s: a path, opened as it is\n",
+              rthost_esc(plugin));
+    (void)trace_candidate(plugin, plugin);
+    return;
+  }
+  rt_buf dirs = RT_BUF_INIT, file = RT_BUF_INIT;
+  (void)rthost_search_dirs(h, &dirs);
+  bool taken = false;
+  for (const char *d = dirs.data; d != NULL && d < dirs.data + dirs.len;
+       d += strlen(d) + 1) {
+    rt_buf_clear(&file);
+    if (rt_buf_printf(&file, "%s/%s.so", d, plugin) < 0)
+      continue;
+    if (taken)
+      rt_printf(rt_stderr(), "rthost: search: %s: %s: not looked at (found "
+                             "earlier)\n",
+                rthost_esc(plugin), rthost_esc(rt_buf_cstr(&file)));
+    else
+      taken = trace_candidate(plugin, rt_buf_cstr(&file));
+  }
+  rt_buf_free(&dirs);
+  rt_buf_free(&file);
 }
 
 void rthost_unload_all(rthost *h)

@@ -1,12 +1,13 @@
 /*
  * shellwords.h — split one line of `rthost shell` input into words.
  *
- * Words are separated by blanks (space, tab, CR, LF).  A double-quoted
- * part groups blanks into one word and may touch unquoted text
- * (a"b c"d is the one word `ab cd`); "" is an empty word.  A backslash
- * escapes a double quote or a backslash, inside quotes or out (\" and \\);
- * any other backslash is an ordinary character, so Windows-like paths and
- * regular expressions pass through untouched.
+ * Words are separated by blanks (space, tab, CR, LF) and quoted as in a
+ * POSIX shell (without expansions): 'single quotes' keep everything up to
+ * the next ' as it is; "double quotes" group too, and inside them a
+ * backslash escapes only " \ $ and `; outside quotes a backslash escapes
+ * any character (\  is a blank inside a word, \\ a backslash).  Quoted
+ * parts may touch unquoted text (a"b c"d is the one word `ab cd`); '' and
+ * "" are empty words.
  *
  * A pure function of its input (no IO, no global state), so that a fuzz
  * target can drive it with arbitrary bytes.
@@ -22,12 +23,19 @@
  * array of *ARGC pointers followed by the words themselves; free all of it
  * with one rt_free(*ARGV).  A blank line gives *ARGC 0 and a block holding
  * only the NULL.
- * Errors: RT_EINVAL for an unterminated double quote, with
- * "unterminated double quote opened at column N" appended to ERR (when ERR
- * is not NULL) and as the thread's last error; RT_ENOMEM.  On failure
- * *ARGV is NULL and *ARGC 0.
+ * Errors: RT_EINVAL for an unterminated single or double quote ("...
+ * opened at column N") or a backslash ending the line, the short reason
+ * appended to ERR (when ERR is not NULL) and the long one (with how to
+ * fix it) as the thread's last error; RT_ENOMEM.  On failure *ARGV is
+ * NULL and *ARGC 0.
  */
 int rthost_split_line(const char *line, char ***argv, size_t *argc,
                       rt_buf *err);
+
+/*
+ * rthost_check_line: 0 if LINE (LEN bytes, as read) has no NUL byte;
+ * else RT_EINVAL, "the line has a NUL byte at column N" appended to ERR.
+ */
+int rthost_check_line(const char *line, size_t len, rt_buf *err);
 
 #endif /* RTHOST_SHELLWORDS_H */

@@ -3,6 +3,7 @@
  * the one IO layer as seen from the host, after the plugins have used them.
  */
 #include "rthost.h"
+#include "json.h"
 
 #include <string.h>
 
@@ -70,4 +71,57 @@ void rthost_print_stats(const rthost *h, rt_stream *s)
   print_heap(s, h);
   print_plugins(s, h);
   print_io(s);
+}
+
+static int add_json_name(rt_module *m, void *ctx)
+{
+  rthost_json_string(ctx, rt_module_name(m));
+  return 0;
+}
+
+static void json_u64(rthost_json *j, const char *key, uint64_t v)
+{
+  rthost_json_key(j, key);
+  rthost_json_uint(j, v);
+}
+
+int rthost_stats_json(const rthost *h)
+{
+  struct rt_heap_stats hs;
+  struct rt_io_stats io;
+  (void)rt_heap_stats(&hs);
+  (void)rt_io_stats(&io);
+  rt_buf doc = RT_BUF_INIT;
+  rthost_json j;
+  rthost_json_init(&j, &doc);
+  rthost_json_object(&j);
+  rthost_json_key(&j, "schema");
+  rthost_json_int(&j, 1);
+  rthost_json_key(&j, "heap");
+  rthost_json_object(&j);
+  json_u64(&j, "allocations", hs.total_allocs);
+  json_u64(&j, "frees", hs.total_frees);
+  json_u64(&j, "live_blocks", hs.live_blocks);
+  json_u64(&j, "live_bytes", hs.live_bytes);
+  json_u64(&j, "peak_bytes", hs.peak_bytes);
+  json_u64(&j, "mapped_bytes", hs.mapped_bytes);
+  rthost_json_end_object(&j);
+  rthost_json_key(&j, "plugins");
+  rthost_json_array(&j);
+  (void)rt_module_foreach(add_json_name, &j);
+  rthost_json_end_array(&j);
+  json_u64(&j, "calls", h->calls);
+  json_u64(&j, "call_allocations", h->call_allocs);
+  json_u64(&j, "plugin_strings_freed", h->plugin_strs);
+  json_u64(&j, "plugin_strings_owned", h->plugin_strs_owned);
+  rthost_json_key(&j, "io");
+  rthost_json_object(&j);
+  json_u64(&j, "bytes_written", io.bytes_written);
+  json_u64(&j, "flushes", io.flushes);
+  json_u64(&j, "bytes_read", io.bytes_read);
+  json_u64(&j, "write_errors", io.write_errors);
+  json_u64(&j, "streams_open", io.streams_open);
+  rthost_json_end_object(&j);
+  rthost_json_end_object(&j);
+  return rthost_emit_json(&j, &doc);
 }

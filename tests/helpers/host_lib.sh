@@ -4,7 +4,9 @@
 #   run ARG...          rthost ARG... with the bundled plugins, stdin empty
 #   run_in TEXT ARG...  the same with TEXT on stdin
 # set $out, $err (whole stdout and stderr, trailing newlines dropped) and
-# $status; the expect_* helpers then assert on them.
+# $status; the expect_* helpers then assert on them.  Every run with
+# --json also asserts that stdout is JSON: each line one document with
+# "schema": 1 (and an "error" member if the run failed).
 . "$top_srcdir/tests/helpers/tap.sh"
 
 # Files the tests make must pass the loader's trust checks.
@@ -16,10 +18,53 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 [ -x "$rthost" ] || skip_all "rthost not built"
 [ -f "$plugdir/mathx.so" ] || skip_all "plugins not built"
 
+# The plugins that misbehave on purpose (tests/plugins/crash.c, ctor.c).
+testplugdir="$top_builddir/tests/plugins/host"
+
+# json_lines FILE: every line of FILE is one JSON document with
+# "schema": 1; prints what is wrong, if anything.
+json_lines() {
+  python3 - "$1" << 'PY'
+import json, sys
+lines = open(sys.argv[1], encoding="utf-8", errors="strict").read().split("\n")
+if lines[-1] == "":
+    lines.pop()
+if not lines:
+    sys.exit("no document at all")
+for n, line in enumerate(lines, 1):
+    try:
+        d = json.loads(line)
+    except ValueError as e:
+        sys.exit("line %d is not JSON (%s): %r" % (n, e, line[:200]))
+    if not isinstance(d, dict) or d.get("schema") != 1:
+        sys.exit("line %d has no \"schema\": 1: %r" % (n, line[:200]))
+    if "error" in d and not all(k in d for k in ("code", "name", "message")):
+        sys.exit("line %d: error without code, name, message" % n)
+PY
+}
+
+# After a run: with --json among the arguments, stdout must be JSON.
+json_runs=0
+check_json_run() {
+  for a in "$@"; do
+    [ "$a" = -- ] && return
+    [ "$a" = --json ] || continue
+    command -v python3 > /dev/null || return
+    json_runs=$((json_runs + 1))
+    if why=$(json_lines "$tmp/out" 2>&1); then
+      ok "--json run $json_runs ($*): stdout is JSON documents"
+    else
+      fail "--json run $json_runs ($*): stdout is JSON documents"; diag "$why"
+    fi
+    return
+  done
+}
+
 run() {
   "$rthost" --plugin-path "$plugdir" "$@" > "$tmp/out" 2> "$tmp/err" < /dev/null
   status=$?
   out=$(cat "$tmp/out"); err=$(cat "$tmp/err")
+  check_json_run "$@"
 }
 
 run_in() {
@@ -28,6 +73,7 @@ run_in() {
     "$rthost" --plugin-path "$plugdir" "$@" > "$tmp/out" 2> "$tmp/err"
   status=$?
   out=$(cat "$tmp/out"); err=$(cat "$tmp/err")
+  check_json_run "$@"
 }
 
 # show: the last run, in the test log, when an assertion fails.

@@ -44,7 +44,7 @@ json_check "check --json: one ok, one refused" \
 expect_err_match "check --json still prints the error line" "rthost: $bad/q\"uote.so: *"
 
 run --json call mathx add 2 3
-expect "call --json" 0 '{"plugin":"mathx","function":"add","signature":"(i32, i32) -> i32","result":5}' ""
+expect "call --json" 0 '{"schema":1,"plugin":"mathx","function":"add","signature":"(i32, i32) -> i32","result":5,"output":""}' ""
 json_check "call --json: the result is a number" 'd["result"] == 5'
 run --json call mathx vadd "{1,2}" "{0.5,-0}"
 json_check "call --json: a struct is an array" 'd["result"] == [1.5, 2]'

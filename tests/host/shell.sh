@@ -63,7 +63,7 @@ esac
 
 run_in 'call strings.upper "never closed
 call mathx.add 1 1' shell
-expect "unterminated quote" 2 "2" "rthost: shell: unterminated double quote opened at column 20"
+expect "unterminated quote" 2 "2" "rthost: shell: line 1: unterminated double quote opened at column 20"
 
 run_in 'frobnicate
 call mathx.add 1 1' shell

@@ -56,16 +56,65 @@ static void test_escapes(void **state)
   expect_words("\"say \\\"hi\\\"\"", (const char *[]){"say \"hi\"", NULL});
   expect_words("\\\"bare\\\"", (const char *[]){"\"bare\"", NULL});
   expect_words("\"back\\\\slash\"", (const char *[]){"back\\slash", NULL});
-  /* Other backslashes are ordinary characters. */
-  expect_words("C:\\dir \\n", (const char *[]){"C:\\dir", "\\n", NULL});
+  /* Outside quotes a backslash escapes any character, as in sh. */
+  expect_words("C:\\\\dir \\n", (const char *[]){"C:\\dir", "n", NULL});
+  expect_words("a\\ b c", (const char *[]){"a b", "c", NULL});
+  expect_words("\\'x\\'", (const char *[]){"'x'", NULL});
   /* An escaped quote does not open a group. */
   expect_words("a\\\" b", (const char *[]){"a\"", "b", NULL});
+  /* Inside double quotes it escapes only " \ $ `; others stay. */
+  expect_words("\"\\$HOME \\` \\n \\x\"",
+               (const char *[]){"$HOME ` \\n \\x", NULL});
+}
+
+static void test_single_quotes(void **state)
+{
+  (void)state;
+  expect_words("'two words'", (const char *[]){"two words", NULL});
+  /* Nothing is special inside: not a backslash, not a double quote. */
+  expect_words("'a\\b \"c\"'", (const char *[]){"a\\b \"c\"", NULL});
+  expect_words("'' x", (const char *[]){"", "x", NULL});
+  expect_words("it'\"'s", (const char *[]){"it\"s", NULL});
+  expect_words("'it'\\''s'", (const char *[]){"it's", NULL});
+  char **argv;
+  size_t argc;
+  rt_buf err = RT_BUF_INIT;
+  assert_int_equal(rthost_split_line("call x 'open", &argv, &argc, &err),
+                   RT_EINVAL);
+  assert_null(argv);
+  assert_string_equal(rt_buf_cstr(&err),
+                      "unterminated single quote opened at column 8");
+  assert_non_null(strstr(rt_last_error(), "close it with '"));
+  rt_buf_free(&err);
 }
 
 static void test_trailing_backslash(void **state)
 {
   (void)state;
-  expect_words("x \\", (const char *[]){"x", "\\", NULL});
+  char **argv;
+  size_t argc;
+  rt_buf err = RT_BUF_INIT;
+  assert_int_equal(rthost_split_line("x \\", &argv, &argc, &err), RT_EINVAL);
+  assert_null(argv);
+  assert_int_equal(argc, 0);
+  assert_string_equal(rt_buf_cstr(&err),
+                      "a backslash ends the line at column 3");
+  rt_buf_free(&err);
+  expect_words("x \\\\", (const char *[]){"x", "\\", NULL});
+}
+
+static void test_nul_byte(void **state)
+{
+  (void)state;
+  rt_buf err = RT_BUF_INIT;
+  static const char line[] = "call types.slen \"ab\0cd\"\n";
+  assert_int_equal(rthost_check_line(line, sizeof line - 1, &err), RT_EINVAL);
+  assert_string_equal(rt_buf_cstr(&err),
+                      "the line has a NUL byte at column 20");
+  assert_non_null(strstr(rt_last_error(), "NUL byte at column 20"));
+  rt_buf_free(&err);
+  assert_int_equal(rthost_check_line("plain\n", 6, NULL), 0);
+  assert_int_equal(rthost_check_line("", 0, NULL), 0);
 }
 
 static void test_unterminated_quote(void **state)
@@ -127,7 +176,9 @@ int main(void)
       cmocka_unit_test(test_blank_line),
       cmocka_unit_test(test_quotes_group),
       cmocka_unit_test(test_escapes),
+      cmocka_unit_test(test_single_quotes),
       cmocka_unit_test(test_trailing_backslash),
+      cmocka_unit_test(test_nul_byte),
       cmocka_unit_test(test_unterminated_quote),
       cmocka_unit_test(test_out_of_memory),
       cmocka_unit_test(test_long_line),

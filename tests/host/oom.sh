@@ -1,0 +1,59 @@
+#!/bin/sh
+# oom.sh — out of memory is never silent.  rthost runs under address-space
+# limits (ulimit -v) from where the dynamic loader cannot even map
+# libruntime up to where everything fits.  At every limit the run either
+# succeeds, or prints one line saying memory ran out and exits 1 (a system
+# failure; running out while loading a plugin too, not 3), or fails in the
+# dynamic loader before rthost runs (which says so itself).
+. "$top_srcdir/tests/helpers/host_lib.sh"
+
+# The real binary, not libtool's wrapper script (a shell of its own, with
+# its own memory needs).
+bin="$top_builddir/host/.libs/rthost"
+[ -x "$bin" ] || bin="$top_builddir/host/.libs/lt-rthost"
+[ -x "$bin" ] || skip_all "no host/.libs/rthost"
+if ldd "$bin" 2>/dev/null | grep -q 'lib[at]san'; then
+  skip_all "sanitizer builds reserve more address space than any limit here"
+fi
+LD_LIBRARY_PATH="$top_builddir/libruntime/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export LD_LIBRARY_PATH
+
+# limited MB ARG...: run the real rthost with at most MB megabytes of
+# address space; sets status, out, err.
+limited() {
+  mb=$1; shift
+  (ulimit -v $((mb * 1024)) && exec "$bin" "$@") > "$tmp/out" 2> "$tmp/err" < /dev/null
+  status=$?
+  out=$(cat "$tmp/out"); err=$(cat "$tmp/err")
+}
+
+# judge NAME WANT: the outcome of the last run is one of the three.
+oom_seen=0; ok_seen=0
+judge() {
+  lines=$(printf '%s\n' "$err" | wc -l)
+  if [ "$status" -eq 0 ] && [ "$out" = "$2" ] && [ -z "$err" ]; then
+    ok_seen=$((ok_seen + 1)); ok "$1: succeeds"
+  elif [ "$status" -eq 1 ] && [ "$lines" -eq 1 ] &&
+       case $err in "rthost: "*"out of memory; "*) true ;; *) false ;; esac; then
+    oom_seen=$((oom_seen + 1)); ok "$1: exit 1, one line: out of memory"
+  elif [ "$status" -eq 127 ] &&
+       case $err in *"error while loading shared libraries"*) true ;; *) false ;; esac; then
+    ok "$1: the dynamic loader says it cannot start rthost"
+  else
+    fail "$1: succeeds, or says out of memory and exits 1"; show
+  fi
+}
+
+version=$("$bin" --version)
+for mb in 30 32 34 35 36 37 38 39 40 41 42 43 44 46 48 52 56 64; do
+  limited $mb --version
+  judge "--version under ulimit -v ${mb} MB" "$version"
+  limited $mb --plugin-path "$plugdir" call mathx add 2 3
+  judge "call under ulimit -v ${mb} MB" 5
+  limited $mb --plugin-path "$plugdir" call strings upper abc
+  judge "call strings under ulimit -v ${mb} MB" ABC
+done
+check "some limit ran out of memory (the test reached the failure path)" \
+  test "$oom_seen" -gt 0
+check "some limit was enough (the test reached success)" test "$ok_seen" -gt 0
+finish
