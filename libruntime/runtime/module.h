@@ -36,13 +36,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <runtime/defs.h>
+#include <runtime/call.h>
 #include <runtime/plugin.h>
 
 RT_BEGIN_DECLS
-
-/* From runtime/call.h. */
-typedef struct rt_fn rt_fn;
-typedef struct rt_value rt_value;
 
 /* A loaded plugin.  Opaque; reference counted by open/load/find/close. */
 typedef struct rt_module rt_module;
@@ -59,6 +56,11 @@ enum {
    * freed by the host, its buffered output is not ordered with the host's.
    * Exists so a test can show exactly that. */
   RT_MODULE_UNSAFE_ALLOW_PRIVATE_RUNTIME = 1u << 1,
+  /* rt_module_load_flags() by name only: a candidate file that exists but
+   * is refused is passed over and the search goes on (the refusal is in
+   * the error chain if no later candidate loads).  Without it the first
+   * file found decides. */
+  RT_MODULE_SKIP_REFUSED = 1u << 2,
 };
 
 /*
@@ -75,16 +77,26 @@ RT_API int rt_module_open(const char *path, unsigned flags, rt_module **out);
 /*
  * rt_module_load: load a plugin by NAME ("mathx", looked up as mathx.so)
  * or by path (a value containing '/' or ending in ".so" is a path, opened
- * as rt_module_open(value, 0, out)).  A name is searched in order in the
- * directories added with rt_module_path_add(), then those of the
- * RT_PLUGIN_PATH environment variable (colon-separated), then the installed
- * plugin directory (rt_module_plugindir()).  The first candidate that
- * passes every check is loaded; candidates that exist but are refused are
- * skipped.  On failure the message lists every candidate tried and why it
- * failed; the code is that of the first refused candidate, or RT_ENOTFOUND
- * if none exists.
+ * as rt_module_open(value, 0, out)).  A plugin already loaded under NAME
+ * is returned with one more reference.  Otherwise NAME is searched in
+ * order in the directories added with rt_module_path_add(), then those of
+ * the RT_PLUGIN_PATH environment variable (colon-separated), then the
+ * plugin directory (rt_module_plugindir()).  The first candidate file
+ * that exists decides: it is loaded, or the load fails with its refusal
+ * and the message names the later candidates that exist but were not
+ * tried (see RT_MODULE_SKIP_REFUSED to go on instead).  The file NAME.so
+ * must hold the plugin named NAME, else RT_EMANIFEST.  RT_ENOTFOUND, with
+ * every directory tried, if no candidate exists.
  */
 RT_API int rt_module_load(const char *name_or_path, rt_module **out);
+
+/*
+ * rt_module_load_flags: rt_module_load with FLAGS (RT_MODULE_TRUST_ANY,
+ * RT_MODULE_SKIP_REFUSED; the other RT_MODULE_* flags as for
+ * rt_module_open), applied to every candidate.  Since RUNTIME_1.1.
+ */
+RT_API int rt_module_load_flags(const char *name_or_path, unsigned flags,
+                                rt_module **out);
 
 /*
  * rt_module_path_add: append DIR to the directories searched by
@@ -97,8 +109,9 @@ RT_API int rt_module_path_add(const char *dir);
  * rt_module_path_add(). */
 RT_API void rt_module_path_clear(void);
 
-/* rt_module_plugindir: the installed plugin directory,
- * $(pkglibdir)/plugins.  Static string. */
+/* rt_module_plugindir: the plugin directory searched last: the value of
+ * the environment variable RT_PLUGIN_DIR if it is set and not empty, else
+ * the installed one, $(pkglibdir)/plugins.  Not to be freed. */
 RT_API const char *rt_module_plugindir(void);
 
 /*
