@@ -72,7 +72,7 @@ enum {
  * with the same plugin name is loaded; RT_EINVAL for NULL arguments;
  * RT_ENOMEM.  *OUT is NULL on failure.
  */
-RT_API int rt_module_open(const char *path, unsigned flags, rt_module **out);
+RT_API RT_WARN_UNUSED int rt_module_open(const char *path, unsigned flags, rt_module **out);
 
 /*
  * rt_module_load: load a plugin by NAME ("mathx", looked up as mathx.so)
@@ -88,14 +88,14 @@ RT_API int rt_module_open(const char *path, unsigned flags, rt_module **out);
  * must hold the plugin named NAME, else RT_EMANIFEST.  RT_ENOTFOUND, with
  * every directory tried, if no candidate exists.
  */
-RT_API int rt_module_load(const char *name_or_path, rt_module **out);
+RT_API RT_WARN_UNUSED int rt_module_load(const char *name_or_path, rt_module **out);
 
 /*
  * rt_module_load_flags: rt_module_load with FLAGS (RT_MODULE_TRUST_ANY,
  * RT_MODULE_SKIP_REFUSED; the other RT_MODULE_* flags as for
  * rt_module_open), applied to every candidate.  Since RUNTIME_1.1.
  */
-RT_API int rt_module_load_flags(const char *name_or_path, unsigned flags,
+RT_API RT_WARN_UNUSED int rt_module_load_flags(const char *name_or_path, unsigned flags,
                                 rt_module **out);
 
 /*
@@ -138,7 +138,7 @@ RT_API rt_module *rt_module_ref(rt_module *m);
  * Errors: RT_ENOTFOUND ("plugin 'mathx' has no function 'sub'; it exports:
  * add, mul"), RT_EINVAL.
  */
-RT_API int rt_module_fn(rt_module *m, const char *name, const rt_fn **out);
+RT_API RT_WARN_UNUSED int rt_module_fn(rt_module *m, const char *name, const rt_fn **out);
 
 /*
  * rt_module_call: call export NAME of M (rt_module_fn + rt_call) while
@@ -146,7 +146,7 @@ RT_API int rt_module_fn(rt_module *m, const char *name, const rt_fn **out);
  * M under it.  ARGS, NARGS and RET as for rt_call() in runtime/call.h.
  * Errors: those of rt_module_fn() and rt_call().
  */
-RT_API int rt_module_call(rt_module *m, const char *name,
+RT_API RT_WARN_UNUSED int rt_module_call(rt_module *m, const char *name,
                           const rt_value *args, size_t nargs, rt_value *ret);
 
 /* Accessors.  Strings are owned by M and valid while M is loaded.
@@ -165,14 +165,14 @@ RT_API size_t rt_module_nexports(const rt_module *m);
  * (0 <= I < rt_module_nexports), in declaration order; any out pointer may
  * be NULL.  Errors: RT_ERANGE if I is out of range, RT_EINVAL.
  */
-RT_API int rt_module_export(const rt_module *m, size_t i, const char **name,
+RT_API RT_WARN_UNUSED int rt_module_export(const rt_module *m, size_t i, const char **name,
                             const char **sig, const char **doc);
 
 /*
  * rt_module_find: the loaded plugin named NAME, with one more reference
  * (close it).  Errors: RT_ENOTFOUND, RT_EINVAL.
  */
-RT_API int rt_module_find(const char *name, rt_module **out);
+RT_API RT_WARN_UNUSED int rt_module_find(const char *name, rt_module **out);
 
 /* rt_module_count: the number of plugins in the registry. */
 RT_API size_t rt_module_count(void);
@@ -194,7 +194,7 @@ RT_API int rt_module_foreach(int (*fn)(rt_module *m, void *ctx), void *ctx);
  * plugin's ELF constructors, if it has any.  Returns 0 or the error
  * rt_module_open() would give (except RT_EINIT and RT_EEXIST).
  */
-RT_API int rt_module_check(const char *path, unsigned flags);
+RT_API RT_WARN_UNUSED int rt_module_check(const char *path, unsigned flags);
 
 /*
  * rt_module_register_static: register a plugin linked into the program
@@ -204,7 +204,7 @@ RT_API int rt_module_check(const char *path, unsigned flags);
  * same descriptor again is a no-op.  Errors: RT_EDESCRIPTOR, RT_EABI,
  * RT_ESIG, RT_EDUPRUNTIME, RT_EINIT, RT_EEXIST (name taken), RT_ENOMEM.
  */
-RT_API int rt_module_register_static(const struct rt_plugin_descriptor *d);
+RT_API RT_WARN_UNUSED int rt_module_register_static(const struct rt_plugin_descriptor *d);
 
 /* ---- Manifests: metadata read from the file, nothing loaded ---- */
 
@@ -233,7 +233,7 @@ typedef struct rt_manifest {
  * signature.  The ABI is reported, not checked.  *OUT is freed with
  * rt_manifest_free().  Errors: as the first four checks of rt_module_open.
  */
-RT_API int rt_manifest_read(const char *path, unsigned flags,
+RT_API RT_WARN_UNUSED int rt_manifest_read(const char *path, unsigned flags,
                             rt_manifest **out);
 
 /*
@@ -241,7 +241,7 @@ RT_API int rt_manifest_read(const char *path, unsigned flags,
  * LEN), e.g. for fuzzing; LABEL names it in messages.  Every offset is
  * bounds-checked against LEN.
  */
-RT_API int rt_manifest_parse(const void *data, size_t len, const char *label,
+RT_API RT_WARN_UNUSED int rt_manifest_parse(const void *data, size_t len, const char *label,
                              rt_manifest **out);
 
 /* rt_manifest_free: free a manifest.  NULL is ignored. */
@@ -269,7 +269,7 @@ typedef struct rt_manifest_list {
  * Free *OUT with rt_manifest_list_free().  Errors (for DIR itself):
  * RT_ENOENT, RT_ENOTDIR, RT_EACCES, RT_ENOMEM.
  */
-RT_API int rt_module_scan(const char *dir, unsigned flags,
+RT_API RT_WARN_UNUSED int rt_module_scan(const char *dir, unsigned flags,
                           rt_manifest_list **out);
 
 /* rt_manifest_list_free: free a scan result.  NULL is ignored. */
