@@ -16,19 +16,26 @@
  *   manifest note present and well-formed,      RT_EMANIFEST, RT_ESIG
  *     every signature parses
  *   ABI: major equal, minor <= this runtime's   RT_EABI
+ *   same runtime, from the file: this process   RT_ENOTSUP, RT_EDUPRUNTIME
+ *     uses the shared libruntime.so.1; the
+ *     plugin does not define rt_* symbols, and
+ *     its DT_NEEDED has libruntime.so.1
+ *   the path's file is the one a loaded plugin  RT_EEXIST
+ *     came from (not replaced by a rename)
  *   name not taken by another loaded plugin     RT_EEXIST
  *   dlopen(RTLD_NOW | RTLD_LOCAL)               RT_EDLOPEN (dlerror text)
  *   descriptor present, matches the manifest    RT_EDESCRIPTOR
- *   same runtime: DT_NEEDED has libruntime.so.1 RT_EDUPRUNTIME
- *     and the plugin's runtime reference is
- *     this process's libruntime
- *   init hook                                   RT_EINIT (its message)
+ *   same runtime: the plugin's runtime          RT_EDUPRUNTIME
+ *     reference is this process's libruntime
+ *   init hook (a plugin still initialising      RT_EINIT (its message),
+ *     cannot be loaded again)                   RT_EBUSY
  *
  * A plugin that fails any check is dlclosed, not registered, and nothing of
  * it stays mapped; opening it again fails the same way.
  *
  * Messages read well after a "<file or name>: " prefix, as rthost prints
- * them.  Every function is thread-safe.
+ * them.  Every function is thread-safe, and every one that succeeds
+ * leaves no error behind (rt_last_error_code() is 0 afterwards).
  */
 #ifndef RUNTIME_MODULE_H
 #define RUNTIME_MODULE_H
@@ -192,7 +199,8 @@ RT_API int rt_module_foreach(int (*fn)(rt_module *m, void *ctx), void *ctx);
  * nothing is registered, nothing stays mapped (unless the plugin was
  * already loaded, which it leaves as it was).  Note that dlopen runs the
  * plugin's ELF constructors, if it has any.  Returns 0 or the error
- * rt_module_open() would give (except RT_EINIT and RT_EEXIST).
+ * rt_module_open() would give (except RT_EINIT and the name check's
+ * RT_EEXIST).
  */
 RT_API RT_WARN_UNUSED int rt_module_check(const char *path, unsigned flags);
 
