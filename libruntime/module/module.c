@@ -500,8 +500,12 @@ static int private_runtime(const char *name, const char *path,
 }
 
 /* Is this libruntime the shared libruntime.so.1, or a copy linked into
- * the program (libruntime.a)?  WHERE gets the object it lives in. */
-static bool runtime_is_shared(const char **where)
+ * the program (libruntime.a)?  Asked once: dladdr walks the loader's
+ * list under its lock. */
+static bool self_shared;
+static const char *self_where;
+
+static void self_init(void)
 {
   Dl_info info;
   const char *name = "";
@@ -509,8 +513,16 @@ static bool runtime_is_shared(const char **where)
     name = info.dli_fname;
   const char *base = strrchr(name, '/');
   base = base ? base + 1 : name;
-  *where = name[0] ? name : "the program itself";
-  return strncmp(base, "libruntime.so", 13) == 0;
+  self_where = name[0] ? name : "the program itself";
+  self_shared = strncmp(base, "libruntime.so", 13) == 0;
+}
+
+static bool runtime_is_shared(const char **where)
+{
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, self_init);
+  *where = self_where;
+  return self_shared;
 }
 
 /* The plugin's reference to rt_abi_version was bound by the dynamic
