@@ -35,11 +35,14 @@ note_aligns() {
 }
 
 # build COMPILER DIR: every plugin into DIR; the log names what failed.
+# Sanitizer flags go only to the compiler the library was built with (a
+# second compiler's sanitizer runtime would not match the host's).
 build() {
+  san=""; [ "$1" = "${CC:-cc}" ] && san=$RT_SAN_FLAGS
   mkdir -p "$2" && chmod 755 "$2"
   for src in "$top_srcdir"/plugins/*.c "$tmp/cet.c"; do
     name=$(basename "$src" .c)
-    $1 $RT_SAN_FLAGS -O2 -shared -fPIC -fno-builtin-hypot -fno-math-errno \
+    $1 $san -O2 -shared -fPIC -fno-builtin-hypot -fno-math-errno \
       $hard $cflags "$src" -o "$2/$name.so" $libs -lm \
       >> "$2.log" 2>&1 || { echo "$name" >> "$2.failed"; continue; }
     chmod 755 "$2/$name.so"
