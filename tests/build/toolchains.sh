@@ -1,6 +1,6 @@
 #!/bin/sh
 # toolchains.sh — plugins as other systems' toolchains build them: the
-# bundled plugins and a test plugin, with $CC and with clang (if
+# bundled plugins and a test plugin, with $CC and with gcc and clang (if
 # installed), each hardened as Ubuntu and Fedora do by default (CET:
 # -fcf-protection=full -z ibt -z shstk, which adds an 8-aligned
 # .note.gnu.property) plus -z separate-code, -z now and --build-id=sha1.
@@ -51,7 +51,10 @@ build() {
 }
 
 compilers=${CC:-cc}
-command -v clang > /dev/null 2>&1 && compilers="$compilers clang"
+for c in gcc clang; do
+  [ "$c" != "${CC:-cc}" ] && command -v $c > /dev/null 2>&1 &&
+    compilers="$compilers $c"
+done
 for cc in $compilers; do
   d="$tmp/$(echo "$cc" | tr -c 'A-Za-z0-9\n' _)"
   if ! build "$cc" "$d"; then
