@@ -213,7 +213,8 @@ int rthost_cmd_list(rthost *h, char **args, size_t nargs)
 
 /* Find PLUGIN's manifest the way rt_module_load() finds the plugin: a path
  * as given, a name as NAME.so in each search directory, the first that
- * reads.  On failure the first refusal is reported, or that none exists. */
+ * exists decides (as for loading).  On failure its refusal is reported,
+ * or that none exists. */
 static int find_manifest(rthost *h, const char *plugin, rt_manifest **out)
 {
   if (rthost_is_path(plugin))
@@ -223,7 +224,8 @@ static int find_manifest(rthost *h, const char *plugin, rt_manifest **out)
   int first = 0;
   if (rthost_search_dirs(h, &dirs) != 0)
     return RT_ENOMEM;
-  for (const char *d = dirs.data; d < dirs.data + dirs.len && *out == NULL;
+  for (const char *d = dirs.data;
+       d < dirs.data + dirs.len && *out == NULL && first == 0;
        d += strlen(d) + 1) {
     rt_buf_clear(&file);
     (void)rt_buf_printf(&file, "%s/%s.so", d, plugin);

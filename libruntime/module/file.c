@@ -345,6 +345,37 @@ static int open_plugin(const char *path, const struct rt__in_dir *in,
   return rc;
 }
 
+/*
+ * PATH as given is a symbolic link (IS_LINK) to RESOLVED: the directory
+ * the link lives in is judged as a plugin's directory too, for whoever
+ * can write there can point the link at other code.  So a file is
+ * trusted or not whichever way it is reached (rt_module_open, _check,
+ * rt_manifest_read, and rt_module_scan of either directory).
+ */
+static int link_trust(const char *path, const char *resolved)
+{
+  struct stat lst;
+  if (lstat(path, &lst) < 0 || !S_ISLNK(lst.st_mode))
+    return 0;
+  const char *slash = strrchr(path, '/');
+  char *given = slash ? rt_strndup(path, slash == path ? 1
+                                                      : (size_t)(slash - path))
+                      : rt_strdup(".");
+  char ldir[PATH_MAX];
+  int rc = 0;
+  if (given == NULL)
+    return rt__error_context("checking '%s'", path);
+  if (realpath(given, ldir) == NULL)
+    rc = rt__syserror(errno, "cannot resolve the directory '%s'", given);
+  rt_free(given);
+  const char *rslash = strrchr(resolved, '/');
+  size_t rlen = rslash == resolved ? 1 : (size_t)(rslash - resolved);
+  if (rc < 0 || (strlen(ldir) == rlen && memcmp(ldir, resolved, rlen) == 0))
+    return rc;
+  struct rt__uid me = {false, 0};
+  return rt__dir_trust(ldir, path, &me);
+}
+
 /* Trust of a file whose path was guessed right: the same checks in the
  * same order as file_trust, on the directory stat that confirmed it. */
 static int guessed_trust(const char *resolved, const struct stat *st,
@@ -381,6 +412,8 @@ int rt__plugin_precheck(const char *path, unsigned flags,
       rc = resolve(path, fd, in_dir ? in : NULL, &f->resolved);
     if (rc == 0 && trust)
       rc = file_trust(f->resolved, &f->st, in ? in->rdir : NULL, &dst);
+    if (rc == 0 && trust && !in_dir)
+      rc = link_trust(path, f->resolved);
     if (rc == 0 && in == NULL && trust)
       canon_remember(path, f->resolved, &dst);
   }

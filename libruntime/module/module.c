@@ -215,6 +215,15 @@ static rt_module *reg_by_name(const char *name)
   return NULL;
 }
 
+/* A module loaded from the file now at PATH, whatever file is there now. */
+static rt_module *reg_by_path(const char *path)
+{
+  for (rt_module *m = reg_head; m; m = m->next)
+    if (m->handle && strcmp(m->path, path) == 0)
+      return m;
+  return NULL;
+}
+
 static rt_module *reg_by_desc(const struct rt_plugin_descriptor *d)
 {
   for (rt_module *m = reg_head; m; m = m->next)
@@ -226,7 +235,9 @@ static rt_module *reg_by_desc(const struct rt_plugin_descriptor *d)
 /* ---- one load in progress ---- */
 
 struct load {
+  struct load *outer; /* the load whose init hook started this one */
   const char *path;
+  const char *expect; /* the name searched for, if loading by name */
   unsigned flags;
   bool check_only;
   struct rt__plugin_file f;
@@ -245,6 +256,45 @@ static void fns_free(rt_fn **fns, size_t n)
   for (size_t i = 0; i < n; i++)
     rt_fn_free(fns[i]);
   rt_free(fns);
+}
+
+/* Loads in progress, innermost first.  Only the thread holding the
+ * registry lock can start a load, so this is that thread's stack: a load
+ * started from an init hook finds the loads it is nested in. */
+static struct load *loading;
+
+/* A plugin's init hook (or code it calls) loading that same plugin would
+ * run its init again, and so on until the stack overflows. */
+static int not_initialising(const struct load *l)
+{
+  for (const struct load *o = loading; o; o = o->outer)
+    if ((o->f.st.st_dev == l->f.st.st_dev &&
+         o->f.st.st_ino == l->f.st.st_ino) ||
+        strcmp(o->name, l->f.mf->name) == 0)
+      return rt__error(RT_EBUSY, "plugin '%s' (%s) is still initialising: "
+                       "its init hook, or code it calls, loads it again; a "
+                       "plugin cannot load itself before its init hook "
+                       "returns", o->name, o->f.resolved);
+  return 0;
+}
+
+/* The file at the path of a loaded plugin is another file now (replaced
+ * by a rename): the dynamic loader knows objects by path and would hand
+ * back the old one, which must not be taken for the new file. */
+static int not_replaced(const struct load *l)
+{
+  const struct stat *st = &l->f.st;
+  rt_module *old = reg_by_path(l->f.resolved);
+  if (old == NULL || (old->dev == st->st_dev && old->ino == st->st_ino))
+    return 0;
+  return rt__error(RT_EEXIST, "'%s' was replaced after plugin '%s' was "
+                   "loaded from it (it was device %lu inode %lu, it is now "
+                   "device %lu inode %lu): the old code stays loaded under "
+                   "that path, so the new file cannot be loaded from it; "
+                   "restart the program to use the new file",
+                   l->f.resolved, old->name, (unsigned long)old->dev,
+                   (unsigned long)old->ino, (unsigned long)st->st_dev,
+                   (unsigned long)st->st_ino);
 }
 
 /* Undo a failed or checked load: nothing stays mapped or allocated. */
@@ -445,7 +495,34 @@ static int private_runtime(const char *name, const char *path,
 {
   return rt__error(RT_EDUPRUNTIME, "plugin '%s' (%s) carries its own copy of "
                    "libruntime: it would have a second heap and IO layer; "
-                   "link it with -lruntime (%s)", name, path, why);
+                   "link it with -lruntime, not with libruntime's sources or "
+                   "libruntime.a (%s)", name, path, why);
+}
+
+/* Is this libruntime the shared libruntime.so.1, or a copy linked into
+ * the program (libruntime.a)?  Asked once: dladdr walks the loader's
+ * list under its lock. */
+static bool self_shared;
+static const char *self_where;
+
+static void self_init(void)
+{
+  Dl_info info;
+  const char *name = "";
+  if (dladdr((void *)rt_abi_version, &info) && info.dli_fname)
+    name = info.dli_fname;
+  const char *base = strrchr(name, '/');
+  base = base ? base + 1 : name;
+  self_where = name[0] ? name : "the program itself";
+  self_shared = strncmp(base, "libruntime.so", 13) == 0;
+}
+
+static bool runtime_is_shared(const char **where)
+{
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, self_init);
+  *where = self_where;
+  return self_shared;
 }
 
 /* The plugin's reference to rt_abi_version was bound by the dynamic
@@ -467,13 +544,52 @@ static int same_runtime(const struct rt_plugin_descriptor *d,
   return private_runtime(d->name, path, why);
 }
 
+static int private_defines(const struct load *l, const char *sym)
+{
+  char why[128];
+  snprintf(why, sizeof why, "it defines and exports %s itself", sym);
+  return private_runtime(l->name, l->f.resolved, why);
+}
+
+/*
+ * What the file tells before dlopen, so that no code of a wrongly linked
+ * plugin runs: this process must use the shared libruntime (else every
+ * plugin would bring a second one); the plugin must list libruntime.so.1
+ * in DT_NEEDED, and must not define libruntime's symbols itself.  These
+ * catch accidents of linking, not a plugin built to deceive.
+ */
+static int runtime_precheck(const struct load *l)
+{
+  const struct rt__elf_info *in = &l->f.info;
+  const char *where;
+  if (l->flags & RT_MODULE_UNSAFE_ALLOW_PRIVATE_RUNTIME)
+    return 0;
+  if (!runtime_is_shared(&where))
+    return rt__error(RT_ENOTSUP, "cannot load plugin '%s' (%s): this "
+                     "program was linked with a static copy of libruntime "
+                     "(libruntime.a, in %s), so the plugin's libruntime.so.1 "
+                     "would be a second runtime; the program is at fault, "
+                     "not the plugin: link the program with -lruntime "
+                     "(shared)", l->name, l->f.resolved, where);
+  if (in->defines[0])
+    return private_defines(l, in->defines);
+  if (in->needs_runtime || (in->symbols_known && !in->has_descriptor))
+    return 0; /* a missing descriptor is reported after dlopen */
+  if (!in->symbols_known || in->uses_runtime)
+    return rt__error(RT_EDUPRUNTIME, "plugin '%s' (%s) is not linked with "
+                     "libruntime: its DT_NEEDED list does not name "
+                     "libruntime.so.1; link it with -lruntime (pkg-config "
+                     "--libs runtime, not only --cflags)", l->name,
+                     l->f.resolved);
+  return private_runtime(l->name, l->f.resolved, "its DT_NEEDED list does "
+                         "not name libruntime.so.1 and it uses no libruntime "
+                         "symbol from outside");
+}
+
 static int check_runtime(const struct load *l)
 {
   if (l->flags & RT_MODULE_UNSAFE_ALLOW_PRIVATE_RUNTIME)
     return 0;
-  if (!l->f.info.needs_runtime)
-    return private_runtime(l->name, l->f.resolved, "its DT_NEEDED list does "
-                           "not name libruntime.so.1");
   return same_runtime(l->desc, l->f.resolved);
 }
 
@@ -504,12 +620,12 @@ static int run_init(const struct rt_plugin_hooks *h, const char *name,
   int rc = h->init();
   if (rc == 0)
     return 0;
+  if (rt_last_error_code() == 0 || rt_last_error()[0] == '\0')
+    return rt__error(RT_EINIT, "plugin '%s' (%s): init hook of '%s' failed "
+                     "(returned %d) without a message; the hook should call "
+                     "rt_set_error to say why", name, path, name, rc);
   char why[512]; /* copied: the message is about to be replaced */
-  snprintf(why, sizeof why, "%s", rt_last_error_code() ? rt_last_error()
-                                                       : "");
-  if (why[0] == '\0')
-    snprintf(why, sizeof why, "%s", rc < 0 ? rt_strerror(rc)
-                                           : "init returned non-zero");
+  snprintf(why, sizeof why, "%s", rt_last_error());
   return rt__error(RT_EINIT, "plugin '%s' (%s) failed to initialise: %s",
                    name, path, why);
 }
@@ -519,6 +635,10 @@ static int load_steps(struct load *l)
 {
   int rc = rt__abi_check(l->name, l->f.resolved, l->f.mf->abi_major,
                          l->f.mf->abi_minor);
+  if (rc == 0)
+    rc = runtime_precheck(l);
+  if (rc == 0)
+    rc = not_replaced(l);
   if (rc == 0)
     rc = name_free(l);
   if (rc == 0)
@@ -581,6 +701,15 @@ static int load_locked(struct load *l, rt_module **out)
   int rc = rt__plugin_precheck(l->path, l->flags, NULL, true, &l->f);
   if (rc < 0)
     return rc;
+  if (l->expect && strcmp(l->f.mf->name, l->expect) != 0) {
+    rc = rt__error(RT_EMANIFEST, "'%s' holds plugin '%s', but a plugin "
+                   "named '%s' must be in %s.so: rename the file to %s.so, "
+                   "or load it by name '%s' from a file of that name",
+                   l->path, l->f.mf->name, l->expect, l->expect,
+                   l->f.mf->name, l->f.mf->name);
+    rt__plugin_file_free(&l->f);
+    return rc;
+  }
   rt_module *known = reg_by_file(l->f.st.st_dev, l->f.st.st_ino);
   if (known && out) {
     known->refs++;
@@ -588,10 +717,15 @@ static int load_locked(struct load *l, rt_module **out)
     rt__plugin_file_free(&l->f);
     return 0;
   }
+  rc = not_initialising(l);
   l->name = l->f.mf->name;
-  rc = load_steps(l);
+  l->outer = loading;
+  loading = l;
+  if (rc == 0)
+    rc = load_steps(l);
   if (rc == 0 && out)
     rc = run_init(&l->hooks, l->name, l->f.resolved);
+  loading = l->outer;
   if (rc == 0 && out && (rc = module_new(l, out)) < 0 && l->hooks.fini)
     l->hooks.fini();
   if (rc == 0 && out)
@@ -600,15 +734,17 @@ static int load_locked(struct load *l, rt_module **out)
   return rc;
 }
 
-static int load_file(const char *path, unsigned flags, rt_module **out)
+static int load_file(const char *path, const char *expect, unsigned flags,
+                     rt_module **out)
 {
   if (path == NULL || *path == '\0')
     return rt__error(RT_EINVAL, "no plugin path given");
-  struct load l = {.path = path, .flags = flags, .check_only = out == NULL};
+  struct load l = {.path = path, .expect = expect, .flags = flags,
+                   .check_only = out == NULL};
   reg_lock_take();
   int rc = load_locked(&l, out);
   reg_unlock();
-  return rc;
+  return rt__ok_or(rc);
 }
 
 int rt_module_open(const char *path, unsigned flags, rt_module **out)
@@ -616,12 +752,19 @@ int rt_module_open(const char *path, unsigned flags, rt_module **out)
   if (out == NULL)
     return rt__error(RT_EINVAL, "rt_module_open: OUT must not be NULL");
   *out = NULL;
-  return load_file(path, flags, out);
+  return load_file(path, NULL, flags, out);
+}
+
+int rt__module_open_named(const char *path, const char *name, unsigned flags,
+                          rt_module **out)
+{
+  *out = NULL;
+  return load_file(path, name, flags, out);
 }
 
 int rt_module_check(const char *path, unsigned flags)
 {
-  return load_file(path, flags, NULL);
+  return load_file(path, NULL, flags, NULL);
 }
 
 /* ---- static plugins ---- */
@@ -689,7 +832,7 @@ int rt_module_register_static(const struct rt_plugin_descriptor *d)
   reg_lock_take();
   int rc = register_static_locked(d);
   reg_unlock();
-  return rc;
+  return rt__ok_or(rc);
 }
 
 /* ---- references ---- */
@@ -730,7 +873,7 @@ int rt_module_close(rt_module *m)
   reg_lock_take();
   int rc = close_locked(m);
   reg_unlock();
-  return rc;
+  return rt__ok_or(rc);
 }
 
 /* ---- functions ---- */
@@ -755,6 +898,7 @@ int rt_module_fn(rt_module *m, const char *name, const rt_fn **out)
   for (size_t i = 0; i < m->desc->nexports; i++)
     if (strcmp(m->desc->exports[i].name, name) == 0) {
       *out = m->fns[i];
+      rt_clear_error();
       return 0;
     }
   return no_such_fn(m, name);
@@ -770,7 +914,7 @@ int rt_module_call(rt_module *m, const char *name, const rt_value *args,
   atomic_fetch_add(&m->inflight, 1);
   rc = rt_call(fn, args, nargs, ret);
   atomic_fetch_sub(&m->inflight, 1);
-  return rc;
+  return rt__ok_or(rc);
 }
 
 /* ---- accessors ---- */
@@ -801,6 +945,7 @@ int rt_module_export(const rt_module *m, size_t i, const char **name,
     *sig = e->sig;
   if (doc)
     *doc = e->doc;
+  rt_clear_error();
   return 0;
 }
 
@@ -818,6 +963,7 @@ int rt_module_find(const char *name, rt_module **out)
   *out = m;
   if (m == NULL)
     return rt__error(RT_ENOTFOUND, "no plugin named '%s' is loaded", name);
+  rt_clear_error();
   return 0;
 }
 

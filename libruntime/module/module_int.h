@@ -62,6 +62,21 @@ RT_HIDDEN int rt__dir_trust(const char *dir, const char *plugin,
 RT_HIDDEN int rt__abi_check(const char *name, const char *path,
                             unsigned major, unsigned minor);
 
+/* The rule of every rt_module_* and rt_manifest_* function: one that
+ * succeeds leaves no error behind (a load by name may have met refusals
+ * on the way).  Returns RC. */
+static inline int rt__ok_or(int rc)
+{
+  if (rc == 0)
+    rt_clear_error();
+  return rc;
+}
+
+/* rt__module_open_named: rt_module_open of PATH, a candidate found when
+ * searching for plugin NAME, which it must hold (RT_EMANIFEST if not). */
+RT_HIDDEN int rt__module_open_named(const char *path, const char *name,
+                                    unsigned flags, rt_module **out);
+
 /* Fork stages of the search path's lock (search.c) and of the file
  * checks' directory memo (file.c); module.c calls them under the
  * registry lock. */

@@ -260,7 +260,15 @@ static int bad_note(struct reader *r, size_t off, const char *why)
                    why);
 }
 
-/* Walk the notes of one segment; a manifest found is recorded in F. */
+/*
+ * Walk the notes of one segment; a manifest found is recorded in F.  As
+ * the gABI, glibc (elf/dl-prop.h) and readelf lay them out: the name
+ * follows the 12-byte header, the descriptor starts at the next multiple
+ * of ALIGN (4, or 8 in a segment aligned to 8 such as the
+ * .note.gnu.property that -fcf-protection and -z shstk add) and so does
+ * the next note.  Offsets are relative to the segment, whose start is
+ * aligned.
+ */
 static int walk_notes(struct reader *r, const unsigned char *seg, size_t n,
                       size_t align, struct found *f, bool *dup)
 {
@@ -269,11 +277,10 @@ static int walk_notes(struct reader *r, const unsigned char *seg, size_t n,
     uint32_t w[3];
     memcpy(w, seg + off, sizeof w);
     size_t name_off = off + 12;
-    uint64_t name_len = ALIGN_UP((uint64_t)w[0], align);
-    if (name_len > n - name_off)
+    if (w[0] > n - name_off)
       return bad_note(r, off, "its name runs past the segment");
-    size_t desc_off = name_off + (size_t)name_len;
-    if (w[1] > n - desc_off)
+    uint64_t desc_off = ALIGN_UP((uint64_t)name_off + w[0], align);
+    if (desc_off > n || w[1] > n - desc_off)
       return bad_note(r, off, "its data runs past the segment");
     if (w[0] == sizeof(RT_PLUGIN_NOTE_OWNER) && w[2] == RT_PLUGIN_NOTE_TYPE &&
         memcmp(seg + name_off, RT_PLUGIN_NOTE_OWNER, w[0]) == 0) {
@@ -281,12 +288,22 @@ static int walk_notes(struct reader *r, const unsigned char *seg, size_t n,
       f->desc = seg + desc_off;
       f->descsz = w[1];
     }
-    uint64_t next = desc_off + ALIGN_UP((uint64_t)w[1], align);
-    if (next > n)
+    uint64_t next = ALIGN_UP(desc_off + w[1], align);
+    if (next >= n)
       break;
     off = (size_t)next;
   }
   return 0;
+}
+
+/* Note alignment of a PT_NOTE segment: 4 or 8 (0 and 1 mean 4, as
+ * readelf reads them); any other value is no note segment of a loadable
+ * object, and it is skipped (0 returned). */
+static size_t note_align(uint64_t p_align)
+{
+  if (p_align <= 4)
+    return 4;
+  return p_align == 8 ? 8 : 0;
 }
 
 static int find_manifest(struct reader *r, struct found *f)
@@ -298,7 +315,8 @@ static int find_manifest(struct reader *r, struct found *f)
     int rc = phdr_get(r, i, &ph);
     if (rc < 0)
       return rc;
-    if (ph.p_type != PT_NOTE || ph.p_filesz == 0)
+    if (ph.p_type != PT_NOTE || ph.p_filesz == 0 ||
+        note_align(ph.p_align) == 0)
       continue;
     if (ph.p_filesz > NOTE_SEG_MAX)
       return rt__error(RT_EMANIFEST, "'%s' has a note segment of %llu bytes,"
@@ -307,7 +325,7 @@ static int find_manifest(struct reader *r, struct found *f)
     if ((rc = view_get(r, ph.p_offset, ph.p_filesz, &v)) < 0)
       return rc;
     const unsigned char *before = f->desc;
-    rc = walk_notes(r, v.p, ph.p_filesz, ph.p_align == 8 ? 8 : 4, f, &dup);
+    rc = walk_notes(r, v.p, ph.p_filesz, note_align(ph.p_align), f, &dup);
     if (rc < 0 || f->desc == before) {
       rt_free(v.tmp);
       if (rc < 0)
@@ -597,6 +615,79 @@ static bool needs_runtime(struct reader *r)
   return false;
 }
 
+/* ---- the dynamic symbol table: whose rt_* symbols are these? ---- */
+
+/* Section header I, copied out (alignment-safe); false if unusable. */
+static bool shdr_get(struct reader *r, unsigned i, ElfW(Shdr) *sh)
+{
+  struct view v;
+  if (r->eh.e_shentsize != sizeof *sh || i >= r->eh.e_shnum ||
+      view_get(r, r->eh.e_shoff + (uint64_t)i * sizeof *sh, sizeof *sh,
+               &v) < 0)
+    return false;
+  memcpy(sh, v.p, sizeof *sh);
+  rt_free(v.tmp);
+  return true;
+}
+
+static bool runtime_name(const char *s)
+{
+  return strncmp(s, "rt_", 3) == 0 &&
+         strcmp(s, RT_PLUGIN_DESCRIPTOR_SYMBOL) != 0;
+}
+
+/* Classify each symbol of DYNSYM (N entries) whose name is in STR. */
+static void syms_scan(const unsigned char *dynsym, size_t n,
+                      const char *str, size_t strsz, struct rt__elf_info *in)
+{
+  for (size_t i = 1; i < n; i++) {
+    ElfW(Sym) sym;
+    memcpy(&sym, dynsym + i * sizeof sym, sizeof sym);
+    if (sym.st_name >= strsz ||
+        memchr(str + sym.st_name, '\0', strsz - sym.st_name) == NULL)
+      continue;
+    const char *name = str + sym.st_name;
+    if (sym.st_shndx != SHN_UNDEF &&
+        strcmp(name, RT_PLUGIN_DESCRIPTOR_SYMBOL) == 0)
+      in->has_descriptor = true;
+    unsigned bind = ELF64_ST_BIND(sym.st_info); /* the same in ELF32 */
+    if (!runtime_name(name) || (bind != STB_GLOBAL && bind != STB_WEAK))
+      continue;
+    if (sym.st_shndx == SHN_UNDEF)
+      in->uses_runtime = true;
+    else if (in->defines[0] == '\0')
+      snprintf(in->defines, sizeof in->defines, "%s", name);
+  }
+}
+
+/*
+ * Read the dynamic symbol table through the section headers (the number
+ * of symbols is nowhere in the dynamic section but in a hash table);
+ * without them, or if anything is out of bounds, nothing is known.
+ */
+static void dynsyms(struct reader *r, struct rt__elf_info *in)
+{
+  ElfW(Shdr) sh, st;
+  unsigned i;
+  for (i = 0; i < r->eh.e_shnum && i < 4096; i++)
+    if (shdr_get(r, i, &sh) && sh.sh_type == SHT_DYNSYM)
+      break;
+  if (i >= r->eh.e_shnum || i >= 4096 || sh.sh_entsize != sizeof(ElfW(Sym)) ||
+      sh.sh_size > DYNSTR_MAX || !shdr_get(r, sh.sh_link, &st) ||
+      st.sh_type != SHT_STRTAB || st.sh_size == 0 || st.sh_size > DYNSTR_MAX)
+    return;
+  struct view vs, vt;
+  if (view_get(r, sh.sh_offset, (size_t)sh.sh_size, &vs) < 0)
+    return;
+  if (view_get(r, st.sh_offset, (size_t)st.sh_size, &vt) == 0) {
+    in->symbols_known = true;
+    syms_scan(vs.p, (size_t)(sh.sh_size / sizeof(ElfW(Sym))),
+              (const char *)vt.p, (size_t)st.sh_size, in);
+    rt_free(vt.tmp);
+  }
+  rt_free(vs.tmp);
+}
+
 /* ---- entry points ---- */
 
 static int check_elf(struct reader *r)
@@ -631,6 +722,7 @@ int rt__elf_read(const struct rt__elf_src *src, const char *path,
     info->load_lo = r->load_lo;
     info->load_hi = r->load_hi;
     info->needs_runtime = needs_runtime(r);
+    dynsyms(r, info);
     info->textrel = r->textrel;
     info->nsegs = r->nsegs;
     memcpy(info->segs, r->segs, sizeof r->segs);
@@ -660,7 +752,10 @@ int rt_manifest_parse(const void *data, size_t len, const char *label,
   if (label == NULL)
     label = "(memory)";
   struct rt__elf_src src = {-1, data, len, label, NULL, 0};
-  return rt__elf_read(&src, label, out, NULL);
+  int rc = rt__elf_read(&src, label, out, NULL);
+  if (rc == 0)
+    rt_clear_error();
+  return rc;
 }
 
 void rt_manifest_free(rt_manifest *m) { rt_free(m); }

@@ -39,6 +39,11 @@ struct rt__elf_seg {
 /* What rt__elf_read found besides the manifest. */
 struct rt__elf_info {
   bool needs_runtime; /* DT_NEEDED lists libruntime.so.1 */
+  bool symbols_known; /* the dynamic symbol table was read: */
+  bool uses_runtime;  /*   an undefined rt_* symbol is referenced */
+  bool has_descriptor; /*  rt_plugin_descriptor is defined */
+  char defines[64];   /*   a libruntime symbol (rt_*, not the plugin
+                       *   descriptor) it defines itself, or "" */
   bool textrel;       /* DT_TEXTREL: read-only segments get written */
   rt_sig **sigs;      /* parsed export signatures, if asked for */
   size_t nsigs;

@@ -22,7 +22,13 @@ static pthread_mutex_t path_lock = PTHREAD_MUTEX_INITIALIZER;
 static char **path_dirs;
 static size_t path_count;
 
-const char *rt_module_plugindir(void) { return RT_PLUGINDIR; }
+/* RT_PLUGIN_DIR in the environment replaces the compiled-in directory:
+ * a test suite run from the build tree must not find installed plugins. */
+const char *rt_module_plugindir(void)
+{
+  const char *env = rt_getenv("RT_PLUGIN_DIR");
+  return env && env[0] ? env : RT_PLUGINDIR;
+}
 
 void rt__search_fork(enum rt__fork_stage st) { rt__fork_mutex(&path_lock, st); }
 
@@ -44,6 +50,7 @@ int rt_module_path_add(const char *dir)
     rt_free(copy);
     return rt__error_context("adding '%s' to the plugin path", dir);
   }
+  rt_clear_error();
   return 0;
 }
 
@@ -60,79 +67,97 @@ void rt_module_path_clear(void)
 
 /* ---- loading by name ---- */
 
-/* What one search tried: the candidates' failures, joined. */
-struct search {
-  const char *name;
-  rt_buf tried;
-  int refused; /* code of the first candidate that exists but failed */
-  int ntried;
+/*
+ * The candidates for a name, in search order: DIR/NAME.so for each
+ * directory added with rt_module_path_add, of RT_PLUGIN_PATH (empty
+ * entries skipped), and the plugin directory.
+ */
+struct cands {
+  char **v;
+  size_t n;
 };
 
-static bool is_path(const char *s)
+static int cand_add(struct cands *c, const char *dir, size_t dlen,
+                    const char *name)
 {
-  return strchr(s, '/') != NULL || rt_str_has_suffix(s, ".so");
-}
-
-/* Try DIR/NAME.so; 1 if loaded, 0 to go on, < 0 on a hard error. */
-static int try_dir(struct search *s, const char *dir, size_t dlen,
-                   rt_module **out)
-{
-  char *cand;
   if (dlen == 0)
     return 0;
-  if (rt_asprintf(&cand, "%.*s/%s.so", (int)dlen, dir, s->name) < 0)
+  char **v = rt_realloc(c->v, (c->n + 1) * sizeof *v);
+  if (v == NULL)
+    return rt__error_context("searching for plugin '%s'", name);
+  c->v = v;
+  if (rt_asprintf(&c->v[c->n], "%.*s/%s.so", (int)dlen, dir, name) < 0)
     return rt_last_error_code();
-  int rc = rt_module_open(cand, 0, out);
-  rt_free(cand);
-  if (rc == 0)
-    return 1;
-  if (rc != RT_ENOENT && s->refused == 0)
-    s->refused = rc;
-  s->ntried++;
-  if (rt_buf_printf(&s->tried, "%s%s", s->tried.len ? "; " : "",
-                    rt_last_error()) < 0)
+  c->n++;
+  return 0;
+}
+
+static void cands_free(struct cands *c)
+{
+  for (size_t i = 0; i < c->n; i++)
+    rt_free(c->v[i]);
+  rt_free(c->v);
+}
+
+static int cands_added(struct cands *c, const char *name)
+{
+  int rc = 0;
+  pthread_mutex_lock(&path_lock);
+  for (size_t i = 0; i < path_count && rc == 0; i++)
+    rc = cand_add(c, path_dirs[i], strlen(path_dirs[i]), name);
+  pthread_mutex_unlock(&path_lock);
+  return rc;
+}
+
+static int cands_make(struct cands *c, const char *name)
+{
+  int rc = cands_added(c, name);
+  for (const char *list = rt_getenv("RT_PLUGIN_PATH"); list && rc == 0;) {
+    const char *colon = strchr(list, ':');
+    size_t len = colon ? (size_t)(colon - list) : strlen(list);
+    rc = cand_add(c, list, len, name);
+    list = colon ? colon + 1 : NULL;
+  }
+  const char *home = rt_module_plugindir();
+  return rc < 0 ? rc : cand_add(c, home, strlen(home), name);
+}
+
+/* What one search met: the candidates' failures, joined. */
+struct search {
+  const char *name;
+  unsigned flags;
+  rt_buf tried;
+  int refused; /* code of the first candidate that exists but failed */
+};
+
+static int note_failure(struct search *s)
+{
+  int rc = rt_buf_printf(&s->tried, "%s%s", s->tried.len ? "; " : "",
+                         rt_last_error());
+  return rc < 0 ? rt_last_error_code() : 0;
+}
+
+/* The candidates after the refused one that exist: not tried. */
+static int note_untried(struct search *s, const struct cands *c, size_t i)
+{
+  size_t n = 0;
+  for (; i < c->n; i++) {
+    struct stat st;
+    if (stat(c->v[i], &st) < 0)
+      continue;
+    if (rt_buf_printf(&s->tried, "%s'%s'", n++ ? ", " : "; not tried: ",
+                      c->v[i]) < 0)
+      return rt_last_error_code();
+  }
+  if (n && rt_buf_printf(&s->tried, " (the first file found decides; "
+                         "remove or fix the refused one)") < 0)
     return rt_last_error_code();
   return 0;
 }
 
-/* Each directory of a colon-separated LIST; empty entries are skipped. */
-static int try_list(struct search *s, const char *list, rt_module **out)
+static int search_failed(struct search *s, size_t ncands)
 {
-  int rc = 0;
-  while (list && rc == 0) {
-    const char *colon = strchr(list, ':');
-    size_t len = colon ? (size_t)(colon - list) : strlen(list);
-    rc = try_dir(s, list, len, out);
-    list = colon ? colon + 1 : NULL;
-  }
-  return rc;
-}
-
-static int try_added(struct search *s, rt_module **out)
-{
-  char **dirs = NULL;
-  size_t n = 0, i;
-  int rc = 0;
-  pthread_mutex_lock(&path_lock);
-  dirs = rt_calloc(path_count ? path_count : 1, sizeof *dirs);
-  for (i = 0; dirs && i < path_count; i++)
-    dirs[n++] = rt_strdup(path_dirs[i]);
-  pthread_mutex_unlock(&path_lock);
-  if (dirs == NULL)
-    return rt__error_context("searching for plugin '%s'", s->name);
-  for (i = 0; i < n && rc == 0; i++)
-    rc = dirs[i] ? try_dir(s, dirs[i], strlen(dirs[i]), out)
-                 : rt__error(RT_ENOMEM, "searching for plugin '%s': out of "
-                             "memory", s->name);
-  for (i = 0; i < n; i++)
-    rt_free(dirs[i]);
-  rt_free(dirs);
-  return rc;
-}
-
-static int search_failed(struct search *s)
-{
-  if (s->ntried == 0)
+  if (ncands == 0)
     return rt__error(RT_ENOTFOUND, "plugin '%s' not found: the plugin path "
                      "is empty; add a directory with rt_module_path_add or "
                      "RT_PLUGIN_PATH", s->name);
@@ -145,30 +170,63 @@ static int search_failed(struct search *s)
                    rt_buf_cstr(&s->tried), s->name);
 }
 
-static int search(const char *name, rt_module **out)
+/* The first candidate that exists decides, unless RT_MODULE_SKIP_REFUSED
+ * lets a refused one be passed over. */
+static int search_cands(struct search *s, const struct cands *c,
+                        rt_module **out)
 {
-  struct search s = {name, RT_BUF_INIT, 0, 0};
-  int rc = try_added(&s, out);
-  if (rc == 0)
-    rc = try_list(&s, rt_getenv("RT_PLUGIN_PATH"), out);
-  if (rc == 0)
-    rc = try_dir(&s, RT_PLUGINDIR, strlen(RT_PLUGINDIR), out);
-  if (rc == 0)
-    rc = search_failed(&s);
-  rt_buf_free(&s.tried);
-  return rc == 1 ? 0 : rc;
+  unsigned open_flags = s->flags & ~(unsigned)RT_MODULE_SKIP_REFUSED;
+  for (size_t i = 0; i < c->n; i++) {
+    int rc = rt__module_open_named(c->v[i], s->name, open_flags, out);
+    if (rc == 0)
+      return 0;
+    if (rc != RT_ENOENT && s->refused == 0)
+      s->refused = rc;
+    if ((rc = note_failure(s)) < 0)
+      return rc;
+    if (s->refused && !(s->flags & RT_MODULE_SKIP_REFUSED)) {
+      if ((rc = note_untried(s, c, i + 1)) < 0)
+        return rc;
+      break;
+    }
+  }
+  return search_failed(s, c->n);
 }
 
-int rt_module_load(const char *name_or_path, rt_module **out)
+static int search(const char *name, unsigned flags, rt_module **out)
+{
+  struct cands c = {NULL, 0};
+  struct search s = {name, flags, RT_BUF_INIT, 0};
+  int rc = cands_make(&c, name);
+  if (rc == 0)
+    rc = search_cands(&s, &c, out);
+  rt_buf_free(&s.tried);
+  cands_free(&c);
+  return rc;
+}
+
+static bool is_path(const char *s)
+{
+  return strchr(s, '/') != NULL || rt_str_has_suffix(s, ".so");
+}
+
+int rt_module_load_flags(const char *name_or_path, unsigned flags,
+                         rt_module **out)
 {
   if (out == NULL || name_or_path == NULL || *name_or_path == '\0')
     return rt__error(RT_EINVAL, "rt_module_load: no plugin name given");
   *out = NULL;
   if (is_path(name_or_path))
-    return rt_module_open(name_or_path, 0, out);
+    return rt_module_open(name_or_path,
+                          flags & ~(unsigned)RT_MODULE_SKIP_REFUSED, out);
   if (rt_module_find(name_or_path, out) == 0)
     return 0;
-  return search(name_or_path, out);
+  return rt__ok_or(search(name_or_path, flags, out));
+}
+
+int rt_module_load(const char *name_or_path, rt_module **out)
+{
+  return rt_module_load_flags(name_or_path, 0, out);
 }
 
 /* ---- manifests without loading ---- */
@@ -185,6 +243,7 @@ int rt_manifest_read(const char *path, unsigned flags, rt_manifest **out)
   *out = f.mf;
   f.mf = NULL;
   rt__plugin_file_free(&f);
+  rt_clear_error();
   return 0;
 }
 
@@ -208,6 +267,8 @@ static int scan_file(const char *path, unsigned flags,
   return 0;
 }
 
+/* Entries of a directory that is itself untrusted are judged one by one
+ * by path, as rt_module_open would: each reason names its file. */
 static int scan_entry(const char *dir, struct rt__in_dir *in, unsigned flags,
                       int dir_rc, rt_manifest_entry *e)
 {
@@ -215,11 +276,7 @@ static int scan_entry(const char *dir, struct rt__in_dir *in, unsigned flags,
   if (rt_asprintf(&path, "%s/%s", dir, in->name) < 0)
     return rt__error_context("scanning '%s'", dir);
   e->path = path;
-  if (dir_rc == 0)
-    return scan_file(path, flags, in, e);
-  e->status = dir_rc;
-  e->reason = rt_strdup(rt_last_error());
-  return e->reason ? 0 : rt__error_context("scanning '%s'", dir);
+  return scan_file(path, flags, dir_rc == 0 ? in : NULL, e);
 }
 
 static int scan_names(const char *dir, unsigned flags, char **names,
@@ -231,8 +288,6 @@ static int scan_names(const char *dir, unsigned flags, char **names,
   struct rt__uid me = {false, 0};
   int dir_rc =
       flags & RT_MODULE_TRUST_ANY ? 0 : rt__dir_trust(rdir, dir, &me);
-  char dir_msg[1024];
-  snprintf(dir_msg, sizeof dir_msg, "%s", dir_rc ? rt_last_error() : "");
   /* Entries are opened relative to the resolved directory: no path walk
    * and no readlink per file.  If it cannot be opened (no read or search
    * permission), each entry is opened by its path as before. */
@@ -244,8 +299,6 @@ static int scan_names(const char *dir, unsigned flags, char **names,
     if (!rt_str_has_suffix(names[i], ".so"))
       continue;
     rt_manifest_entry *e = &list->entries[list->count++];
-    if (dir_rc)
-      rt__error(dir_rc, "%s", dir_msg);
     in.name = names[i];
     rc = scan_entry(dir, &in, flags, dir_rc, e);
   }
@@ -277,6 +330,7 @@ int rt_module_scan(const char *dir, unsigned flags, rt_manifest_list **out)
     return rc;
   }
   *out = list;
+  rt_clear_error();
   return 0;
 }
 

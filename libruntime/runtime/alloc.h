@@ -20,15 +20,16 @@ RT_BEGIN_DECLS
 
 /* rt_alloc: SIZE bytes, 16-byte aligned.  rt_alloc(0) returns a unique
  * pointer that must be freed.  NULL on failure (RT_ENOMEM). */
-RT_API void *rt_alloc(size_t size) RT_MALLOC;
+RT_API void *rt_alloc(size_t size) RT_MALLOC RT_ALLOC_SIZE(1) RT_WARN_UNUSED;
 
 /* rt_calloc: zeroed N*SIZE bytes; NULL with RT_ENOMEM if N*SIZE overflows. */
-RT_API void *rt_calloc(size_t n, size_t size) RT_MALLOC;
+RT_API void *rt_calloc(size_t n, size_t size) RT_MALLOC RT_ALLOC_SIZE2(1, 2)
+    RT_WARN_UNUSED;
 
 /* rt_realloc: resize P (which may be NULL) keeping min(old, SIZE) bytes.
  * On failure returns NULL and P is untouched and still owned by the caller.
  * rt_realloc(p, 0) frees P and returns a fresh zero-sized allocation. */
-RT_API void *rt_realloc(void *p, size_t size);
+RT_API void *rt_realloc(void *p, size_t size) RT_ALLOC_SIZE(2) RT_WARN_UNUSED;
 
 /* rt_free: give P back; any thread may free any block.  NULL is ignored.
  * A pointer this heap did not hand out (foreign, wild, inside a block) or
@@ -39,7 +40,8 @@ RT_API void rt_free(void *p);
  * most 2 MiB.  Returns NULL with RT_EINVAL for an alignment that is not a
  * power of two or is larger, RT_ENOMEM when out of memory.  Freed with
  * rt_free. */
-RT_API void *rt_alloc_aligned(size_t align, size_t size) RT_MALLOC;
+RT_API void *rt_alloc_aligned(size_t align, size_t size) RT_MALLOC
+    RT_ALLOC_SIZE(2) RT_ALLOC_ALIGN(1) RT_WARN_UNUSED;
 
 /* rt_alloc_usable_size: bytes usable at P (>= the size asked for); 0 for
  * NULL.  P must be a live block of this heap: anything else is reported
@@ -49,8 +51,8 @@ RT_API size_t rt_alloc_usable_size(const void *p);
 /* rt_strdup / rt_strndup: copies of S on the runtime heap (rt_free them).
  * rt_strndup copies at most N bytes and always NUL-terminates.  NULL with
  * RT_EINVAL if S is NULL, RT_ENOMEM when out of memory. */
-RT_API char *rt_strdup(const char *s) RT_MALLOC;
-RT_API char *rt_strndup(const char *s, size_t n) RT_MALLOC;
+RT_API char *rt_strdup(const char *s) RT_MALLOC RT_WARN_UNUSED;
+RT_API char *rt_strndup(const char *s, size_t n) RT_MALLOC RT_WARN_UNUSED;
 
 /* rt_heap_owns: true iff P is the start of a live block of this process's
  * runtime heap.  Safe on any pointer value: foreign, wild, or NULL. */

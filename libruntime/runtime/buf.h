@@ -30,7 +30,7 @@ RT_API void rt_buf_free(rt_buf *b);
 
 /* rt_buf_reserve: make room for EXTRA more bytes (plus the NUL).
  * RT_ENOMEM (B unchanged) or RT_EOVERFLOW if the size would overflow. */
-RT_API int rt_buf_reserve(rt_buf *b, size_t extra);
+RT_API RT_WARN_UNUSED int rt_buf_reserve(rt_buf *b, size_t extra);
 
 /* Appending; each returns 0 or RT_ENOMEM, leaving B unchanged on failure. */
 RT_API int rt_buf_append(rt_buf *b, const void *data, size_t n);
@@ -60,7 +60,7 @@ RT_API char *rt_buf_detach(rt_buf *b);
 
 /* rt_asprintf: format into a new string on the runtime heap stored in *OUT
  * (free with rt_free).  Returns the length, or RT_ENOMEM / RT_EINVAL. */
-RT_API int rt_asprintf(char **out, const char *fmt, ...) RT_PRINTF(2, 3);
+RT_API RT_WARN_UNUSED int rt_asprintf(char **out, const char *fmt, ...) RT_PRINTF(2, 3);
 
 /* String predicates; NULL arguments give false. */
 RT_API bool rt_str_has_prefix(const char *s, const char *prefix);

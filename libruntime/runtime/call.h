@@ -121,7 +121,7 @@ typedef struct rt_sig rt_sig;
  * Setting the environment variable RT_CALL_NO_FASTPATH=1 before parsing
  * makes the signature always use libffi (for testing and comparison).
  */
-RT_API int rt_sig_parse(const char *text, rt_sig **out);
+RT_API RT_WARN_UNUSED int rt_sig_parse(const char *text, rt_sig **out);
 
 /* rt_sig_ref: add a reference to SIG and return SIG. */
 RT_API rt_sig *rt_sig_ref(rt_sig *sig);
@@ -210,7 +210,7 @@ RT_API void rt_value_clear(rt_value *v);
  * RT_EINVAL (NULL arguments, type void), RT_ENOMEM.  *OUT is left as
  * RT_VALUE_INIT on failure.
  */
-RT_API int rt_value_parse(const rt_type *t, const char *text, rt_value *out);
+RT_API RT_WARN_UNUSED int rt_value_parse(const rt_type *t, const char *text, rt_value *out);
 
 /*
  * rt_value_format: append V, of type T, to OUT as text (in the C locale
@@ -232,7 +232,7 @@ typedef struct rt_fn rt_fn;
  * cast to void (*)(void)).  Errors as rt_sig_parse(); RT_EINVAL if FNPTR
  * or OUT is NULL.  Free with rt_fn_free().
  */
-RT_API int rt_fn_new(void (*fnptr)(void), const char *sig_text, rt_fn **out);
+RT_API RT_WARN_UNUSED int rt_fn_new(void (*fnptr)(void), const char *sig_text, rt_fn **out);
 
 /*
  * rt_fn_new_sig: pair FNPTR with an already parsed SIG.  The function
@@ -240,7 +240,7 @@ RT_API int rt_fn_new(void (*fnptr)(void), const char *sig_text, rt_fn **out);
  * reference and still frees it with rt_sig_free() when done, so one
  * signature can be shared by many functions.  RT_EINVAL or RT_ENOMEM.
  */
-RT_API int rt_fn_new_sig(void (*fnptr)(void), rt_sig *sig, rt_fn **out);
+RT_API RT_WARN_UNUSED int rt_fn_new_sig(void (*fnptr)(void), rt_sig *sig, rt_fn **out);
 
 /* rt_fn_free: free FN and drop its reference on the signature.  NULL ok. */
 RT_API void rt_fn_free(rt_fn *fn);
@@ -272,7 +272,7 @@ RT_API void (*rt_fn_ptr(const rt_fn *fn))(void);
  * one (rt_set_error), rt_call returns that code, with the result stored in
  * *RET all the same.  On any other failure *RET is left untouched.
  */
-RT_API int rt_call(const rt_fn *fn, const rt_value *args, size_t nargs,
+RT_API RT_WARN_UNUSED int rt_call(const rt_fn *fn, const rt_value *args, size_t nargs,
                    rt_value *ret);
 
 /*
@@ -302,7 +302,7 @@ typedef struct rt_closure rt_closure;
  * rt_closure_free().  Errors: RT_EINVAL (NULL SIG, HANDLER, OUT or FNPTR),
  * RT_ENOMEM, RT_ENOTSUP if libffi cannot make closures here.
  */
-RT_API int rt_closure_new(const rt_sig *sig, rt_closure_handler handler,
+RT_API RT_WARN_UNUSED int rt_closure_new(const rt_sig *sig, rt_closure_handler handler,
                           void *userdata, rt_closure **out,
                           void (**fnptr)(void));
 

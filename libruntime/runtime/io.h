@@ -59,7 +59,7 @@ typedef struct rt_stream rt_stream;
  * Errors: RT_EINVAL (bad mode or NULL argument), -errno from open(2)
  * (RT_ENOENT, RT_EACCES, RT_EISDIR, ...), RT_ENOMEM.
  */
-RT_API int rt_stream_open(const char *path, const char *mode,
+RT_API RT_WARN_UNUSED int rt_stream_open(const char *path, const char *mode,
                           rt_stream **out) RT_WARN_UNUSED;
 
 /*
@@ -71,7 +71,7 @@ RT_API int rt_stream_open(const char *path, const char *mode,
  * call rt_flush() before waiting for the peer's reply.
  * Errors: RT_EINVAL (bad mode), RT_EBADF (FD not open), RT_ENOMEM.
  */
-RT_API int rt_stream_fdopen(int fd, const char *mode,
+RT_API RT_WARN_UNUSED int rt_stream_fdopen(int fd, const char *mode,
                             rt_stream **out) RT_WARN_UNUSED;
 
 /*
@@ -80,7 +80,7 @@ RT_API int rt_stream_fdopen(int fd, const char *mode,
  * Errors: RT_EINVAL (OUT is NULL), RT_ENOMEM.  A write that cannot grow the
  * buffer returns RT_ENOMEM and leaves the contents as they were before it.
  */
-RT_API int rt_stream_memory(rt_stream **out) RT_WARN_UNUSED;
+RT_API RT_WARN_UNUSED int rt_stream_memory(rt_stream **out) RT_WARN_UNUSED;
 
 /*
  * rt_stream_memory_buf: everything written to memory stream S so far,
@@ -95,7 +95,7 @@ RT_API const rt_buf *rt_stream_memory_buf(rt_stream *s);
  * rt_stream_null: a new null sink: writes succeed and are counted, reads
  * give RT_EOF.  Errors: RT_EINVAL, RT_ENOMEM.
  */
-RT_API int rt_stream_null(rt_stream **out) RT_WARN_UNUSED;
+RT_API RT_WARN_UNUSED int rt_stream_null(rt_stream **out) RT_WARN_UNUSED;
 
 /*
  * rt_stream_close: flush S, close its descriptor if it owns one, free it,
@@ -176,14 +176,14 @@ RT_API int rt_flush_all(void);
  * sockets and terminals return what is available), or RT_EOF with
  * *GOT == 0 at end of input, or an error with *GOT == 0.  N == 0 gives 0.
  */
-RT_API int rt_read(rt_stream *s, void *p, size_t n, size_t *got);
+RT_API RT_WARN_UNUSED int rt_read(rt_stream *s, void *p, size_t n, size_t *got);
 
 /*
  * rt_read_full: like rt_read() but keeps reading until N bytes or end of
  * input.  Returns 0 if *GOT == N, RT_EOF if input ended first (*GOT is what
  * was read, maybe 0), or an error (*GOT is what was read before it).
  */
-RT_API int rt_read_full(rt_stream *s, void *p, size_t n, size_t *got);
+RT_API RT_WARN_UNUSED int rt_read_full(rt_stream *s, void *p, size_t n, size_t *got);
 
 /*
  * rt_getline: replace LINE's contents with the next line of S, of any
@@ -192,10 +192,10 @@ RT_API int rt_read_full(rt_stream *s, void *p, size_t n, size_t *got);
  * empty) when no byte is left, or an error (RT_ENOMEM, a read error): then
  * LINE holds the bytes consumed before the failure.
  */
-RT_API int rt_getline(rt_stream *s, rt_buf *line);
+RT_API RT_WARN_UNUSED int rt_getline(rt_stream *s, rt_buf *line);
 
 /* rt_read_until: rt_getline() with DELIM (a byte value) instead of '\n'. */
-RT_API int rt_read_until(rt_stream *s, int delim, rt_buf *out);
+RT_API RT_WARN_UNUSED int rt_read_until(rt_stream *s, int delim, rt_buf *out);
 
 /* rt_stream_eof: true if the last read of S met end of input. */
 RT_API bool rt_stream_eof(const rt_stream *s);

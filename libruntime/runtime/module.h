@@ -16,19 +16,26 @@
  *   manifest note present and well-formed,      RT_EMANIFEST, RT_ESIG
  *     every signature parses
  *   ABI: major equal, minor <= this runtime's   RT_EABI
+ *   same runtime, from the file: this process   RT_ENOTSUP, RT_EDUPRUNTIME
+ *     uses the shared libruntime.so.1; the
+ *     plugin does not define rt_* symbols, and
+ *     its DT_NEEDED has libruntime.so.1
+ *   the path's file is the one a loaded plugin  RT_EEXIST
+ *     came from (not replaced by a rename)
  *   name not taken by another loaded plugin     RT_EEXIST
  *   dlopen(RTLD_NOW | RTLD_LOCAL)               RT_EDLOPEN (dlerror text)
  *   descriptor present, matches the manifest    RT_EDESCRIPTOR
- *   same runtime: DT_NEEDED has libruntime.so.1 RT_EDUPRUNTIME
- *     and the plugin's runtime reference is
- *     this process's libruntime
- *   init hook                                   RT_EINIT (its message)
+ *   same runtime: the plugin's runtime          RT_EDUPRUNTIME
+ *     reference is this process's libruntime
+ *   init hook (a plugin still initialising      RT_EINIT (its message),
+ *     cannot be loaded again)                   RT_EBUSY
  *
  * A plugin that fails any check is dlclosed, not registered, and nothing of
  * it stays mapped; opening it again fails the same way.
  *
  * Messages read well after a "<file or name>: " prefix, as rthost prints
- * them.  Every function is thread-safe.
+ * them.  Every function is thread-safe, and every one that succeeds
+ * leaves no error behind (rt_last_error_code() is 0 afterwards).
  */
 #ifndef RUNTIME_MODULE_H
 #define RUNTIME_MODULE_H
@@ -36,13 +43,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <runtime/defs.h>
+#include <runtime/call.h>
 #include <runtime/plugin.h>
 
 RT_BEGIN_DECLS
-
-/* From runtime/call.h. */
-typedef struct rt_fn rt_fn;
-typedef struct rt_value rt_value;
 
 /* A loaded plugin.  Opaque; reference counted by open/load/find/close. */
 typedef struct rt_module rt_module;
@@ -59,6 +63,11 @@ enum {
    * freed by the host, its buffered output is not ordered with the host's.
    * Exists so a test can show exactly that. */
   RT_MODULE_UNSAFE_ALLOW_PRIVATE_RUNTIME = 1u << 1,
+  /* rt_module_load_flags() by name only: a candidate file that exists but
+   * is refused is passed over and the search goes on (the refusal is in
+   * the error chain if no later candidate loads).  Without it the first
+   * file found decides. */
+  RT_MODULE_SKIP_REFUSED = 1u << 2,
 };
 
 /*
@@ -70,21 +79,31 @@ enum {
  * with the same plugin name is loaded; RT_EINVAL for NULL arguments;
  * RT_ENOMEM.  *OUT is NULL on failure.
  */
-RT_API int rt_module_open(const char *path, unsigned flags, rt_module **out);
+RT_API RT_WARN_UNUSED int rt_module_open(const char *path, unsigned flags, rt_module **out);
 
 /*
  * rt_module_load: load a plugin by NAME ("mathx", looked up as mathx.so)
  * or by path (a value containing '/' or ending in ".so" is a path, opened
- * as rt_module_open(value, 0, out)).  A name is searched in order in the
- * directories added with rt_module_path_add(), then those of the
- * RT_PLUGIN_PATH environment variable (colon-separated), then the installed
- * plugin directory (rt_module_plugindir()).  The first candidate that
- * passes every check is loaded; candidates that exist but are refused are
- * skipped.  On failure the message lists every candidate tried and why it
- * failed; the code is that of the first refused candidate, or RT_ENOTFOUND
- * if none exists.
+ * as rt_module_open(value, 0, out)).  A plugin already loaded under NAME
+ * is returned with one more reference.  Otherwise NAME is searched in
+ * order in the directories added with rt_module_path_add(), then those of
+ * the RT_PLUGIN_PATH environment variable (colon-separated), then the
+ * plugin directory (rt_module_plugindir()).  The first candidate file
+ * that exists decides: it is loaded, or the load fails with its refusal
+ * and the message names the later candidates that exist but were not
+ * tried (see RT_MODULE_SKIP_REFUSED to go on instead).  The file NAME.so
+ * must hold the plugin named NAME, else RT_EMANIFEST.  RT_ENOTFOUND, with
+ * every directory tried, if no candidate exists.
  */
-RT_API int rt_module_load(const char *name_or_path, rt_module **out);
+RT_API RT_WARN_UNUSED int rt_module_load(const char *name_or_path, rt_module **out);
+
+/*
+ * rt_module_load_flags: rt_module_load with FLAGS (RT_MODULE_TRUST_ANY,
+ * RT_MODULE_SKIP_REFUSED; the other RT_MODULE_* flags as for
+ * rt_module_open), applied to every candidate.  Since RUNTIME_1.1.
+ */
+RT_API RT_WARN_UNUSED int rt_module_load_flags(const char *name_or_path, unsigned flags,
+                                rt_module **out);
 
 /*
  * rt_module_path_add: append DIR to the directories searched by
@@ -97,8 +116,9 @@ RT_API int rt_module_path_add(const char *dir);
  * rt_module_path_add(). */
 RT_API void rt_module_path_clear(void);
 
-/* rt_module_plugindir: the installed plugin directory,
- * $(pkglibdir)/plugins.  Static string. */
+/* rt_module_plugindir: the plugin directory searched last: the value of
+ * the environment variable RT_PLUGIN_DIR if it is set and not empty, else
+ * the installed one, $(pkglibdir)/plugins.  Not to be freed. */
 RT_API const char *rt_module_plugindir(void);
 
 /*
@@ -125,7 +145,7 @@ RT_API rt_module *rt_module_ref(rt_module *m);
  * Errors: RT_ENOTFOUND ("plugin 'mathx' has no function 'sub'; it exports:
  * add, mul"), RT_EINVAL.
  */
-RT_API int rt_module_fn(rt_module *m, const char *name, const rt_fn **out);
+RT_API RT_WARN_UNUSED int rt_module_fn(rt_module *m, const char *name, const rt_fn **out);
 
 /*
  * rt_module_call: call export NAME of M (rt_module_fn + rt_call) while
@@ -133,7 +153,7 @@ RT_API int rt_module_fn(rt_module *m, const char *name, const rt_fn **out);
  * M under it.  ARGS, NARGS and RET as for rt_call() in runtime/call.h.
  * Errors: those of rt_module_fn() and rt_call().
  */
-RT_API int rt_module_call(rt_module *m, const char *name,
+RT_API RT_WARN_UNUSED int rt_module_call(rt_module *m, const char *name,
                           const rt_value *args, size_t nargs, rt_value *ret);
 
 /* Accessors.  Strings are owned by M and valid while M is loaded.
@@ -152,14 +172,14 @@ RT_API size_t rt_module_nexports(const rt_module *m);
  * (0 <= I < rt_module_nexports), in declaration order; any out pointer may
  * be NULL.  Errors: RT_ERANGE if I is out of range, RT_EINVAL.
  */
-RT_API int rt_module_export(const rt_module *m, size_t i, const char **name,
+RT_API RT_WARN_UNUSED int rt_module_export(const rt_module *m, size_t i, const char **name,
                             const char **sig, const char **doc);
 
 /*
  * rt_module_find: the loaded plugin named NAME, with one more reference
  * (close it).  Errors: RT_ENOTFOUND, RT_EINVAL.
  */
-RT_API int rt_module_find(const char *name, rt_module **out);
+RT_API RT_WARN_UNUSED int rt_module_find(const char *name, rt_module **out);
 
 /* rt_module_count: the number of plugins in the registry. */
 RT_API size_t rt_module_count(void);
@@ -179,9 +199,10 @@ RT_API int rt_module_foreach(int (*fn)(rt_module *m, void *ctx), void *ctx);
  * nothing is registered, nothing stays mapped (unless the plugin was
  * already loaded, which it leaves as it was).  Note that dlopen runs the
  * plugin's ELF constructors, if it has any.  Returns 0 or the error
- * rt_module_open() would give (except RT_EINIT and RT_EEXIST).
+ * rt_module_open() would give (except RT_EINIT and the name check's
+ * RT_EEXIST).
  */
-RT_API int rt_module_check(const char *path, unsigned flags);
+RT_API RT_WARN_UNUSED int rt_module_check(const char *path, unsigned flags);
 
 /*
  * rt_module_register_static: register a plugin linked into the program
@@ -191,7 +212,7 @@ RT_API int rt_module_check(const char *path, unsigned flags);
  * same descriptor again is a no-op.  Errors: RT_EDESCRIPTOR, RT_EABI,
  * RT_ESIG, RT_EDUPRUNTIME, RT_EINIT, RT_EEXIST (name taken), RT_ENOMEM.
  */
-RT_API int rt_module_register_static(const struct rt_plugin_descriptor *d);
+RT_API RT_WARN_UNUSED int rt_module_register_static(const struct rt_plugin_descriptor *d);
 
 /* ---- Manifests: metadata read from the file, nothing loaded ---- */
 
@@ -220,7 +241,7 @@ typedef struct rt_manifest {
  * signature.  The ABI is reported, not checked.  *OUT is freed with
  * rt_manifest_free().  Errors: as the first four checks of rt_module_open.
  */
-RT_API int rt_manifest_read(const char *path, unsigned flags,
+RT_API RT_WARN_UNUSED int rt_manifest_read(const char *path, unsigned flags,
                             rt_manifest **out);
 
 /*
@@ -228,7 +249,7 @@ RT_API int rt_manifest_read(const char *path, unsigned flags,
  * LEN), e.g. for fuzzing; LABEL names it in messages.  Every offset is
  * bounds-checked against LEN.
  */
-RT_API int rt_manifest_parse(const void *data, size_t len, const char *label,
+RT_API RT_WARN_UNUSED int rt_manifest_parse(const void *data, size_t len, const char *label,
                              rt_manifest **out);
 
 /* rt_manifest_free: free a manifest.  NULL is ignored. */
@@ -256,7 +277,7 @@ typedef struct rt_manifest_list {
  * Free *OUT with rt_manifest_list_free().  Errors (for DIR itself):
  * RT_ENOENT, RT_ENOTDIR, RT_EACCES, RT_ENOMEM.
  */
-RT_API int rt_module_scan(const char *dir, unsigned flags,
+RT_API RT_WARN_UNUSED int rt_module_scan(const char *dir, unsigned flags,
                           rt_manifest_list **out);
 
 /* rt_manifest_list_free: free a scan result.  NULL is ignored. */

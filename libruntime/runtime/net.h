@@ -75,7 +75,7 @@ typedef struct rt_addrlist rt_addrlist;
  *   RT_ENOMEM     out of memory.
  *   other -errno  a system error inside getaddrinfo().
  */
-RT_API int rt_resolve(const char *host, const char *service, unsigned flags,
+RT_API RT_WARN_UNUSED int rt_resolve(const char *host, const char *service, unsigned flags,
                       rt_addrlist **out) RT_WARN_UNUSED;
 
 /* rt_addrlist_count: number of addresses in LIST (0 for NULL). */
@@ -174,7 +174,7 @@ typedef struct rt_listener rt_listener;
  *   RT_ENOMEM.
  * When several addresses fail, the error of the last one is returned.
  */
-RT_API int rt_tcp_connect(const char *host, int port, int timeout_ms,
+RT_API RT_WARN_UNUSED int rt_tcp_connect(const char *host, int port, int timeout_ms,
                           rt_stream **out) RT_WARN_UNUSED;
 
 /*
@@ -188,12 +188,12 @@ RT_API int rt_tcp_connect(const char *host, int port, int timeout_ms,
  * rt_resolve() errors, RT_EADDRINUSE, RT_EADDRNOTAVAIL, RT_EACCES (a
  * privileged port), other -errno from socket()/bind()/listen(), RT_ENOMEM.
  */
-RT_API int rt_tcp_listen(const char *host, int port, int backlog,
+RT_API RT_WARN_UNUSED int rt_tcp_listen(const char *host, int port, int backlog,
                          rt_listener **out) RT_WARN_UNUSED;
 
 /* rt_tcp_listener_port: the port L is bound to (the one chosen by the
  * system when rt_tcp_listen() was given port 0); -1 if L is NULL. */
-RT_API int rt_tcp_listener_port(const rt_listener *l);
+RT_API RT_WARN_UNUSED int rt_tcp_listener_port(const rt_listener *l);
 
 /* rt_tcp_listener_fd: L's listening descriptor, for poll(2) or
  * epoll(7); it stays owned by L.  -1 if L is NULL. */
@@ -207,7 +207,7 @@ RT_API int rt_tcp_listener_fd(const rt_listener *l);
  * Errors: RT_EINVAL (L or OUT NULL), RT_ETIMEDOUT (nobody connected in
  * time), RT_EMFILE, other -errno from accept(), RT_ENOMEM.
  */
-RT_API int rt_tcp_accept(rt_listener *l, int timeout_ms,
+RT_API RT_WARN_UNUSED int rt_tcp_accept(rt_listener *l, int timeout_ms,
                          rt_stream **out) RT_WARN_UNUSED;
 
 /* rt_tcp_listener_close: stop listening and free L.  No other thread may

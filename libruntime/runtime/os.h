@@ -34,7 +34,7 @@ RT_API int rt_sleep_ns(uint64_t ns);
  * argument), -errno from open/read (RT_ENOENT, RT_EACCES, RT_EISDIR, ...),
  * RT_ENOMEM.
  */
-RT_API int rt_file_read_all(const char *path, rt_buf *out);
+RT_API RT_WARN_UNUSED int rt_file_read_all(const char *path, rt_buf *out);
 
 /*
  * rt_file_replace: atomically give PATH the contents DATA[0..LEN) and the
@@ -47,7 +47,7 @@ RT_API int rt_file_read_all(const char *path, rt_buf *out);
  * the failing step (RT_ENOENT for a missing directory, RT_EACCES, RT_ENOSPC,
  * RT_EISDIR when PATH is a directory, ...), RT_ENOMEM.
  */
-RT_API int rt_file_replace(const char *path, const void *data, size_t len,
+RT_API RT_WARN_UNUSED int rt_file_replace(const char *path, const void *data, size_t len,
                            unsigned mode);
 
 /*
@@ -57,7 +57,7 @@ RT_API int rt_file_replace(const char *path, const void *data, size_t len,
  * rt_dir_list_free().  On failure *NAMES is NULL and *COUNT 0.
  * Errors: RT_EINVAL, RT_ENOENT, RT_ENOTDIR, RT_EACCES, RT_ENOMEM, ...
  */
-RT_API int rt_dir_list(const char *path, char ***names, size_t *count);
+RT_API RT_WARN_UNUSED int rt_dir_list(const char *path, char ***names, size_t *count);
 
 /* rt_dir_list_free: free what rt_dir_list() returned.  NULL is ignored. */
 RT_API void rt_dir_list_free(char **names, size_t count);

@@ -255,7 +255,7 @@ static void run_byte_structs(void)
       rt_buf_append_str(&b, i ? ", u8" : "u8");
     rt_buf_append_char(&b, '}');
     char *sig = NULL;
-    rt_asprintf(&sig, "(%s, u8) -> %s", b.data, b.data);
+    assert_true(rt_asprintf(&sig, "(%s, u8) -> %s", b.data, b.data) > 0);
     rt_fn *fn = fn_new(tt_bump[n], sig);
     assert_int_equal(rt_type_size(rt_sig_ret(rt_fn_sig(fn))), (size_t)n);
     uint8_t in[TT_MAX_BYTES], want[TT_MAX_BYTES];

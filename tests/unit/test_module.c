@@ -12,6 +12,7 @@
 #include <elf.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <link.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +31,8 @@ static char libs[PATH_MAX];
 static const char *const plugins[] = {
     "good",   "stay",       "private",  "privlinked", "abimajor",
     "abiminor", "nodesc",   "nonote",   "mismatch",   "unresolved",
-    "initfail", "initexit", "badsig",
+    "initfail", "initexit", "badsig",   "reenter",    "initsilent",
+    "nolink",   "privexport",
 };
 
 /* ---- helpers ---- */
@@ -650,8 +652,7 @@ static void test_init_exits(void **state)
   assert_true(pid >= 0);
   if (pid == 0) {
     rt_module *m;
-    rt_module_open(so("initexit"), 0, &m);
-    _exit(99);
+    _exit(rt_module_open(so("initexit"), 0, &m) == 0 ? 99 : 98);
   }
   int status;
   assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -997,9 +998,21 @@ static void test_search_path_order(void **state)
   char env[2 * PATH_MAX];
   snprintf(env, sizeof env, "%s::%s", at("p2"), at("p3"));
   assert_int_equal(rt_setenv("RT_PLUGIN_PATH", env), 0);
-  rt_module *m;
-  assert_int_equal(rt_module_load("good", &m), 0);
+  /* The first file found decides: p1's refusal, p2 and p3 not tried. */
+  rt_module *m = (rt_module *)1;
+  assert_int_equal(rt_module_load("good", &m), RT_EELF);
+  assert_null(m);
+  const char *msg = rt_last_error();
+  assert_non_null(strstr(msg, "p1/good.so' is not an ELF file"));
+  assert_non_null(strstr(msg, "not tried: "));
+  assert_non_null(strstr(msg, "p2/good.so'"));
+  assert_non_null(strstr(msg, "p3/good.so'"));
+  assert_false(mapped(at("p2/good.so")));
+  /* Skipping a refused candidate is asked for. */
+  assert_int_equal(rt_module_load_flags("good", RT_MODULE_SKIP_REFUSED, &m),
+                   0);
   assert_non_null(strstr(rt_module_path(m), "/p2/good.so"));
+  assert_int_equal(rt_last_error_code(), 0);
   assert_int_equal(rt_module_close(m), 0);
 
   /* Added directories come before RT_PLUGIN_PATH. */
@@ -1034,16 +1047,346 @@ static void test_search_error_chain(void **state)
   assert_non_null(strstr(msg, "q1/nosuch.so"));
   assert_non_null(strstr(msg, so("nosuch")));
   assert_non_null(strstr(msg, rt_module_plugindir()));
-  /* Both candidates exist and are refused: the first one's code. */
+  /* Both candidates exist: the first one's refusal, the second untried. */
   assert_int_equal(rt_module_load("initfail", &m), RT_EELF);
   msg = rt_last_error();
   assert_non_null(strstr(msg, "plugin 'initfail' was refused"));
+  assert_non_null(strstr(msg, "q1/initfail.so' is not an ELF file"));
+  assert_null(strstr(msg, "failed to initialise"));
+  assert_non_null(strstr(msg, "not tried: "));
+  assert_non_null(strstr(msg, so("initfail")));
+  /* Both tried when skipping is asked for: both refusals, the first code. */
+  assert_int_equal(rt_module_load_flags("initfail", RT_MODULE_SKIP_REFUSED,
+                                        &m), RT_EELF);
+  msg = rt_last_error();
   assert_non_null(strstr(msg, "q1/initfail.so' is not an ELF file"));
   assert_non_null(strstr(msg, "failed to initialise"));
   rt_module_path_clear();
   rt_setenv("RT_PLUGIN_PATH", NULL);
   unlink(at("q1/initfail.so"));
   rmdir(at("q1"));
+}
+
+
+/* ---- issue 18: what users on other systems met ---- */
+
+/* Where libc.so.6 is mapped from. */
+static const char *libc_path(void)
+{
+  static char path[PATH_MAX];
+  Dl_info info;
+  assert_true(dladdr((void *)printf, &info) && info.dli_fname);
+  assert_non_null(realpath(info.dli_fname, path));
+  return path;
+}
+
+/* Notes in a segment aligned to 8 (.note.gnu.property, added by CET and
+ * -z shstk) pad to 8: libc and rthost are not malformed, only not
+ * plugins. */
+static void test_foreign_notes_not_malformed(void **state)
+{
+  (void)state;
+  const char *top = getenv("top_builddir");
+  char rthost[PATH_MAX];
+  /* libtool may leave a wrapper script at host/rthost */
+  snprintf(rthost, sizeof rthost, "%s/host/.libs/rthost", top ? top : ".");
+  if (access(rthost, X_OK) < 0)
+    snprintf(rthost, sizeof rthost, "%s/host/rthost", top ? top : ".");
+  const char *files[] = {libc_path(), rthost};
+  for (size_t i = 0; i < 2; i++) {
+    int rc = rt_module_check(files[i], RT_MODULE_TRUST_ANY);
+    const char *msg = rt_last_error();
+    if (rc != RT_EMANIFEST || strstr(msg, "malformed"))
+      fail_msg("%s: %s (%s)", files[i], rt_err_name(rc), msg);
+    assert_non_null(strstr(msg, "has no libruntime manifest note"));
+    rt_buf b = RT_BUF_INIT;
+    assert_int_equal(rt_file_read_all(files[i], &b), 0);
+    rt_manifest *m = NULL;
+    assert_int_equal(rt_manifest_parse(b.data, b.len, files[i], &m),
+                     RT_EMANIFEST);
+    assert_null(strstr(rt_last_error(), "malformed"));
+    rt_buf_free(&b);
+  }
+}
+
+/* The same note walk on a minimal ELF image whose manifest follows an
+ * 8-aligned GNU property note in one PT_NOTE segment of alignment 8. */
+static void test_note_alignment_8(void **state)
+{
+  (void)state;
+  size_t n;
+  unsigned char *p = plugin_bytes("good", &n);
+  rt_manifest *good;
+  assert_int_equal(rt_manifest_parse(p, n, "good", &good), 0);
+  /* Find the manifest note and its segment, re-lay the segment as
+   * [GNU property note, 4-byte name, 8-aligned] + [manifest note, 8
+   * padded], aligned 8, at the end of a copy of the file. */
+  ElfW(Ehdr) eh;
+  memcpy(&eh, p, sizeof eh);
+  size_t note_off = 0;
+  unsigned idx = 0;
+  for (unsigned i = 0; i < eh.e_phnum && note_off == 0; i++) {
+    ElfW(Phdr) ph;
+    memcpy(&ph, p + eh.e_phoff + i * sizeof ph, sizeof ph);
+    const unsigned char *hit =
+        ph.p_type == PT_NOTE ? memmem(p + ph.p_offset, ph.p_filesz,
+                                      "libruntime", 11)
+                             : NULL;
+    if (hit) {
+      note_off = (size_t)(hit - p) - 12;
+      idx = i;
+    }
+  }
+  assert_true(note_off > 0);
+  uint32_t w[3];
+  memcpy(w, p + note_off, sizeof w);
+  size_t seg_len = 32 + 12 + 16 + ((w[1] + 7) & ~7u);
+  unsigned char *q = rt_calloc(1, n + 8 + seg_len);
+  assert_non_null(q);
+  memcpy(q, p, n);
+  size_t off = (n + 7) & ~(size_t)7;
+  unsigned char *seg = q + off;
+  uint32_t prop[3] = {4, 16, 5}; /* "GNU", 16 bytes, NT_GNU_PROPERTY_TYPE_0 */
+  memcpy(seg, prop, 12);
+  memcpy(seg + 12, "GNU", 4);
+  memset(seg + 16, 0xee, 16); /* the property data, at 16: aligned to 8 */
+  memcpy(seg + 32, w, 12);
+  memcpy(seg + 44, "libruntime", 11); /* 11 bytes, pad to 56 = 8-aligned */
+  memcpy(seg + 56, p + note_off + 12 + 12, w[1]); /* name padded to 12 */
+  ElfW(Phdr) ph;
+  memcpy(&ph, q + eh.e_phoff + idx * sizeof ph, sizeof ph);
+  ph.p_offset = off;
+  ph.p_filesz = seg_len;
+  ph.p_align = 8;
+  memcpy(q + eh.e_phoff + idx * sizeof ph, &ph, sizeof ph);
+  rt_manifest *m = NULL;
+  if (rt_manifest_parse(q, off + seg_len, "aligned8", &m) < 0)
+    fail_msg("%s", rt_last_error());
+  assert_string_equal(m->name, "good");
+  assert_int_equal(m->nexports, good->nexports);
+  rt_manifest_free(m);
+  rt_manifest_free(good);
+  rt_free(q);
+  rt_free(p);
+}
+
+/* "a plugin named x lives in x.so": by name the file must hold it; by
+ * path any file name is taken (the caller chose the file). */
+static void test_name_must_match_file(void **state)
+{
+  (void)state;
+  make_subdir("nm", 0755);
+  install_bench(at("nm/other.so"), "rtbenchname1", 0);
+  rt_module_path_clear();
+  assert_int_equal(rt_module_path_add(at("nm")), 0);
+  rt_module *m = (rt_module *)1;
+  assert_int_equal(rt_module_load("other", &m), RT_EMANIFEST);
+  assert_null(m);
+  const char *msg = rt_last_error();
+  assert_non_null(strstr(msg, "nm/other.so' holds plugin 'rtbenchname1', "
+                              "but a plugin named 'other' must be in "
+                              "other.so"));
+  assert_int_equal(rt_module_count(), rt_module_count());
+  assert_int_equal(rt_module_find("rtbenchname1", &m), RT_ENOTFOUND);
+  assert_false(mapped(at("nm/other.so")));
+  assert_int_equal(rt_module_load(at("nm/other.so"), &m), 0);
+  assert_string_equal(rt_module_name(m), "rtbenchname1");
+  assert_int_equal(rt_module_close(m), 0);
+  rt_module_path_clear();
+  unlink(at("nm/other.so"));
+  rmdir(at("nm"));
+}
+
+/* A symlink in a world-writable directory to a trusted plugin: every way
+ * of reaching it gives the same refusal, naming the link. */
+static void test_symlink_trust_agrees(void **state)
+{
+  (void)state;
+  char p[PATH_MAX];
+  make_subdir("tw", 0777);
+  make_subdir("tok", 0755);
+  snprintf(p, sizeof p, "%s/tok/p.so", dir);
+  install_bench(p, "rtbenchtrus1", 0);
+  assert_int_equal(symlink("../tok/p.so", at("tw/link.so")), 0);
+  const char *link = at("tw/link.so");
+  char want[PATH_MAX];
+  snprintf(want, sizeof want, "directory '%s/tw' is world-writable", dir);
+  rt_manifest *mf = (rt_manifest *)1;
+  assert_int_equal(rt_manifest_read(link, 0, &mf), RT_EUNTRUSTED);
+  char first[1024];
+  snprintf(first, sizeof first, "%s", rt_last_error());
+  assert_non_null(strstr(first, want));
+  assert_non_null(strstr(first, link));
+  assert_int_equal(rt_module_check(link, 0), RT_EUNTRUSTED);
+  assert_string_equal(rt_last_error(), first);
+  expect_refused(link, 0, RT_EUNTRUSTED, want, NULL);
+  assert_string_equal(rt_last_error(), first);
+  rt_manifest_list *l;
+  assert_int_equal(rt_module_scan(at("tw"), 0, &l), 0);
+  assert_int_equal(l->count, 1);
+  assert_int_equal(l->entries[0].status, RT_EUNTRUSTED);
+  assert_string_equal(l->entries[0].reason, first);
+  rt_manifest_list_free(l);
+  /* The target itself, where it lives, is trusted. */
+  assert_int_equal(rt_module_check(p, 0), 0);
+  snprintf(p, sizeof p, "rm -rf '%s' '%s'", at("tw"), at("tok"));
+  assert_int_equal(system(p), 0);
+}
+
+/* Three linking mistakes, three messages. */
+static void test_runtime_linking_mistakes(void **state)
+{
+  (void)state;
+  rt_setenv("RT_TEST_NOLINK_CTOR", NULL);
+  expect_refused(so("nolink"), 0, RT_EDUPRUNTIME, "plugin 'nolink'",
+                 "is not linked with libruntime", "-lruntime", NULL);
+  assert_null(rt_getenv("RT_TEST_NOLINK_CTOR")); /* refused before dlopen */
+  expect_refused(so("privexport"), 0, RT_EDUPRUNTIME, "plugin 'private'",
+                 "carries its own copy of libruntime",
+                 "it defines and exports rt_abi_version itself", NULL);
+  assert_int_equal(rt_module_check(so("privexport"), 0), RT_EDUPRUNTIME);
+}
+
+/* An init hook that loads its own plugin fails with its own message;
+ * one that loads another plugin works. */
+static void test_init_reentry(void **state)
+{
+  (void)state;
+  rt_setenv("RT_TEST_REENTER", so("reenter"));
+  expect_refused(so("reenter"), 0, RT_EINIT, "plugin 'reenter'",
+                 "is still initialising", NULL);
+  rt_module_path_clear();
+  assert_int_equal(rt_module_path_add(dir), 0);
+  rt_setenv("RT_TEST_REENTER", "reenter");
+  rt_module *m = (rt_module *)1;
+  assert_int_equal(rt_module_load("reenter", &m), RT_EINIT);
+  assert_non_null(strstr(rt_last_error(), "is still initialising"));
+  rt_setenv("RT_TEST_REENTER", "good");
+  rt_setenv("RT_TEST_REENTER_LOADED", NULL);
+  assert_int_equal(rt_module_load("reenter", &m), 0);
+  assert_string_equal(rt_getenv("RT_TEST_REENTER_LOADED"), "good");
+  assert_int_equal(rt_module_close(m), 0);
+  rt_module_path_clear();
+  rt_setenv("RT_TEST_REENTER", NULL);
+}
+
+static void test_init_fails_silently(void **state)
+{
+  (void)state;
+  expect_refused(so("initsilent"), 0, RT_EINIT,
+                 "init hook of 'initsilent' failed (returned -1) without a "
+                 "message", NULL);
+}
+
+static bool printable(const char *s)
+{
+  for (; *s; s++)
+    if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+      return false;
+  return true;
+}
+
+/* A loaded plugin's file replaced by rename, then opened again. */
+static void test_replaced_while_loaded(void **state)
+{
+  (void)state;
+  rt_module *m, *again = (rt_module *)1;
+  install_bench(at("rep.so"), "rtbenchrepl1", 0);
+  assert_int_equal(rt_module_open(at("rep.so"), 0, &m), 0);
+  install_bench(at("rep.new"), "rtbenchrepl2", 0);
+  assert_int_equal(rename(at("rep.new"), at("rep.so")), 0);
+  assert_int_equal(rt_module_open(at("rep.so"), 0, &again), RT_EEXIST);
+  assert_null(again);
+  const char *msg = rt_last_error();
+  assert_true(printable(msg));
+  assert_non_null(strstr(msg, "was replaced after plugin 'rtbenchrepl1' "
+                              "was loaded from it"));
+  assert_int_equal(rt_module_check(at("rep.so"), 0), RT_EEXIST);
+  assert_int_equal(rt_module_close(m), 0);
+  /* Once the old one is unloaded, the new file loads. */
+  assert_int_equal(rt_module_open(at("rep.so"), 0, &m), 0);
+  assert_string_equal(rt_module_name(m), "rtbenchrepl2");
+  assert_int_equal(rt_module_close(m), 0);
+  unlink(at("rep.so"));
+}
+
+/* Every rt_module_* that succeeds leaves no error behind. */
+static void expect_clear(const char *what)
+{
+  if (rt_last_error_code() != 0 || rt_last_error()[0] != '\0')
+    fail_msg("%s left: %s", what, rt_last_error());
+  rt_set_error(RT_EIO, "a stale error");
+}
+
+static void test_success_leaves_no_error(void **state)
+{
+  (void)state;
+  rt_module *m;
+  rt_set_error(RT_EIO, "a stale error");
+  assert_int_equal(rt_module_load("nosuch-plugin", &m), RT_ENOTFOUND);
+  assert_int_equal(rt_module_load(so("good"), &m), 0);
+  expect_clear("rt_module_load");
+  assert_int_equal(rt_module_path_add(dir), 0);
+  expect_clear("rt_module_path_add");
+  rt_module *byname;
+  assert_int_equal(rt_module_load("good", &byname), 0);
+  expect_clear("rt_module_load by name");
+  assert_int_equal(rt_module_close(byname), 0);
+  expect_clear("rt_module_close");
+  assert_int_equal(rt_module_find("good", &byname), 0);
+  expect_clear("rt_module_find");
+  assert_int_equal(rt_module_close(byname), 0);
+  const rt_fn *fn;
+  assert_int_equal(rt_module_fn(m, "add", &fn), 0);
+  expect_clear("rt_module_fn");
+  assert_int_equal(rt_module_export(m, 0, NULL, NULL, NULL), 0);
+  expect_clear("rt_module_export");
+  rt_value args[2] = {{RT_TYPE_I32, 0, {.i32 = 1}},
+                      {RT_TYPE_I32, 0, {.i32 = 2}}};
+  rt_value ret = RT_VALUE_INIT;
+  assert_int_equal(rt_module_call(m, "add", args, 2, &ret), 0);
+  expect_clear("rt_module_call");
+  assert_int_equal(rt_module_check(so("good"), 0), 0);
+  expect_clear("rt_module_check");
+  rt_manifest *mf;
+  assert_int_equal(rt_manifest_read(so("good"), 0, &mf), 0);
+  expect_clear("rt_manifest_read");
+  rt_manifest_free(mf);
+  size_t n;
+  unsigned char *p = plugin_bytes("good", &n);
+  assert_int_equal(rt_manifest_parse(p, n, "good", &mf), 0);
+  expect_clear("rt_manifest_parse");
+  rt_manifest_free(mf);
+  rt_free(p);
+  rt_manifest_list *l;
+  assert_int_equal(rt_module_scan(dir, 0, &l), 0);
+  expect_clear("rt_module_scan");
+  rt_manifest_list_free(l);
+  assert_int_equal(rt_module_open(so("good"), 0, &byname), 0);
+  expect_clear("rt_module_open");
+  assert_int_equal(rt_module_close(byname), 0);
+  assert_int_equal(rt_module_close(m), 0);
+  rt_module_path_clear();
+  rt_clear_error();
+}
+
+/* RT_PLUGIN_DIR replaces the compiled-in plugin directory. */
+static void test_plugin_dir_env(void **state)
+{
+  (void)state;
+  const char *saved = rt_getenv("RT_PLUGIN_DIR");
+  char *copy = saved ? rt_strdup(saved) : NULL;
+  assert_int_equal(rt_setenv("RT_PLUGIN_DIR", dir), 0);
+  assert_string_equal(rt_module_plugindir(), dir);
+  rt_module_path_clear();
+  rt_module *m;
+  assert_int_equal(rt_module_load("good", &m), 0);
+  assert_string_equal(rt_module_path(m), so("good"));
+  assert_int_equal(rt_module_close(m), 0);
+  assert_int_equal(rt_setenv("RT_PLUGIN_DIR", ""), 0);
+  assert_string_not_equal(rt_module_plugindir(), dir);
+  assert_int_equal(rt_setenv("RT_PLUGIN_DIR", copy), 0);
+  rt_free(copy);
 }
 
 static void test_bad_arguments(void **state)
@@ -1145,6 +1488,16 @@ int main(void)
       cmocka_unit_test(test_resolved_path_shortcut),
       cmocka_unit_test(test_scan_symlinked_entry),
       cmocka_unit_test(test_large_plugin_file),
+      cmocka_unit_test(test_foreign_notes_not_malformed),
+      cmocka_unit_test(test_note_alignment_8),
+      cmocka_unit_test(test_name_must_match_file),
+      cmocka_unit_test(test_symlink_trust_agrees),
+      cmocka_unit_test(test_runtime_linking_mistakes),
+      cmocka_unit_test(test_init_reentry),
+      cmocka_unit_test(test_init_fails_silently),
+      cmocka_unit_test(test_replaced_while_loaded),
+      cmocka_unit_test(test_success_leaves_no_error),
+      cmocka_unit_test(test_plugin_dir_env),
   };
   return cmocka_run_group_tests(tests, setup_dir, remove_dir);
 }
