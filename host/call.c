@@ -194,9 +194,15 @@ static int no_function(rt_module *mod, const char *plugin,
 {
   const char *names[256];
   size_t n = 0;
+  /* rt_module_export succeeds, and a success clears the thread's error:
+   * keep the library's message across the listing. */
+  int code = rt_last_error_code();
+  char *msg = rt_strdup(rt_last_error());
   while (n < rt_module_nexports(mod) && n < 256 &&
          rt_module_export(mod, n, &names[n], NULL, NULL) == 0)
     n++;
+  rt_set_error(code, "%s", msg ? msg : rt_strerror(code));
+  rt_free(msg);
   rt_buf hint = RT_BUF_INIT;
   rthost_did_you_mean(function, names, n, &hint);
   int status = rthost_error_rt_hint(plugin, RTHOST_ECALL, rt_buf_cstr(&hint));

@@ -186,11 +186,12 @@ static void check_paths(void)
   rt_buf b = RT_BUF_INIT;
   for (int i = 0; i < 64; i++)
     rt_buf_append_str(&b, i ? ", i64" : "i64");
-  rt_asprintf(&sig, "(i64, i64, i64, i64, i64, i64, {%s}) -> void", b.data);
+  assert_true(rt_asprintf(&sig, "(i64, i64, i64, i64, i64, i64, {%s}) -> void",
+                          b.data) > 0);
   expect_path(sig, PLANNED_STRUCTS);
   rt_free(sig);
-  rt_asprintf(&sig, "(i64, i64, i64, i64, i64, i64, {%s, i8}) -> void",
-              b.data);
+  assert_true(rt_asprintf(&sig, "(i64, i64, i64, i64, i64, i64, {%s, i8}) -> void",
+                          b.data) > 0);
   expect_path(sig, false);
   rt_free(sig);
   rt_buf_free(&b);
