@@ -31,7 +31,7 @@ typedef int (*rt__invoker)(const rt_fn *fn, const rt_value *args,
 struct rt__plan;
 
 struct rt_sig {
-  size_t refs; /* atomic */
+  rt__refcount refs;
   size_t nargs;
   const rt_type *ret;
   const rt_type **args;
@@ -222,6 +222,12 @@ static inline void rt__set_f32(float f, rt_value *ret)
 {
   ret->v.u64 = 0;
   ret->v.f32 = f;
+}
+
+/* N rounded up to a multiple of A (A > 0). */
+static inline size_t rt__align_up(size_t n, size_t a)
+{
+  return (n + a - 1) / a * a;
 }
 
 #endif /* RT_CALL_INT_H */

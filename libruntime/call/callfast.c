@@ -217,7 +217,7 @@ static rt__invoker float_invoker(const rt_sig *s)
 int rt__fast_prepare(rt_sig *s)
 {
   int rc = rt__plan_prepare(s);
-  if (rc)
+  if (rc < 0)
     return rc;
   if (int_shape(s)) {
     rt_type_kind r = s->ret->kind;

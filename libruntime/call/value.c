@@ -183,7 +183,7 @@ static int parse_int(const rt_type *t, const char *text, rt_value *out)
 {
   uint64_t bits = 0;
   int rc = parse_int_bits(t, text, &bits);
-  if (rc)
+  if (rc < 0)
     return rc;
   out->kind = t->kind;
   rt__narrow(t->kind, bits, out);
@@ -387,7 +387,7 @@ static int parse_agg(struct vparser *vp, const rt_type *t, char *dst)
       return syntax_error(vp, t, "','");
     }
     int rc = parse_member(vp, t->members[i], dst + t->offsets[i]);
-    if (rc)
+    if (rc < 0)
       return rt__error_context("member %zu of %s", i + 1, t->name);
   }
   vskip(vp);
@@ -408,7 +408,7 @@ static int parse_struct(const rt_type *t, const char *text, rt_value *out)
   vskip(&vp);
   if (rc == 0 && *vp.p)
     rc = syntax_error(&vp, t, "end of text");
-  if (rc) {
+  if (rc < 0) {
     rt_free(mem);
     return rc;
   }
@@ -444,7 +444,7 @@ static int parse_value(const rt_type *t, const char *text, rt_value *out)
   default: break;
   }
   rc = parse_trimmed(t, text, out);
-  if (rc)
+  if (rc < 0)
     *out = (rt_value)RT_VALUE_INIT;
   return rc;
 }
