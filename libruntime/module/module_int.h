@@ -1,5 +1,5 @@
 /*
- * module_int.h — what the loader's source files (module.c, file.c,
+ * module_int.h — what the loader's source files (load.c, registry.c, file.c,
  * search.c, note.c) share.  Private to libruntime.
  */
 #ifndef RT_MODULE_INT_H
@@ -78,9 +78,43 @@ RT_HIDDEN int rt__module_open_named(const char *path, const char *name,
                                     unsigned flags, rt_module **out);
 
 /* Fork stages of the search path's lock (search.c) and of the file
- * checks' directory memo (file.c); module.c calls them under the
+ * checks' directory memo (file.c); registry.c calls them under the
  * registry lock. */
 RT_HIDDEN void rt__search_fork(enum rt__fork_stage st);
 RT_HIDDEN void rt__file_fork(enum rt__fork_stage st);
+
+/* A loaded plugin (load.c makes it, registry.c keeps it). */
+struct rt_module {
+  struct rt_module *next;      /* load order */
+  struct rt_module *name_next; /* hash chains, see reg_index */
+  struct rt_module *file_next;
+  const char *name; /* the manifest's copy (in the heap), or the static
+                     * descriptor's: lookups touch no plugin page */
+  char *path; /* resolved path, or "(static)" */
+  dev_t dev;
+  ino_t ino;
+  void *handle; /* NULL for a static plugin */
+  const struct rt_plugin_descriptor *desc;
+  rt_manifest *mf; /* NULL for a static plugin */
+  rt_fn **fns;
+  unsigned long refs;
+  atomic_long inflight;
+  bool unload_safe;
+  struct rt_plugin_hooks hooks; /* a copy: see read_hooks */
+};
+
+/* The registry (registry.c).  Its one recursive lock guards every
+ * function below; loading holds it throughout (load.c). */
+RT_HIDDEN void rt__reg_lock(void);
+RT_HIDDEN void rt__reg_unlock(void);
+RT_HIDDEN void rt__reg_append(rt_module *m);
+RT_HIDDEN void rt__reg_remove(rt_module *m);
+RT_HIDDEN rt_module *rt__reg_by_file(dev_t dev, ino_t ino);
+RT_HIDDEN rt_module *rt__reg_by_name(const char *name);
+RT_HIDDEN rt_module *rt__reg_by_path(const char *path);
+RT_HIDDEN rt_module *rt__reg_by_desc(const struct rt_plugin_descriptor *d);
+
+/* Free M and unmap its code (load.c); M is out of the registry. */
+RT_HIDDEN void rt__module_free(rt_module *m);
 
 #endif /* RT_MODULE_INT_H */

@@ -1,11 +1,9 @@
 /*
- * module.c — loading plugins and the registry of loaded ones.
- *
- * One recursive lock guards the registry and serialises loading and
- * unloading: dlopen takes the dynamic loader's own lock anyway, and the
- * recursion lets a plugin's init or fini hook load or find other plugins.
- * Calls into plugins take no lock; rt_module_call() counts them so a close
- * cannot unload a plugin under a running call.
+ * load.c — loading one plugin: the pipeline after the file checks
+ * (dlopen, descriptor, same runtime, functions, init), undone in full on
+ * any failure, and the registration of static plugins.  The order of
+ * the checks is written once, in doc/architecture.md ("The plugin
+ * loader").
  */
 #define _GNU_SOURCE 1 /* dladdr, dladdr1, dlinfo */
 #include "module_int.h"
@@ -17,220 +15,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-
-struct rt_module {
-  struct rt_module *next;      /* load order */
-  struct rt_module *name_next; /* hash chains, see reg_index */
-  struct rt_module *file_next;
-  const char *name; /* the manifest's copy (in the heap), or the static
-                     * descriptor's: lookups touch no plugin page */
-  char *path; /* resolved path, or "(static)" */
-  dev_t dev;
-  ino_t ino;
-  void *handle; /* NULL for a static plugin */
-  const struct rt_plugin_descriptor *desc;
-  rt_manifest *mf; /* NULL for a static plugin */
-  rt_fn **fns;
-  unsigned long refs;
-  atomic_long inflight;
-  bool unload_safe;
-  struct rt_plugin_hooks hooks; /* a copy: see read_hooks */
-};
-
-static pthread_mutex_t reg_lock;
-static pthread_once_t reg_once = PTHREAD_ONCE_INIT;
-static rt_module *reg_head, *reg_tail;
-static size_t reg_count;
-
-/*
- * Hash indexes by name and by file (dev/inode), rebuilt at twice the size
- * when the registry outgrows them: each load looks up both, and with a
- * thousand plugins loaded a list walk cost several microseconds (and
- * touched every plugin's descriptor).  Without an index (nothing loaded
- * yet, or no memory to grow it) lookups walk the list.
- */
-static rt_module **by_name, **by_file;
-static size_t reg_buckets; /* a power of two, or 0 */
-
-static void reg_init(void)
-{
-  pthread_mutexattr_t a;
-  pthread_mutexattr_init(&a);
-  pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
-  pthread_mutex_init(&reg_lock, &a);
-  pthread_mutexattr_destroy(&a);
-}
-
-static void reg_lock_take(void)
-{
-  pthread_once(&reg_once, reg_init);
-  pthread_mutex_lock(&reg_lock);
-}
-
-static void reg_unlock(void) { pthread_mutex_unlock(&reg_lock); }
-
-/* Fork (init.c): the registry's lock, then the search path's and the file
- * checks' (taken under it while loading), so no load is half done in the
- * child.  The child makes the locks anew: the recursive registry lock
- * names its owner by thread id, which the child's thread does not have. */
-void rt__module_fork_prepare(void)
-{
-  reg_lock_take();
-  rt__search_fork(RT__FORK_PREPARE);
-  rt__file_fork(RT__FORK_PREPARE);
-}
-
-void rt__module_fork_parent(void)
-{
-  rt__file_fork(RT__FORK_PARENT);
-  rt__search_fork(RT__FORK_PARENT);
-  reg_unlock();
-}
-
-void rt__module_fork_child(void)
-{
-  rt__file_fork(RT__FORK_CHILD);
-  rt__search_fork(RT__FORK_CHILD);
-  reg_init();
-}
-
-static size_t hash_name(const char *s)
-{
-  uint64_t h = rt__hash_bytes(s, strlen(s), 0);
-  return (size_t)(h ^ (h >> 32));
-}
-
-static size_t hash_file(dev_t dev, ino_t ino)
-{
-  uint64_t h = ((uint64_t)dev * 0x9e3779b97f4a7c15u) ^ (uint64_t)ino;
-  h *= 0xff51afd7ed558ccdu;
-  return (size_t)(h ^ (h >> 29));
-}
-
-static void index_add(rt_module *m)
-{
-  size_t i = hash_name(m->name) & (reg_buckets - 1);
-  m->name_next = by_name[i];
-  by_name[i] = m;
-  if (m->handle == NULL)
-    return;
-  i = hash_file(m->dev, m->ino) & (reg_buckets - 1);
-  m->file_next = by_file[i];
-  by_file[i] = m;
-}
-
-/* Grow the indexes to hold N modules; on failure keep what there is. */
-static void reg_index(size_t n)
-{
-  if (n <= reg_buckets)
-    return;
-  size_t nb = reg_buckets ? reg_buckets * 2 : 64;
-  while (nb < n)
-    nb *= 2;
-  rt_module **a = rt_calloc(nb, sizeof *a), **b = rt_calloc(nb, sizeof *b);
-  if (a == NULL || b == NULL) {
-    rt_free(a);
-    rt_free(b);
-    return;
-  }
-  rt_free(by_name);
-  rt_free(by_file);
-  by_name = a;
-  by_file = b;
-  reg_buckets = nb;
-  for (rt_module *m = reg_head; m; m = m->next)
-    index_add(m);
-}
-
-static void reg_append(rt_module *m)
-{
-  m->next = NULL;
-  if (reg_tail)
-    reg_tail->next = m;
-  else
-    reg_head = m;
-  reg_tail = m;
-  reg_count++;
-  size_t had = reg_buckets;
-  reg_index(reg_count);
-  if (reg_buckets && reg_buckets == had)
-    index_add(m);
-}
-
-static void unchain(rt_module **p, rt_module *m, bool by_name_chain)
-{
-  for (; *p; p = by_name_chain ? &(*p)->name_next : &(*p)->file_next)
-    if (*p == m) {
-      *p = by_name_chain ? m->name_next : m->file_next;
-      return;
-    }
-}
-
-static void reg_remove(rt_module *m)
-{
-  rt_module *prev = NULL;
-  for (rt_module **p = &reg_head; *p; prev = *p, p = &(*p)->next)
-    if (*p == m) {
-      *p = m->next;
-      if (reg_tail == m)
-        reg_tail = prev;
-      reg_count--;
-      break;
-    }
-  if (reg_buckets == 0)
-    return;
-  unchain(&by_name[hash_name(m->name) & (reg_buckets - 1)], m, true);
-  if (m->handle)
-    unchain(&by_file[hash_file(m->dev, m->ino) & (reg_buckets - 1)], m,
-            false);
-}
-
-static rt_module *reg_by_file(dev_t dev, ino_t ino)
-{
-  if (reg_buckets == 0) {
-    for (rt_module *m = reg_head; m; m = m->next)
-      if (m->handle && m->dev == dev && m->ino == ino)
-        return m;
-    return NULL;
-  }
-  for (rt_module *m = by_file[hash_file(dev, ino) & (reg_buckets - 1)]; m;
-       m = m->file_next)
-    if (m->dev == dev && m->ino == ino)
-      return m;
-  return NULL;
-}
-
-static rt_module *reg_by_name(const char *name)
-{
-  if (reg_buckets == 0) {
-    for (rt_module *m = reg_head; m; m = m->next)
-      if (strcmp(m->name, name) == 0)
-        return m;
-    return NULL;
-  }
-  for (rt_module *m = by_name[hash_name(name) & (reg_buckets - 1)]; m;
-       m = m->name_next)
-    if (strcmp(m->name, name) == 0)
-      return m;
-  return NULL;
-}
-
-/* A module loaded from the file now at PATH, whatever file is there now. */
-static rt_module *reg_by_path(const char *path)
-{
-  for (rt_module *m = reg_head; m; m = m->next)
-    if (m->handle && strcmp(m->path, path) == 0)
-      return m;
-  return NULL;
-}
-
-static rt_module *reg_by_desc(const struct rt_plugin_descriptor *d)
-{
-  for (rt_module *m = reg_head; m; m = m->next)
-    if (m->desc == d)
-      return m;
-  return NULL;
-}
 
 /* ---- one load in progress ---- */
 
@@ -284,7 +68,7 @@ static int not_initialising(const struct load *l)
 static int not_replaced(const struct load *l)
 {
   const struct stat *st = &l->f.st;
-  rt_module *old = reg_by_path(l->f.resolved);
+  rt_module *old = rt__reg_by_path(l->f.resolved);
   if (old == NULL || (old->dev == st->st_dev && old->ino == st->st_ino))
     return 0;
   return rt__error(RT_EEXIST, "'%s' was replaced after plugin '%s' was "
@@ -309,7 +93,7 @@ static void load_undo(struct load *l)
 
 static int name_free(struct load *l)
 {
-  rt_module *other = reg_by_name(l->name);
+  rt_module *other = rt__reg_by_name(l->name);
   if (other == NULL || l->check_only)
     return 0;
   return rt__error(RT_EEXIST, "a plugin named '%s' is already loaded from "
@@ -682,7 +466,7 @@ static int module_new(struct load *l, rt_module **out)
 }
 
 /* Free M, then unmap its code: the descriptor lives in that code. */
-static void module_free(rt_module *m)
+void rt__module_free(rt_module *m)
 {
   void *handle = m->handle;
   fns_free(m->fns, m->desc->nexports);
@@ -710,7 +494,7 @@ static int load_locked(struct load *l, rt_module **out)
     rt__plugin_file_free(&l->f);
     return rc;
   }
-  rt_module *known = reg_by_file(l->f.st.st_dev, l->f.st.st_ino);
+  rt_module *known = rt__reg_by_file(l->f.st.st_dev, l->f.st.st_ino);
   if (known && out) {
     known->refs++;
     *out = known;
@@ -729,7 +513,7 @@ static int load_locked(struct load *l, rt_module **out)
   if (rc == 0 && out && (rc = module_new(l, out)) < 0 && l->hooks.fini)
     l->hooks.fini();
   if (rc == 0 && out)
-    reg_append(*out);
+    rt__reg_append(*out);
   load_undo(l);
   return rc;
 }
@@ -741,9 +525,9 @@ static int load_file(const char *path, const char *expect, unsigned flags,
     return rt__error(RT_EINVAL, "no plugin path given");
   struct load l = {.path = path, .expect = expect, .flags = flags,
                    .check_only = out == NULL};
-  reg_lock_take();
+  rt__reg_lock();
   int rc = load_locked(&l, out);
-  reg_unlock();
+  rt__reg_unlock();
   return rt__ok_or(rc);
 }
 
@@ -783,16 +567,16 @@ static int static_checks(const struct rt_plugin_descriptor *d, rt_sig **sigs)
                         "signature", d->name, d->exports[i].name);
   if (rc == 0)
     rc = same_runtime(d, "(static)");
-  if (rc == 0 && reg_by_name(d->name))
+  if (rc == 0 && rt__reg_by_name(d->name))
     rc = rt__error(RT_EEXIST, "a plugin named '%s' is already loaded from "
                    "'%s'; rename the static plugin", d->name,
-                   reg_by_name(d->name)->path);
+                   rt__reg_by_name(d->name)->path);
   return rc;
 }
 
 static int register_static_locked(const struct rt_plugin_descriptor *d)
 {
-  if (reg_by_desc(d))
+  if (rt__reg_by_desc(d))
     return 0;
   rt_sig **sigs = rt_calloc(d->nexports ? d->nexports : 1, sizeof *sigs);
   if (sigs == NULL)
@@ -820,7 +604,7 @@ static int register_static_locked(const struct rt_plugin_descriptor *d)
   m->fns = fns;
   m->refs = 1;
   atomic_init(&m->inflight, 0);
-  reg_append(m);
+  rt__reg_append(m);
   return 0;
 }
 
@@ -829,160 +613,9 @@ int rt_module_register_static(const struct rt_plugin_descriptor *d)
   if (d == NULL)
     return rt__error(RT_EINVAL, "rt_module_register_static: NULL "
                      "descriptor");
-  reg_lock_take();
+  rt__reg_lock();
   int rc = register_static_locked(d);
-  reg_unlock();
+  rt__reg_unlock();
   return rt__ok_or(rc);
 }
 
-/* ---- references ---- */
-
-rt_module *rt_module_ref(rt_module *m)
-{
-  reg_lock_take();
-  RT_ASSERT(m->refs > 0); /* a closed module cannot be referenced again */
-  m->refs++;
-  reg_unlock();
-  return m;
-}
-
-static int close_locked(rt_module *m)
-{
-  RT_ASSERT(m->refs > 0 || m->handle == NULL);
-  bool unload = m->refs == 1 && m->unload_safe && m->handle;
-  if (unload && atomic_load(&m->inflight) > 0)
-    return rt__error(RT_EBUSY, "plugin '%s' (%s) cannot be unloaded while "
-                     "%ld call(s) into it are running; close it again when "
-                     "they return", m->desc->name, m->path,
-                     (long)atomic_load(&m->inflight));
-  if (m->refs > 0)
-    m->refs--;
-  if (!unload)
-    return 0;
-  reg_remove(m);
-  if (m->hooks.fini)
-    m->hooks.fini();
-  module_free(m);
-  return 0;
-}
-
-int rt_module_close(rt_module *m)
-{
-  if (m == NULL)
-    return 0;
-  reg_lock_take();
-  int rc = close_locked(m);
-  reg_unlock();
-  return rt__ok_or(rc);
-}
-
-/* ---- functions ---- */
-
-static int no_such_fn(const rt_module *m, const char *name)
-{
-  char list[512];
-  size_t off = 0;
-  list[0] = '\0';
-  for (size_t i = 0; i < m->desc->nexports && off < sizeof list; i++)
-    off += (size_t)snprintf(list + off, sizeof list - off, "%s%s",
-                            i ? ", " : "", m->desc->exports[i].name);
-  return rt__error(RT_ENOTFOUND, "plugin '%s' has no function '%s'; it "
-                   "exports: %s", m->desc->name, name, list);
-}
-
-int rt_module_fn(rt_module *m, const char *name, const rt_fn **out)
-{
-  if (m == NULL || name == NULL || out == NULL)
-    return rt__error(RT_EINVAL, "rt_module_fn: NULL argument");
-  *out = NULL;
-  for (size_t i = 0; i < m->desc->nexports; i++)
-    if (strcmp(m->desc->exports[i].name, name) == 0) {
-      *out = m->fns[i];
-      rt_clear_error();
-      return 0;
-    }
-  return no_such_fn(m, name);
-}
-
-int rt_module_call(rt_module *m, const char *name, const rt_value *args,
-                   size_t nargs, rt_value *ret)
-{
-  const rt_fn *fn;
-  int rc = rt_module_fn(m, name, &fn);
-  if (rc < 0)
-    return rc;
-  atomic_fetch_add(&m->inflight, 1);
-  rc = rt_call(fn, args, nargs, ret);
-  atomic_fetch_sub(&m->inflight, 1);
-  return rt__ok_or(rc);
-}
-
-/* ---- accessors ---- */
-
-const char *rt_module_name(const rt_module *m) { return m->desc->name; }
-const char *rt_module_version(const rt_module *m) { return m->desc->version; }
-const char *rt_module_path(const rt_module *m) { return m->path; }
-
-const char *rt_module_description(const rt_module *m)
-{
-  return m->desc->description;
-}
-
-size_t rt_module_nexports(const rt_module *m) { return m->desc->nexports; }
-
-int rt_module_export(const rt_module *m, size_t i, const char **name,
-                     const char **sig, const char **doc)
-{
-  if (m == NULL)
-    return rt__error(RT_EINVAL, "rt_module_export: NULL module");
-  if (i >= m->desc->nexports)
-    return rt__error(RT_ERANGE, "plugin '%s' has %u exports, there is no "
-                     "export %zu", m->desc->name, m->desc->nexports, i);
-  const struct rt_plugin_export *e = &m->desc->exports[i];
-  if (name)
-    *name = e->name;
-  if (sig)
-    *sig = e->sig;
-  if (doc)
-    *doc = e->doc;
-  rt_clear_error();
-  return 0;
-}
-
-/* ---- registry ---- */
-
-int rt_module_find(const char *name, rt_module **out)
-{
-  if (name == NULL || out == NULL)
-    return rt__error(RT_EINVAL, "rt_module_find: NULL argument");
-  reg_lock_take();
-  rt_module *m = reg_by_name(name);
-  if (m)
-    m->refs++;
-  reg_unlock();
-  *out = m;
-  if (m == NULL)
-    return rt__error(RT_ENOTFOUND, "no plugin named '%s' is loaded", name);
-  rt_clear_error();
-  return 0;
-}
-
-size_t rt_module_count(void)
-{
-  reg_lock_take();
-  size_t n = reg_count;
-  reg_unlock();
-  return n;
-}
-
-int rt_module_foreach(int (*fn)(rt_module *m, void *ctx), void *ctx)
-{
-  if (fn == NULL)
-    return rt__error(RT_EINVAL, "rt_module_foreach: NULL callback");
-  int rc = 0;
-  reg_lock_take();
-  for (rt_module *m = reg_head; m && rc == 0; m = m->next)
-    rc = fn(m, ctx);
-  reg_unlock();
-  return rc;
-}
