@@ -534,7 +534,7 @@ static int load_file(const char *path, const char *expect, unsigned flags,
 int rt_module_open(const char *path, unsigned flags, rt_module **out)
 {
   if (out == NULL)
-    return rt__error(RT_EINVAL, "rt_module_open: OUT must not be NULL");
+    return rt__error(RT_EINVAL, "rt_module_open: OUT is NULL");
   *out = NULL;
   return load_file(path, NULL, flags, out);
 }
@@ -611,8 +611,7 @@ static int register_static_locked(const struct rt_plugin_descriptor *d)
 int rt_module_register_static(const struct rt_plugin_descriptor *d)
 {
   if (d == NULL)
-    return rt__error(RT_EINVAL, "rt_module_register_static: NULL "
-                     "descriptor");
+    return rt__error(RT_EINVAL, "rt_module_register_static: D is NULL");
   rt__reg_lock();
   int rc = register_static_locked(d);
   rt__reg_unlock();

@@ -273,7 +273,8 @@ static int no_such_fn(const rt_module *m, const char *name)
 int rt_module_fn(rt_module *m, const char *name, const rt_fn **out)
 {
   if (m == NULL || name == NULL || out == NULL)
-    return rt__error(RT_EINVAL, "rt_module_fn: NULL argument");
+    return rt__error(RT_EINVAL, "rt_module_fn: %s is NULL",
+                     m == NULL ? "M" : name == NULL ? "NAME" : "OUT");
   *out = NULL;
   for (size_t i = 0; i < m->desc->nexports; i++)
     if (strcmp(m->desc->exports[i].name, name) == 0) {
@@ -314,7 +315,7 @@ int rt_module_export(const rt_module *m, size_t i, const char **name,
                      const char **sig, const char **doc)
 {
   if (m == NULL)
-    return rt__error(RT_EINVAL, "rt_module_export: NULL module");
+    return rt__error(RT_EINVAL, "rt_module_export: M is NULL");
   if (i >= m->desc->nexports)
     return rt__error(RT_ERANGE, "plugin '%s' has %u exports, there is no "
                      "export %zu", m->desc->name, m->desc->nexports, i);
@@ -334,7 +335,8 @@ int rt_module_export(const rt_module *m, size_t i, const char **name,
 int rt_module_find(const char *name, rt_module **out)
 {
   if (name == NULL || out == NULL)
-    return rt__error(RT_EINVAL, "rt_module_find: NULL argument");
+    return rt__error(RT_EINVAL, "rt_module_find: %s is NULL",
+                     name == NULL ? "NAME" : "OUT");
   rt__reg_lock();
   rt_module *m = rt__reg_by_name(name);
   if (m)
@@ -358,7 +360,7 @@ size_t rt_module_count(void)
 int rt_module_foreach(int (*fn)(rt_module *m, void *ctx), void *ctx)
 {
   if (fn == NULL)
-    return rt__error(RT_EINVAL, "rt_module_foreach: NULL callback");
+    return rt__error(RT_EINVAL, "rt_module_foreach: FN is NULL");
   int rc = 0;
   rt__reg_lock();
   for (rt_module *m = reg_head; m && rc == 0; m = m->next)

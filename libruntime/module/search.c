@@ -234,7 +234,8 @@ int rt_module_load(const char *name_or_path, rt_module **out)
 int rt_manifest_read(const char *path, unsigned flags, rt_manifest **out)
 {
   if (out == NULL || path == NULL)
-    return rt__error(RT_EINVAL, "rt_manifest_read: NULL argument");
+    return rt__error(RT_EINVAL, "rt_manifest_read: %s is NULL",
+                     out == NULL ? "OUT" : "PATH");
   *out = NULL;
   struct rt__plugin_file f;
   int rc = rt__plugin_precheck(path, flags, NULL, false, &f);
@@ -310,7 +311,8 @@ static int scan_names(const char *dir, unsigned flags, char **names,
 int rt_module_scan(const char *dir, unsigned flags, rt_manifest_list **out)
 {
   if (dir == NULL || out == NULL)
-    return rt__error(RT_EINVAL, "rt_module_scan: NULL argument");
+    return rt__error(RT_EINVAL, "rt_module_scan: %s is NULL",
+                     dir == NULL ? "DIR" : "OUT");
   *out = NULL;
   char **names;
   size_t count;
