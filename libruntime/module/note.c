@@ -747,8 +747,8 @@ int rt_manifest_parse(const void *data, size_t len, const char *label,
   if (out)
     *out = NULL;
   if ((data == NULL && len) || out == NULL)
-    return rt__error(RT_EINVAL, "rt_manifest_parse: data and out must not "
-                     "be NULL");
+    return rt__error(RT_EINVAL, "rt_manifest_parse: %s is NULL",
+                     out == NULL ? "OUT" : "DATA");
   if (label == NULL)
     label = "(memory)";
   struct rt__elf_src src = {-1, data, len, label, NULL, 0};

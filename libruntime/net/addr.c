@@ -104,8 +104,10 @@ int rt_addr_format(const struct sockaddr *sa, socklen_t len, char *buf,
   if (buf != NULL && size > 0)
     buf[0] = '\0';
   if (sa == NULL || buf == NULL || size == 0)
-    return rt__error(RT_EINVAL, "rt_addr_format: %s is NULL or empty",
-                     sa == NULL ? "the address" : "the buffer");
+    return rt__error(RT_EINVAL, "rt_addr_format: %s",
+                     sa == NULL    ? "SA is NULL"
+                     : buf == NULL ? "BUF is NULL"
+                                   : "SIZE is 0");
   size_t need = sockaddr_min_len(sa->sa_family);
   if (need == 0 || len < need)
     return rt__error(RT_EINVAL, "rt_addr_format: not an IPv4 or IPv6 socket "
