@@ -24,13 +24,20 @@ skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 
 finish() { echo "1..$tap_n"; [ "$tap_failed" -eq 0 ]; exit $?; }
 
+# rt_install ARG...: `make ARG...` in the build tree, one at a time: the
+# tests that install run in parallel, and libtool relinks plugins inside
+# the build tree while installing them.
+rt_install() {
+  (cd "$top_builddir" && flock .install-lock $MAKE "$@")
+}
+
 # staged_install: `make install DESTDIR=$dest` into a fresh $tmp (removed
 # at exit), as one assertion; sets tmp, dest, pc (the installed
 # runtime.pc) and libdir.  Ends the test if the install fails.
 staged_install() {
   tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
   dest="$tmp/root"
-  if ! (cd "$top_builddir" && $MAKE install DESTDIR="$dest") > "$tmp/install.log" 2>&1; then
+  if ! rt_install install DESTDIR="$dest" > "$tmp/install.log" 2>&1; then
     diag "$(tail -20 "$tmp/install.log")"
     fail "make install DESTDIR=..."; finish
   fi
