@@ -29,4 +29,42 @@ case "$used" in
   "$dest"*) ok "the installed libruntime.so.1 is the one loaded ($used)" ;;
   *) fail "the installed libruntime.so.1 is the one loaded (got '$used')" ;;
 esac
+
+# pkg-config: --cflags needs no libffi.pc (no public header includes
+# ffi.h), and plugindir names the directory holding the installed plugins.
+if got=$(PKG_CONFIG_LIBDIR="$libdir/pkgconfig" pkg-config --cflags runtime 2>&1); then
+  case "$got" in
+    "-I$dest"*/include*) ok "pkg-config --cflags runtime works without libffi.pc ($got)" ;;
+    *) fail "pkg-config --cflags runtime works without libffi.pc (got '$got')" ;;
+  esac
+else
+  fail "pkg-config --cflags runtime works without libffi.pc"; diag "$got"
+fi
+check "libffi is not in Requires.private" sh -c "! grep -q '^Requires.*libffi' '$pc'"
+plugindir=$(pkg-config --variable=plugindir runtime)
+check "pkg-config --variable=plugindir names the installed plugins ($plugindir)" \
+  test -f "$plugindir/mathx.so"
+check "no plugin .la file installed there" \
+  test -d "$plugindir" -a -z "$(find "$plugindir" -name '*.la')"
+
+# CMake: pkg_check_modules(RUNTIME REQUIRED IMPORTED_TARGET runtime) builds
+# the application and a plugin (tests/install/CMakeLists.txt).
+if command -v cmake > /dev/null; then
+  cp "$top_srcdir/tests/install/CMakeLists.txt" "$top_srcdir/tests/install/app.c" \
+    "$top_srcdir/tests/install/plugin.c" "$tmp/"
+  if (cd "$tmp" && CFLAGS="$RT_SAN_FLAGS" LDFLAGS="$RT_SAN_FLAGS" cmake -S . -B cm &&
+      cmake --build cm) > "$tmp/cmake.log" 2>&1; then
+    ok "a CMake project builds an app and a plugin with IMPORTED_TARGET runtime"
+  else
+    fail "a CMake project builds an app and a plugin with IMPORTED_TARGET runtime"
+    diag "$(tail -20 "$tmp/cmake.log")"
+  fi
+  out=$(LD_LIBRARY_PATH="$libdir" "$tmp/cm/app" "$tmp/cm/outoftree.so" triple 14 2>&1)
+  case "$out" in
+    "outoftree.triple(14) = 42") ok "the CMake-built app runs the CMake-built plugin" ;;
+    *) fail "the CMake-built app runs the CMake-built plugin"; diag "$out" ;;
+  esac
+else
+  ok "# SKIP cmake not installed (Debian: apt-get install cmake)"
+fi
 finish

@@ -26,9 +26,10 @@ finish() { echo "1..$tap_n"; [ "$tap_failed" -eq 0 ]; exit $?; }
 
 # rt_install ARG...: `make ARG...` in the build tree, one at a time: the
 # tests that install run in parallel, and libtool relinks plugins inside
-# the build tree while installing them.
+# the build tree while installing them.  The outer make's jobserver is not
+# handed to tests, so MAKEFLAGS is emptied rather than naming a closed pipe.
 rt_install() {
-  (cd "$top_builddir" && flock .install-lock $MAKE "$@")
+  (cd "$top_builddir" && MAKEFLAGS= flock .install-lock $MAKE "$@")
 }
 
 # staged_install: `make install DESTDIR=$dest` into a fresh $tmp (removed
