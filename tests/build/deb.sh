@@ -31,6 +31,8 @@ while [ $# -gt 0 ]; do
   shift
 done
 
+# The loader refuses group-writable plugins: build them as a user would.
+umask 022
 step() { printf '== %s\n' "$*"; }
 die() { printf 'deb.sh: %s\n' "$*" >&2; exit 1; }
 work=$(mktemp -d)
