@@ -32,7 +32,7 @@ version=$(sed -n '1s/^[^ ]* (\([^)-]*\).*/\1/p' "$top_srcdir/debian/changelog")
 release=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"/\1/p' "$top_builddir/config.h")
 check "debian/changelog's version ($version) is configure.ac's ($release): else add an entry (dch -v $release)" \
   test "$version" = "$release"
-newest=$(sed -n 's/^ RUNTIME_\([0-9.]*\)@.*/\1.0/p' "$symbols" | sort -V | tail -n 1)
+newest=$(sed -n 's/^ [A-Z][A-Z0-9_]*_\([0-9]*\.[0-9]*\)@.*/\1.0/p' "$symbols" | sort -V | tail -n 1)
 check "the package version ($release) is not older than the newest version node ($newest): bump AC_INIT and libtool's -version-info" \
   test "$(printf '%s\n%s\n' "$newest" "$release" | sort -V | tail -n 1)" = "$release"
 finish
