@@ -149,6 +149,10 @@ expect "./app loads the out-of-tree plugin" "outoftree.triple(14) = 42" \
 expect "rthost calls the out-of-tree plugin" "42" rthost call ./outoftree.so triple 14
 expect "ldd app: libruntime.so.1 from the package" "lib/$multiarch/libruntime.so.1 (" \
   ldd ./app
+if [ -e "/usr/lib/$multiarch/libruntime-malloc.so.1" ]; then
+  expect "LD_PRELOAD=libruntime-malloc.so.1: the app runs with malloc on the runtime heap" \
+    "mathx.add(2, 3) = 5" env LD_PRELOAD=libruntime-malloc.so.1 ./app mathx add 2 3
+fi
 if command -v cmake > /dev/null; then
   expect "a CMake project (pkg_check_modules IMPORTED_TARGET runtime) builds" \
     "Built target app" sh -c 'cmake -S . -B cm > /dev/null && cmake --build cm'
