@@ -37,6 +37,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+const char rt__init_linked = 1;
+
 static void fork_prepare(void)
 {
   rt__module_fork_prepare();

@@ -106,6 +106,12 @@ static inline uint64_t rt__now_ms(void)
   return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* Defined in init.c and referenced from error.c, which every part links
+ * through rt__error: so a program linked with libruntime.a gets init.o
+ * (the constructor, the exit handler, the atfork) without being told to
+ * link the whole archive. */
+RT_HIDDEN extern const char rt__init_linked;
+
 /* The three moments of fork(), for the parts' fork hooks. */
 enum rt__fork_stage { RT__FORK_PREPARE, RT__FORK_PARENT, RT__FORK_CHILD };
 
