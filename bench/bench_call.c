@@ -158,23 +158,29 @@ static double ffi_once(ffi_cif *cif, struct bench *b, size_t n)
   return (now_ns() - t0) / ITERS;
 }
 
+/* Calls that failed (checked once per shape, outside the timing). */
+static unsigned rt_failures;
+
 static double rt_once(const rt_fn *fn, const struct bench *b, size_t n)
 {
   rt_value ret;
+  unsigned bad = 0;
   double t0 = now_ns();
   if (b->clear_ret) {
     for (int i = 0; i < ITERS; i++) {
-      rt_call(fn, b->args, n, &ret);
+      bad |= rt_call(fn, b->args, n, &ret) != 0;
       sink += ret.v.u64;
       rt_value_clear(&ret);
     }
   } else {
     for (int i = 0; i < ITERS; i++) {
-      rt_call(fn, b->args, n, &ret);
+      bad |= rt_call(fn, b->args, n, &ret) != 0;
       sink += ret.v.u64;
     }
   }
-  return (now_ns() - t0) / ITERS;
+  double t = (now_ns() - t0) / ITERS;
+  rt_failures += bad;
+  return t;
 }
 
 static double best(double a, double b) { return a < b ? a : b; }
@@ -335,5 +341,10 @@ int main(void)
   if (run_closure(nb) != 0)
     return 1;
   rt_free(the_str);
+  if (rt_failures) {
+    fprintf(stderr, "bench_call: %u timed rt_call loop(s) had failing calls: "
+            "%s\n", rt_failures, rt_last_error());
+    return 1;
+  }
   return 0;
 }
