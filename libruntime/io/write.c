@@ -201,7 +201,7 @@ static int put_slow(rt_stream *s, const void *p, size_t n)
 static inline int put(rt_stream *s, const void *p, size_t n)
 {
   if (RT_LIKELY(has_room(s, n))) {
-    RT_ASSERT(s->w.data != NULL && s->op_start <= s->w.len);
+    RT_ASSERT(s->w.data != NULL && (s->op_drained || s->op_start <= s->w.len));
     memcpy(s->w.data + s->w.len, p, n);
     s->w.len += n;
     return 0;

@@ -121,9 +121,25 @@ static int child_work(void)
   return rt_flush_all() == 0 ? 0 : 14;
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define RT_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RT_TEST_ASAN 1
+#endif
+#endif
+
 static void test_fork_with_every_lock_busy(void **state)
 {
   (void)state;
+#ifdef RT_TEST_ASAN
+  /* Debian 12's AddressSanitizer (GCC 12, LLVM 14) does not hold its
+   * allocator's lock across fork(): a child forked while another thread
+   * is in malloc (dlopen and getaddrinfo allocate) hangs in its first
+   * malloc, whatever libruntime does.  The normal, TSan and valgrind runs
+   * keep the test. */
+  skip();
+#endif
   void *(*work[])(void *) = {loader, resolver, printer, allocator};
   pthread_t t[4];
   atomic_store(&stop, false);
