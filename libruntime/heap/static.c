@@ -22,6 +22,7 @@
  *   thread.c   thread heaps, abandonment, start-up and fork, rt_heap_trim
  *   alloc.c    rt_alloc and its slow path, large blocks, aligned, strdup
  *   free.c     rt_free and its checks, rt_realloc, usable size, owns
+ *   owns_probe.c  rt__heap_maybe_owns, for libruntime-malloc.so
  */
 #include "../internal.h"
 #include "heap_int.h"
@@ -78,3 +79,4 @@ static void heap_global_init(void);
 #include "thread.c"
 #include "alloc.c"
 #include "free.c"
+#include "owns_probe.c"
