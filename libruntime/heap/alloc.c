@@ -1,6 +1,7 @@
 /*
  * alloc.c — allocation: rt_alloc's fast path, the slow path that finds a
- * page, large blocks, calloc, aligned allocation and string copies.
+ * page, calloc, aligned allocation and string copies (large blocks:
+ * large.c).
  *
  * Part of the heap's single translation unit: compiled through static.c,
  * which includes the heap's files in order after heap_int.h and the
@@ -132,34 +133,6 @@ __attribute__((noinline)) static void *alloc_slow(size_t size,
   return page_pop(pg, pg->fsum, true);
 }
 
-static void *large_alloc(size_t size, size_t align, const char *who)
-{
-  struct heap *h = heap_get();
-  if (h == NULL)
-    return NULL;
-  size_t hdr = (sizeof(struct segment) + align - 1) & ~(align - 1);
-  if (size > PTRDIFF_MAX || size > SIZE_MAX - hdr - OS_PAGE)
-    return nomem(who, size, "the size is larger than PTRDIFF_MAX");
-  size_t map = (hdr + size + OS_PAGE - 1) & ~(size_t)(OS_PAGE - 1);
-  struct segment *s = os_map(map, SEG_SIZE);
-  if (s == NULL)
-    return nomem(who, size, "the system refused to map it");
-  s->kind = SEG_LARGE;
-  s->map_size = map;
-  s->data_off = (uint32_t)hdr;
-  s->usable = map - hdr;
-  STORE(s->live, 1);
-  segmap_set(s, true);
-  count(&h->st.large_allocs, 1);
-  count(&h->st.large_balloc, s->usable);
-  /* A large block is sampled at once only if as large as a segment: each
-   * sample walks every page of the heap. */
-  if (s->usable >= SEG_SIZE)
-    sample_peak();
-  tool_alloc(large_data(s), s->usable, 1);
-  return large_data(s);
-}
-
 static inline void *heap_alloc(size_t size, const char *who)
 {
   if (RT_LIKELY(size <= MEDIUM_MAX)) {
@@ -170,7 +143,7 @@ static inline void *heap_alloc(size_t size, const char *who)
       return page_pop(pg, fs, true);
     return alloc_slow(size, who);
   }
-  return large_alloc(size, MIN_BLOCK, who);
+  return large_alloc(size, MIN_BLOCK, false, who);
 }
 
 __attribute__((noinline)) static void *alloc_careful(size_t size)
@@ -202,10 +175,17 @@ void *rt_calloc(size_t n, size_t size)
               "times the size overflows", n, size);
     return NULL;
   }
-  void *p = rt_alloc(n * size);
-  if (p && n * size <= MEDIUM_MAX)
-    memset(p, 0, n * size);
-  return p;
+  size_t total = n * size;
+  if (total <= MEDIUM_MAX) {
+    void *p = rt_alloc(total);
+    if (p)
+      memset(p, 0, total);
+    return p;
+  }
+  /* A large block is zero already unless it reuses a span's pages. */
+  if (failing())
+    return injected("rt_calloc", total);
+  return large_alloc(total, MIN_BLOCK, true, "rt_calloc");
 }
 
 static size_t next_pow2(size_t n)
@@ -233,7 +213,7 @@ void *rt_alloc_aligned(size_t align, size_t size)
   if (size <= MEDIUM_MAX && align <= MEDIUM_MAX)
     return heap_alloc(next_pow2(size > align ? size : align),
                       "rt_alloc_aligned");
-  return large_alloc(size, align, "rt_alloc_aligned");
+  return large_alloc(size, align, false, "rt_alloc_aligned");
 }
 
 char *rt_strndup(const char *s, size_t n)

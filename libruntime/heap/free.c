@@ -73,20 +73,6 @@ block_ref(const void *p, const char *who)
   return r;
 }
 
-static void large_free(struct segment *s)
-{
-  struct heap *h = heap_get();
-  if (atomic_exchange_explicit(&s->live, 0, RELAXED) != 1)
-    heap_fatal("rt_free: double free of %p (freed by two threads at once)",
-               (void *)large_data(s));
-  struct heap_counters *st = counters_of(h);
-  count(&st->large_frees, 1);
-  count(&st->large_bfree, s->usable);
-  counters_done(h);
-  tool_free(large_data(s), s->usable);
-  segment_destroy(s);
-}
-
 /* A local free that needs the queues: the page was full, or is now idle. */
 __attribute__((noinline)) static void free_local_slow(struct page *pg)
 {

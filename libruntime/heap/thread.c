@@ -163,6 +163,7 @@ void rt_heap_trim(void)
     heap_purge(h);
   }
   sample_peak();
+  large_cache_flush();
   for (int k = SEG_TINY; k <= SEG_MEDIUM; k++) {
     struct segment *s;
     while ((s = cache_take(k)) != NULL)
