@@ -27,6 +27,19 @@ for mode in owned align contents errors foreign threads; do
   fi
 done
 
+# Linked first instead of preloaded.
+if ${CC:-cc} -I"$top_srcdir/libruntime" -I"$top_builddir/libruntime" \
+     "$top_srcdir/tests/build/malloc_check.c" -o "$tmp/linked" \
+     -L"$libs_dir" -lruntime-malloc -lruntime -lpthread 2> "$tmp/cc.log"; then
+  if LD_LIBRARY_PATH="$libs_dir" "$tmp/linked" owned > "$tmp/out" 2>&1; then
+    ok "linked first (-lruntime-malloc): owned"
+  else
+    diag "$(cat "$tmp/out")"; fail "linked first (-lruntime-malloc): owned"
+  fi
+else
+  diag "$(cat "$tmp/cc.log")"; fail "a program links with -lruntime-malloc"
+fi
+
 if "$prog" default > "$tmp/out" 2>&1; then ok "not preloaded: malloc is not the runtime heap"
 else diag "$(cat "$tmp/out")"; fail "not preloaded: malloc is not the runtime heap"; fi
 # The same check fails when preloaded: the test can tell the two apart.
