@@ -63,7 +63,7 @@ enum { SM_NONE, SM_SLOW, SM_FAST };
 #define FULL_SCAN 4         /* full pages checked for remote frees */
 #define PURGE_PAGES 32      /* idle dirty pages a thread always keeps */
 #define PURGE_DELAY_MS 50   /* how long more may stay before a purge */
-#define CACHE_SEGMENTS 4    /* empty segments kept mapped (purged) */
+#define CACHE_SEGMENTS 4    /* empty segments kept mapped */
 #define LARGE_CACHE 16      /* freed large blocks' spans kept mapped */
 #define LARGE_DIRTY_MAX ((size_t)16 << 20) /* ... of which mapped in */
 #define OS_PAGE 4096
@@ -197,7 +197,7 @@ struct segment {
   size_t usable;           /* large: its usable size */
   _Atomic uint8_t live;    /* large: 1 until freed */
   size_t dirty_end;        /* large: bytes from the start maybe mapped in */
-  uint64_t freed_ms;       /* large, cached: when it was freed */
+  uint64_t freed_ms;       /* cached (large or empty): since when */
   /* Page records: each page's descriptor followed by its bits, room for
    * the smallest class of the kind, so that a free finds both in the same
    * memory page. */
