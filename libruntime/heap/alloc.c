@@ -173,6 +173,7 @@ void *rt_calloc(size_t n, size_t size)
   if (size != 0 && n > SIZE_MAX / size) {
     rt__error(RT_ENOMEM, "rt_calloc(%zu, %zu): out of memory: the count "
               "times the size overflows", n, size);
+    errno = ENOMEM;
     return NULL;
   }
   size_t total = n * size;
@@ -198,11 +199,13 @@ void *rt_alloc_aligned(size_t align, size_t size)
   if (align == 0 || (align & (align - 1)) != 0) {
     rt__error(RT_EINVAL, "rt_alloc_aligned(%zu, %zu): the alignment is not "
               "a power of two", align, size);
+    errno = EINVAL;
     return NULL;
   }
   if (align > MAX_ALIGN) {
     rt__error(RT_EINVAL, "rt_alloc_aligned(%zu, %zu): alignments above %zu "
               "bytes are not supported", align, size, MAX_ALIGN);
+    errno = EINVAL;
     return NULL;
   }
   if (failing())

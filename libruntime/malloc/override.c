@@ -108,22 +108,12 @@ static size_t foreign_usable(void *p)
 
 /* ---- C ------------------------------------------------------------------ */
 
-/* Failure: the heap has left its message as the thread's last error;
- * the C functions say ENOMEM (or EINVAL, for a bad alignment). */
-static void *failed(void)
-{
-  errno = rt_last_error_code() == RT_EINVAL ? EINVAL : ENOMEM;
-  return NULL;
-}
-
 /* The bodies of malloc and free, called directly by the functions
  * below (not through the PLT, where another object's malloc could
- * answer). */
-static inline void *do_malloc(size_t n)
-{
-  void *p = rt_alloc(n);
-  return LIKELY(p != NULL) ? p : failed();
-}
+ * answer).  On failure the heap sets errno itself (ENOMEM, or EINVAL for
+ * a bad alignment), besides its message as the thread's last error, so
+ * that these are jumps to it. */
+static inline void *do_malloc(size_t n) { return rt_alloc(n); }
 
 static inline void do_free(void *p)
 {
@@ -137,18 +127,13 @@ EXPORT void *malloc(size_t n) { return do_malloc(n); }
 
 EXPORT void free(void *p) { do_free(p); }
 
-EXPORT void *calloc(size_t n, size_t size)
-{
-  void *p = rt_calloc(n, size);
-  return LIKELY(p != NULL) ? p : failed();
-}
+EXPORT void *calloc(size_t n, size_t size) { return rt_calloc(n, size); }
 
 static void *do_realloc(void *p, size_t n)
 {
   if (p != NULL && !rt__heap_maybe_owns(p))
     return foreign_realloc(p, n);
-  void *q = rt_realloc(p, n);
-  return LIKELY(q != NULL) ? q : failed();
+  return rt_realloc(p, n);
 }
 
 EXPORT void *realloc(void *p, size_t n) { return do_realloc(p, n); }
@@ -184,8 +169,7 @@ static void *aligned(size_t align, size_t size)
   }
   if (align > RT_MAX_ALIGN)
     return foreign_memalign(align, size);
-  void *p = rt_alloc_aligned(align, size);
-  return LIKELY(p != NULL) ? p : failed();
+  return rt_alloc_aligned(align, size);
 }
 
 EXPORT void *memalign(size_t align, size_t size) { return aligned(align, size); }
