@@ -93,6 +93,21 @@ static struct page *page_find(struct heap *h, unsigned cls, bool remote)
   return NULL;
 }
 
+/* Before a new page: a segment an exited thread left, adopted (the
+ * blocks freed into it since are collected then), and a page of it for
+ * class CLS if it has one with free blocks.  Otherwise a thread that
+ * frees what exited threads allocated (a server's next workers) leaves
+ * that memory idle while it takes new pages, until some thread needs a
+ * whole new segment (larson's peak RSS 1.8 times glibc's). */
+static struct page *page_adopted(struct heap *h, unsigned cls)
+{
+  struct segment *s;
+  while ((s = abandoned_take(class_kind(cls))) != NULL)
+    if (segment_adopt(h, s))
+      return page_find(h, cls, false);
+  return NULL;
+}
+
 /* The current page of the class has no free block it knows of.  Blocks
  * freed since come first: by this thread into the current page, by other
  * threads into any page of the class (the oldest full pages are checked),
@@ -118,6 +133,8 @@ __attribute__((noinline)) static void *alloc_slow(size_t size,
     } else {
       pg = page_find(h, cls, false);
     }
+    if (pg == NULL)
+      pg = page_adopted(h, cls);
     if (pg == NULL && (pg = page_obtain(h, cls)) == NULL)
       return nomem(who, size, "the system refused a new heap segment");
     if (pg != cur) {

@@ -198,6 +198,7 @@ struct segment {
   _Atomic uint8_t live;    /* large: 1 until freed */
   size_t dirty_end;        /* large: bytes from the start maybe mapped in */
   uint64_t freed_ms;       /* cached (large or empty): since when */
+  uint64_t purge_at;       /* abandoned: its owner's purge deadline, or 0 */
   /* Page records: each page's descriptor followed by its bits, room for
    * the smallest class of the kind, so that a free finds both in the same
    * memory page. */

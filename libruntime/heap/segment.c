@@ -235,6 +235,12 @@ static bool segment_adopt(struct heap *h, struct segment *s)
     return false;
   }
   h->dirty += s->dirty_pages;
+  /* Idle pages keep the deadline they had: threads that live shorter
+   * than PURGE_DELAY_MS (larson's) would otherwise hand them on for
+   * good, each new owner's timer starting anew. */
+  if (s->dirty_pages && s->purge_at &&
+      (h->purge_at == 0 || s->purge_at < h->purge_at))
+    h->purge_at = s->purge_at;
   seg_link(h, s, s->free_pages > 0);
   return true;
 }
