@@ -66,6 +66,7 @@ enum { SM_NONE, SM_SLOW, SM_FAST };
 #define CACHE_SEGMENTS 4    /* empty segments kept mapped */
 #define LARGE_CACHE 16      /* freed large blocks' spans kept mapped */
 #define LARGE_DIRTY_MAX ((size_t)16 << 20) /* ... of which mapped in */
+#define LARGE_ZERO_MEMSET ((size_t)256 << 10) /* calloc clears more by purge */
 #define OS_PAGE 4096
 
 enum seg_kind { SEG_TINY, SEG_SMALL, SEG_MEDIUM, SEG_LARGE };
@@ -82,6 +83,7 @@ enum page_flag {
   PG_PARTIAL = 2, /* on its heap's partial queue */
   PG_FULL = 4,    /* on its heap's full queue */
   PG_DIRTY = 8,   /* unused, but its memory not yet returned to the OS */
+  PG_ZERO = 16,   /* formatted on memory that read zero (fresh or purged) */
 };
 
 /*

@@ -114,6 +114,24 @@ static void large_cache_flush(void)
 
 /* ---- allocating and freeing -------------------------------------------- */
 
+/* Clear the first N bytes of S's block, which a reused span kept.  Past
+ * LARGE_ZERO_MEMSET bytes the pages are purged instead of written: the
+ * old block may have touched few of them (a calloc'ed array used
+ * sparsely), and writing zeroes would fault in all the others (mstress:
+ * most of its page faults). */
+static void large_zero(struct segment *s, size_t n)
+{
+  char *p = large_data(s);
+  if (n <= LARGE_ZERO_MEMSET) {
+    memset(p, 0, n);
+    return;
+  }
+  char *page = (char *)(((uintptr_t)p + OS_PAGE - 1) & ~(uintptr_t)(OS_PAGE - 1));
+  memset(p, 0, (size_t)(page - p));
+  madvise(page, (size_t)(p + n - page + OS_PAGE - 1) & ~(size_t)(OS_PAGE - 1),
+          MADV_DONTNEED);
+}
+
 /* SIZE bytes at ALIGN in a span of their own; ZERO: the block must read
  * as zeroes (fresh and purged pages do; pages a reused span kept do not). */
 static void *large_alloc(size_t size, size_t align, bool zero, const char *who)
@@ -155,7 +173,7 @@ static void *large_alloc(size_t size, size_t align, bool zero, const char *who)
     sample_peak();
   tool_alloc(large_data(s), s->usable, 1);
   if (zero && dirty)
-    memset(large_data(s), 0, dirty < size ? dirty : size);
+    large_zero(s, dirty < size ? dirty : size);
   return large_data(s);
 }
 

@@ -158,6 +158,17 @@ static void test_large_span_reused(void **state)
   assert_true(rt_alloc_usable_size(c) < (3 << 20));
   assert_false(rt_heap_owns(c + 4096));
   rt_free(c);
+  /* Cleared by writing zeroes below 256 KiB, by purging above. */
+  unsigned char *d = rt_alloc(200000);
+  fill(d, 200000, 0xee);
+  rt_free(d);
+  d = rt_calloc(200000, 1);
+  assert_ptr_equal(d, a);
+  nonzero = 0;
+  for (size_t i = 0; i < 200000; i++)
+    nonzero += d[i] != 0;
+  assert_int_equal(nonzero, 0);
+  rt_free(d);
   rt_heap_trim();
   assert_int_equal(rt_heap_stats(&after), 0);
   assert_true(after.mapped_bytes <= before.mapped_bytes - (3 << 20));
