@@ -1,6 +1,6 @@
 /*
  * owns_probe.c — rt__heap_maybe_owns(), the cheap ownership test of the
- * malloc override (libruntime/malloc/override.c): whether an address
+ * malloc override (malloc/override.c): whether an address
  * lies in memory the heap mapped.  Not for applications: it is exported
  * in the private version node of libruntime.map only for
  * libruntime-malloc.so, which sends every pointer it is given either to
