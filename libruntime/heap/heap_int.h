@@ -61,7 +61,7 @@ enum { SM_NONE, SM_SLOW, SM_FAST };
 #define MIN_BLOCK 16
 
 #define FULL_SCAN 4         /* full pages checked for remote frees */
-#define PURGE_PAGES 32      /* idle dirty pages a thread always keeps */
+#define PURGE_PAGES 16      /* idle dirty pages a thread always keeps */
 #define PURGE_DELAY_MS 50   /* how long more may stay before a purge */
 #define CACHE_SEGMENTS 4    /* empty segments kept mapped */
 #define LARGE_CACHE 16      /* freed large blocks' spans kept mapped */
