@@ -208,7 +208,10 @@ bool rt_heap_owns(const void *p)
   if (s == NULL)
     return false;
   if (s->kind == SEG_LARGE)
-    return p == large_data(s) && LOAD(s->live) == 1;
+    /* Live first: a freed block's span may be being reused (its header
+     * rewritten) by another thread. */
+    return atomic_load_explicit(&s->live, memory_order_acquire) == 1 &&
+           p == large_data(s);
   struct page *pg = page_of(s, p);
   bool exact; /* never, in a page not in use */
   uint32_t idx = block_index_exact(pg, p, &exact);

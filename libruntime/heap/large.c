@@ -163,7 +163,8 @@ static void *large_alloc(size_t size, size_t align, bool zero, const char *who)
   s->data_off = (uint32_t)hdr;
   s->usable = end - hdr;
   s->dirty_end = end;
-  STORE(s->live, 1);
+  /* Release: whoever sees the block live sees its header (rt_heap_owns). */
+  atomic_store_explicit(&s->live, 1, memory_order_release);
   segmap_set(s, true);
   count(&h->st.large_allocs, 1);
   count(&h->st.large_balloc, s->usable);
