@@ -172,7 +172,8 @@ static void *large_alloc(size_t size, size_t align, bool zero, const char *who)
    * sample walks every page of the heap. */
   if (s->usable >= SEG_SIZE)
     sample_peak();
-  tool_alloc(large_data(s), s->usable, 1);
+  /* A reused span holds the old block's bytes: undefined unless cleared. */
+  tool_alloc(large_data(s), s->usable, zero || dirty == 0);
   if (zero && dirty)
     large_zero(s, dirty < size ? dirty : size);
   return large_data(s);
