@@ -36,7 +36,6 @@
 
 #define EXPORT __attribute__((visibility("default")))
 #define LIKELY(x) __builtin_expect(!!(x), 1)
-#define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 /* The C++ names below are mangled for a size_t that is unsigned long
  * ('m'), as on every LP64 target. */
