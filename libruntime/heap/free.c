@@ -73,20 +73,6 @@ block_ref(const void *p, const char *who)
   return r;
 }
 
-static void large_free(struct segment *s)
-{
-  struct heap *h = heap_get();
-  if (atomic_exchange_explicit(&s->live, 0, RELAXED) != 1)
-    heap_fatal("rt_free: double free of %p (freed by two threads at once)",
-               (void *)large_data(s));
-  struct heap_counters *st = counters_of(h);
-  count(&st->large_frees, 1);
-  count(&st->large_bfree, s->usable);
-  counters_done(h);
-  tool_free(large_data(s), s->usable);
-  segment_destroy(s);
-}
-
 /* A local free that needs the queues: the page was full, or is now idle. */
 __attribute__((noinline)) static void free_local_slow(struct page *pg)
 {
@@ -222,7 +208,10 @@ bool rt_heap_owns(const void *p)
   if (s == NULL)
     return false;
   if (s->kind == SEG_LARGE)
-    return p == large_data(s) && LOAD(s->live) == 1;
+    /* Live first: a freed block's span may be being reused (its header
+     * rewritten) by another thread. */
+    return atomic_load_explicit(&s->live, memory_order_acquire) == 1 &&
+           p == large_data(s);
   struct page *pg = page_of(s, p);
   bool exact; /* never, in a page not in use */
   uint32_t idx = block_index_exact(pg, p, &exact);

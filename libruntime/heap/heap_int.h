@@ -61,9 +61,12 @@ enum { SM_NONE, SM_SLOW, SM_FAST };
 #define MIN_BLOCK 16
 
 #define FULL_SCAN 4         /* full pages checked for remote frees */
-#define PURGE_PAGES 32      /* idle dirty pages a thread always keeps */
+#define PURGE_PAGES 16      /* idle dirty pages a thread always keeps */
 #define PURGE_DELAY_MS 50   /* how long more may stay before a purge */
-#define CACHE_SEGMENTS 4    /* empty segments kept mapped (purged) */
+#define CACHE_SEGMENTS 4    /* empty segments kept mapped */
+#define LARGE_CACHE 16      /* freed large blocks' spans kept mapped */
+#define LARGE_DIRTY_MAX ((size_t)16 << 20) /* ... of which mapped in */
+#define LARGE_ZERO_MEMSET ((size_t)256 << 10) /* calloc clears more by purge */
 #define OS_PAGE 4096
 
 enum seg_kind { SEG_TINY, SEG_SMALL, SEG_MEDIUM, SEG_LARGE };
@@ -80,6 +83,7 @@ enum page_flag {
   PG_PARTIAL = 2, /* on its heap's partial queue */
   PG_FULL = 4,    /* on its heap's full queue */
   PG_DIRTY = 8,   /* unused, but its memory not yet returned to the OS */
+  PG_ZERO = 16,   /* formatted on memory that read zero (fresh or purged) */
 };
 
 /*
@@ -194,6 +198,9 @@ struct segment {
   uint32_t data_off;       /* large: where the block starts */
   size_t usable;           /* large: its usable size */
   _Atomic uint8_t live;    /* large: 1 until freed */
+  size_t dirty_end;        /* large: bytes from the start maybe mapped in */
+  uint64_t freed_ms;       /* cached (large or empty): since when */
+  uint64_t purge_at;       /* abandoned: its owner's purge deadline, or 0 */
   /* Page records: each page's descriptor followed by its bits, room for
    * the smallest class of the kind, so that a free finds both in the same
    * memory page. */

@@ -16,15 +16,56 @@ static void *map_at(void *hint, size_t size)
   return p == MAP_FAILED ? NULL : p;
 }
 
-/* SIZE bytes at an ALIGN boundary: first where the last mapping ended
- * (usually free and aligned), else over-map and trim both ends. */
+/* Segment-aligned mappings are asked for at a hint first, in an area
+ * programs seldom use (from HINT_BASE, plus a random number of segments
+ * under 64 GiB, up), each one past the last: the kernel's own choice,
+ * top-down below the libraries, is seldom aligned, and one that is not
+ * costs three more calls.  After HINT_MISSES_MAX misses in a row (the
+ * area is taken, or a sanitizer's shadow is there) no more are tried. */
+#define HINT_BASE ((uintptr_t)32 << 40)
+#define HINT_MISSES_MAX 8
+
+static uintptr_t hint_start(void)
+{
+  uintptr_t x = (uintptr_t)&x ^ ((uintptr_t)&map_hint << 13) ^ rt__now_ms();
+  x *= 0x9e3779b97f4a7c15u;
+  return HINT_BASE + ((x >> 40) & 0x3fff) * SEG_SIZE;
+}
+
+/* SIZE bytes at the next hint, or NULL (then the hint was missed). */
+static void *map_hinted(size_t size)
+{
+  if (LOAD(hint_misses) >= HINT_MISSES_MAX)
+    return NULL;
+  uintptr_t step = (size + SEG_MASK) & ~(uintptr_t)SEG_MASK, hint = 0;
+  uintptr_t cur = LOAD(map_hint);
+  do {
+    hint = cur ? cur : hint_start();
+  } while (!atomic_compare_exchange_weak_explicit(&map_hint, &cur, hint + step,
+                                                  RELAXED, RELAXED));
+  char *p = map_at((void *)hint, size);
+  if (p == (char *)hint) {
+    STORE(hint_misses, 0);
+    return p;
+  }
+  if (p)
+    munmap(p, size);
+  atomic_fetch_add_explicit(&hint_misses, 1, RELAXED);
+  return NULL;
+}
+
+/* SIZE bytes at an ALIGN boundary: anywhere for a page's, at the hint for
+ * a segment's, else (or if the hint is missed) over-mapped and trimmed at
+ * both ends. */
 static void *os_map(size_t size, size_t align)
 {
-  char *p = map_at(LOAD(map_hint), size);
-  if (p && ((uintptr_t)p & (align - 1)) != 0) {
-    munmap(p, size);
-    p = NULL;
+  if (align <= OS_PAGE) {
+    char *q = map_at(NULL, size);
+    if (q)
+      atomic_fetch_add_explicit(&mapped_bytes, size, RELAXED);
+    return q;
   }
+  char *p = align >= SEG_SIZE ? map_hinted(size) : NULL;
   if (p == NULL) {
     if (size > SIZE_MAX - align)
       return NULL;
@@ -37,8 +78,6 @@ static void *os_map(size_t size, size_t align)
     if (raw + size + align > p + size)
       munmap(p + size, (size_t)(raw + size + align - (p + size)));
   }
-  if (align >= SEG_SIZE)
-    STORE(map_hint, (void *)(p + ((size + align - 1) & ~(align - 1))));
   atomic_fetch_add_explicit(&mapped_bytes, size, RELAXED);
   return p;
 }

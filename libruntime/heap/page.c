@@ -80,7 +80,8 @@ static void page_format(struct page *pg, unsigned cls)
   atomic_fetch_or_explicit(&s->formatted, (uint64_t)1 << i, RELAXED);
   s->dirty_map &= ~((uint64_t)1 << i);
   pg->cls = (uint8_t)cls;
-  pg->flags = PG_USED;
+  /* Memory never used since it was mapped or purged reads zero. */
+  pg->flags = PG_USED | (pg->flags & PG_DIRTY ? 0 : PG_ZERO);
   /* Until released (page_extend), a block looks freed by another
    * thread: not live, and not free either.  The indices from the capacity
    * to the end of its word look so for good (also the next word when the

@@ -93,12 +93,27 @@ static void segment_purge(struct segment *s)
   }
 }
 
-/* An empty segment goes to the cache (purged) or back to the OS. */
+/* Purge the cached segments that have waited PURGE_DELAY_MS; under glock.
+ * Until then a segment keeps its pages mapped in, so that a thread that
+ * soon needs one (threads come and go in many servers) does not fault
+ * them in anew. */
+static void cache_purge_due(uint64_t now)
+{
+  for (int k = SEG_TINY; k <= SEG_MEDIUM; k++)
+    for (struct segment *s = cache[k]; s; s = s->next)
+      if (s->dirty_map && now >= s->freed_ms + PURGE_DELAY_MS)
+        segment_purge(s);
+}
+
+/* An empty segment goes to the cache (purged PURGE_DELAY_MS later) or,
+ * if the cache is full, back to the OS. */
 static void segment_retire(struct segment *s)
 {
   atomic_store_explicit(&s->owner, NULL, memory_order_release);
-  segment_purge(s);
+  uint64_t now = rt__now_ms();
+  s->freed_ms = now;
   pthread_mutex_lock(&glock);
+  cache_purge_due(now);
   bool keep = ncached < CACHE_SEGMENTS;
   if (keep) {
     s->next = cache[s->kind];
@@ -110,9 +125,12 @@ static void segment_retire(struct segment *s)
     segment_destroy(s);
 }
 
+/* A cached segment of KIND, perhaps with pages still mapped in (dirty). */
 static struct segment *cache_take(enum seg_kind kind)
 {
+  uint64_t now = rt__now_ms();
   pthread_mutex_lock(&glock);
+  cache_purge_due(now);
   struct segment *s = cache[kind];
   if (s) {
     cache[kind] = s->next;
@@ -217,6 +235,12 @@ static bool segment_adopt(struct heap *h, struct segment *s)
     return false;
   }
   h->dirty += s->dirty_pages;
+  /* Idle pages keep the deadline they had: threads that live shorter
+   * than PURGE_DELAY_MS (larson's) would otherwise hand them on for
+   * good, each new owner's timer starting anew. */
+  if (s->dirty_pages && s->purge_at &&
+      (h->purge_at == 0 || s->purge_at < h->purge_at))
+    h->purge_at = s->purge_at;
   seg_link(h, s, s->free_pages > 0);
   return true;
 }
@@ -250,6 +274,7 @@ static struct segment *segment_obtain(struct heap *h, enum seg_kind kind)
     s = segment_create(kind);
   if (s == NULL)
     return NULL;
+  h->dirty += s->dirty_pages;
   atomic_store_explicit(&s->owner, h, memory_order_release);
   seg_link(h, s, true);
   return s;

@@ -20,8 +20,10 @@
  *   page.c     a page's block states; the page queues of a heap
  *   segment.c  segments, their cache, purging, adoption
  *   thread.c   thread heaps, abandonment, start-up and fork, rt_heap_trim
- *   alloc.c    rt_alloc and its slow path, large blocks, aligned, strdup
+ *   large.c    large blocks, their spans and the cache of freed spans
+ *   alloc.c    rt_alloc and its slow path, calloc, aligned, strdup
  *   free.c     rt_free and its checks, rt_realloc, usable size, owns
+ *   owns_probe.c  rt__heap_maybe_owns, for libruntime-malloc.so
  */
 #include "../internal.h"
 #include "heap_int.h"
@@ -53,7 +55,15 @@ static _Atomic size_t mapped_bytes;
 static _Atomic uint64_t peak_bytes;
 static struct segment *all_segs; /* every tiny, small and medium segment */
 static _Atomic long fail_countdown = -1;
-static _Atomic(void *) map_hint;
+/* Where the next segment-aligned mapping is asked for (os_map), and how
+ * many times running the kernel put one elsewhere. */
+static _Atomic uintptr_t map_hint;
+static _Atomic unsigned hint_misses;
+/* Spans of freed large blocks, oldest first, and the bytes of them that
+ * may be mapped in (large.c); under glock. */
+static struct segment *large_cache[LARGE_CACHE];
+static unsigned nlarge;
+static size_t large_dirty;
 static pthread_key_t heap_key;
 static pthread_once_t heap_once = PTHREAD_ONCE_INIT;
 _Atomic unsigned rt__heap_flags = HF_INITIAL;
@@ -70,11 +80,14 @@ static __thread struct heap *tl_heap
     __attribute__((tls_model("initial-exec"))) = &empty_heap;
 
 static void heap_global_init(void);
+static void large_cache_flush(void);
 
 #include "stats.c"
 #include "os.c"
 #include "page.c"
 #include "segment.c"
 #include "thread.c"
+#include "large.c"
 #include "alloc.c"
 #include "free.c"
+#include "owns_probe.c"

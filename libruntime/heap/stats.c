@@ -33,6 +33,7 @@ static void *nomem(const char *who, size_t size, const char *why)
 {
   rt__error(RT_ENOMEM, "%s(%zu): out of memory%s%s", who, size,
             why ? ": " : "", why ? why : "");
+  errno = ENOMEM; /* as malloc's, so that libruntime-malloc.so needs no test */
   return NULL;
 }
 

@@ -61,6 +61,10 @@ static void segment_abandon(struct heap *h, struct segment *s)
     segment_retire(s);
     return;
   }
+  /* The idle pages' purge deadline goes with them (segment_adopt). */
+  s->purge_at = h->dirty > PURGE_PAGES && h->purge_at == 0
+                    ? rt__now_ms() + PURGE_DELAY_MS
+                    : h->purge_at;
   atomic_store_explicit(&s->owner, NULL, memory_order_release);
   pthread_mutex_lock(&glock);
   s->next = abandoned[s->kind];
@@ -163,6 +167,7 @@ void rt_heap_trim(void)
     heap_purge(h);
   }
   sample_peak();
+  large_cache_flush();
   for (int k = SEG_TINY; k <= SEG_MEDIUM; k++) {
     struct segment *s;
     while ((s = cache_take(k)) != NULL)

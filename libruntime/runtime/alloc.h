@@ -6,7 +6,8 @@
  * It does not replace malloc(); it is the runtime's own allocator.
  *
  * Allocation failure returns NULL and leaves RT_ENOMEM as the thread's last
- * error (rt_last_error()); it never aborts.  Freeing a pointer that this
+ * error (rt_last_error()), and errno ENOMEM (EINVAL for a bad alignment),
+ * as malloc() does; it never aborts.  Freeing a pointer that this
  * heap did not hand out, or freeing one twice, is a fatal programming error:
  * it is reported on stderr and the process aborts, like glibc's
  * "free(): invalid pointer".

@@ -11,6 +11,8 @@ check "runtime.h installed at the top of includedir" test -n "$incdir"
 check "runtime/error.h installed beside it" test -f "$(dirname "$incdir")/runtime/error.h"
 check "runtime/version.h installed beside it" test -f "$(dirname "$incdir")/runtime/version.h"
 check "libruntime.so.1 installed" test -e "$libdir/libruntime.so.1"
+check "libruntime-malloc.so.1 (the malloc override) installed beside it" \
+  test -e "$libdir/libruntime-malloc.so.1"
 
 export PKG_CONFIG_PATH="$libdir/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$dest"
 export PKG_CONFIG_LIBDIR="$libdir/pkgconfig:/usr/lib/x86_64-linux-gnu/pkgconfig:/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/lib/pkgconfig:/usr/share/pkgconfig"

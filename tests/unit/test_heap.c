@@ -128,6 +128,52 @@ static void test_calloc_zeroes(void **state)
   assert_non_null(strstr(rt_last_error(), "overflows"));
 }
 
+/* A freed large block's span is reused by the next large block that
+ * fits, without a new mapping; what the old block wrote is not seen by
+ * rt_calloc, nor kept past a smaller block; rt_heap_owns stays exact. */
+static void test_large_span_reused(void **state)
+{
+  (void)state;
+  rt_heap_trim();
+  unsigned char *a = rt_alloc(3 << 20);
+  assert_non_null(a);
+  fill(a, 3 << 20, 0xcc);
+  struct rt_heap_stats before, after;
+  assert_int_equal(rt_heap_stats(&before), 0);
+  rt_free(a);
+  assert_false(rt_heap_owns(a));
+  unsigned char *b = rt_alloc(3 << 20);
+  assert_ptr_equal(b, a); /* the same span */
+  assert_true(rt_heap_owns(b));
+  assert_int_equal(rt_heap_stats(&after), 0);
+  assert_int_equal(after.mapped_bytes, before.mapped_bytes);
+  fill(b, 3 << 20, 0xdd);
+  rt_free(b);
+  unsigned char *c = rt_calloc(1, (2 << 20) + 100);
+  assert_ptr_equal(c, a); /* reused, smaller */
+  size_t nonzero = 0;
+  for (size_t i = 0; i < (2 << 20) + 100; i++)
+    nonzero += c[i] != 0;
+  assert_int_equal(nonzero, 0);
+  assert_true(rt_alloc_usable_size(c) < (3 << 20));
+  assert_false(rt_heap_owns(c + 4096));
+  rt_free(c);
+  /* Cleared by writing zeroes below 256 KiB, by purging above. */
+  unsigned char *d = rt_alloc(200000);
+  fill(d, 200000, 0xee);
+  rt_free(d);
+  d = rt_calloc(200000, 1);
+  assert_ptr_equal(d, a);
+  nonzero = 0;
+  for (size_t i = 0; i < 200000; i++)
+    nonzero += d[i] != 0;
+  assert_int_equal(nonzero, 0);
+  rt_free(d);
+  rt_heap_trim();
+  assert_int_equal(rt_heap_stats(&after), 0);
+  assert_true(after.mapped_bytes <= before.mapped_bytes - (3 << 20));
+}
+
 static void test_aligned(void **state)
 {
   (void)state;
@@ -283,6 +329,9 @@ static void test_stats(void **state)
   for (int i = 0; i < 100; i++)
     rt_free(p[i]);
   rt_free(big);
+  /* A freed large block's span stays cached until the purge policy or a
+   * trim unmaps it. */
+  rt_heap_trim();
   assert_int_equal(rt_heap_stats(&c), 0);
   assert_int_equal(c.live_blocks, a.live_blocks);
   assert_int_equal(c.live_bytes, a.live_bytes);
@@ -477,8 +526,9 @@ static void test_double_free_aborts(void **state)
   void *large = rt_alloc(1 << 20);
   expect_abort(free_twice, small, "rt_free: double free of 0x");
   expect_abort(free_twice, medium, "double free");
-  /* A large block is unmapped at its first free: the second is foreign. */
-  expect_abort(free_twice, large, "rt_free: 0x");
+  /* A freed large block's span is kept, marked freed, so the second
+   * free is still seen as one. */
+  expect_abort(free_twice, large, "rt_free: double free of 0x");
   rt_free(small);
   rt_free(medium);
   rt_free(large);
@@ -677,6 +727,7 @@ int main(int argc, char **argv)
       cmocka_unit_test(test_usable_size_is_tight),
       cmocka_unit_test(test_huge_sizes_fail_cleanly),
       cmocka_unit_test(test_calloc_zeroes),
+      cmocka_unit_test(test_large_span_reused),
       cmocka_unit_test(test_aligned),
       cmocka_unit_test(test_realloc_keeps_content),
       cmocka_unit_test(test_realloc_failure_keeps_block),
