@@ -16,7 +16,16 @@
  * x86-64 (libffi PR #848; found by this target): a struct whose first
  * eightbyte is INTEGER and second SSE, when the first takes the sixth
  * general register, overwrites the first SSE register if an earlier
- * argument has it.  For those signatures only the fast path is checked.
+ * argument has it (libffi's ffi_call copies the struct's remaining 12 or
+ * 16 bytes into the register save area at the sixth general register's
+ * slot, whose next 8 bytes are the first SSE register's; 3.4.7 copies 8).
+ * Excluded, exactly: a struct argument of two eightbytes, INTEGER then
+ * SSE, that gets registers, the first being the sixth general register
+ * (counting a memory result's address), when an earlier argument took an
+ * SSE register.  For those signatures the libffi path is not checked, and
+ * neither is the fast path when it has no plan for the signature
+ * (rt_sig_fastpath false: more than 64 stack words, say), since then it
+ * calls through libffi too (found by this target: crash-c638733b).
  */
 #include <runtime.h>
 
@@ -168,6 +177,8 @@ static char *call_once(const char *text, bool fast, void (*fnptr)(void),
       fill_scalar(args[i].kind, &args[i].v, rt_type_size(t), &b);
     }
   }
+  /* Through libffi (no plan) with libffi's bug: not checked. */
+  bool exact = !(libffi_848(sig) && !rt_sig_fastpath(sig));
   rt_buf want = RT_BUF_INIT; /* what the handler must receive */
   for (size_t i = 0; i < n; i++) {
     rt_value_format(rt_sig_arg(sig, i), &args[i], &want);
@@ -177,8 +188,8 @@ static char *call_once(const char *text, bool fast, void (*fnptr)(void),
   rt_value ret;
   if (rt_call(fn, args, n, &ret) != 0)
     abort(); /* the handler never fails */
-  if (rec->text.len != want.len ||
-      (want.len && memcmp(rec->text.data, want.data, want.len) != 0))
+  if (exact && (rec->text.len != want.len ||
+                (want.len && memcmp(rec->text.data, want.data, want.len) != 0)))
     abort(); /* the arguments did not arrive as passed */
   rt_buf_free(&want);
   rt_buf_append_str(&rec->text, "->");

@@ -97,7 +97,7 @@ static void test_many64_ffi(void **state) { (void)state; run_many64(false); }
 static void run_case(const struct at_case *c, bool fast)
 {
   rt_fn *fn = fn_new(c->fn, c->sig);
-  expect_path(fn, fast, true);
+  expect_path(fn, fast && !c->unplanned, true);
   const rt_sig *s = rt_fn_sig(fn);
   size_t n = rt_sig_nargs(s);
   rt_value args[AT_MAX_ARGS];
@@ -115,7 +115,9 @@ static void run_case(const struct at_case *c, bool fast)
   assert_int_equal(r.kind, rt_type_kind_of(rt));
   const void *got = r.kind == RT_TYPE_STRUCT ? r.v.agg : (const void *)&r.v;
 #if defined(__x86_64__)
-  bool skip = c->libffi_848 && !fast; /* libffi's bug, not ours */
+  /* libffi's bug, not ours: skipped wherever the call goes through
+   * libffi, which without a plan is the fast path too. */
+  bool skip = c->libffi_848 && !rt_sig_fastpath(s);
 #else
   bool skip = false;
 #endif

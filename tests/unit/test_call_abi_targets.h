@@ -14,6 +14,7 @@ struct at_l3 { int64_t a, b, c; };
 struct at_if { int32_t i; float f; };
 struct at_ffi { float a, b; int32_t c; };
 struct at_lff { int64_t a; float b, c; };
+struct at_iff { int32_t a; float b, c; };
 struct at_dl { double d; int64_t l; };
 struct at_big { int64_t v[12]; };
 struct at_u8x3 { uint8_t a, b, c; };
@@ -36,8 +37,11 @@ struct at_case {
   /* libffi before 3.4.7 (libffi PR #848; Debian 12 has 3.4.4) passes this
    * one wrongly on x86-64: a struct {INTEGER, SSE} whose first eightbyte
    * takes the sixth general register overwrites the first SSE register.
-   * The libffi path is not compared for it; the fast path must be right. */
+   * The libffi path is not compared for it; the fast path must be right
+   * where there is one (rt_sig_fastpath). */
   bool libffi_848;
+  /* More than 64 stack words: no plan, the fast path is libffi too. */
+  bool unplanned;
 };
 extern const struct at_case at_cases[];
 extern const size_t at_ncases;
