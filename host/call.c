@@ -104,10 +104,7 @@ static int print_json(rt_module *mod, const char *function, const rt_sig *sig,
 {
   rt_buf doc = RT_BUF_INIT;
   rthost_json j;
-  rthost_json_init(&j, &doc);
-  rthost_json_object(&j);
-  rthost_json_key(&j, "schema");
-  rthost_json_int(&j, 1);
+  rthost_json_document(&j, &doc);
   rthost_json_key(&j, "plugin");
   rthost_json_string(&j, rt_module_name(mod));
   rthost_json_key(&j, "function");

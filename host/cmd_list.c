@@ -99,7 +99,7 @@ void rthost_json_plugin(rthost_json *j, const char *path, int status,
   rthost_json_object(j);
   if (j->depth == 1) {
     rthost_json_key(j, "schema");
-    rthost_json_int(j, 1);
+    rthost_json_int(j, RTHOST_JSON_SCHEMA);
   }
   rthost_json_key(j, "path");
   rthost_json_string(j, path);

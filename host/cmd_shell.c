@@ -56,10 +56,7 @@ static int load_here(rthost *h, char **args, size_t nargs)
 {
   rt_buf doc = RT_BUF_INIT;
   rthost_json j;
-  rthost_json_init(&j, &doc);
-  rthost_json_object(&j);
-  rthost_json_key(&j, "schema");
-  rthost_json_int(&j, 1);
+  rthost_json_document(&j, &doc);
   rthost_json_key(&j, "loaded");
   rthost_json_array(&j);
   int status = RTHOST_OK;
@@ -149,10 +146,7 @@ static int shell_help_cmd(rthost *h, char **args, size_t nargs)
   }
   rt_buf doc = RT_BUF_INIT;
   rthost_json j;
-  rthost_json_init(&j, &doc);
-  rthost_json_object(&j);
-  rthost_json_key(&j, "schema");
-  rthost_json_int(&j, 1);
+  rthost_json_document(&j, &doc);
   rthost_json_key(&j, "commands");
   rthost_json_array(&j);
   for (size_t i = 0; rthost_shell_commands[i] != NULL; i++)

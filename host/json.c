@@ -12,12 +12,17 @@ void rthost_json_init(rthost_json *j, rt_buf *out)
   j->out = out;
 }
 
-void rthost_json_init_list(rthost_json *j, rt_buf *out)
+void rthost_json_document(rthost_json *j, rt_buf *out)
 {
   rthost_json_init(j, out);
   rthost_json_object(j);
   rthost_json_key(j, "schema");
-  rthost_json_int(j, 1);
+  rthost_json_int(j, RTHOST_JSON_SCHEMA);
+}
+
+void rthost_json_init_list(rthost_json *j, rt_buf *out)
+{
+  rthost_json_document(j, out);
   rthost_json_key(j, "plugins");
   rthost_json_array(j);
 }

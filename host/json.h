@@ -28,6 +28,13 @@ typedef struct rthost_json {
 /* rthost_json_init: start a document that is appended to OUT. */
 void rthost_json_init(rthost_json *j, rt_buf *out);
 
+/* The version of the documents rthost prints (rthost(1), "JSON"). */
+#define RTHOST_JSON_SCHEMA 1
+
+/* rthost_json_document: start a document of rthost's, an object whose
+ * first key is "schema"; the caller adds its keys and ends the object. */
+void rthost_json_document(rthost_json *j, rt_buf *out);
+
 /* rthost_json_init_list: start the document `list` and `check` print,
  * {"plugins": [ ... ]}; the caller ends the array and the object. */
 void rthost_json_init_list(rthost_json *j, rt_buf *out);

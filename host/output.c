@@ -294,10 +294,7 @@ int rthost_json_error_doc(int status, const char *output, size_t n)
 {
   rt_buf doc = RT_BUF_INIT;
   rthost_json j;
-  rthost_json_init(&j, &doc);
-  rthost_json_object(&j);
-  rthost_json_key(&j, "schema");
-  rthost_json_int(&j, 1);
+  rthost_json_document(&j, &doc);
   rthost_json_key(&j, "error");
   rthost_json_string(&j, cmd.has_error ? rt_buf_cstr(&cmd.what) : "rthost");
   rthost_json_key(&j, "code");

@@ -220,10 +220,7 @@ static int print_version(const rthost *h)
   snprintf(text, sizeof text, "%u.%u", abi >> 16, abi & 0xffff);
   rt_buf doc = RT_BUF_INIT;
   rthost_json j;
-  rthost_json_init(&j, &doc);
-  rthost_json_object(&j);
-  rthost_json_key(&j, "schema");
-  rthost_json_int(&j, 1);
+  rthost_json_document(&j, &doc);
   rthost_json_key(&j, "version");
   rthost_json_string(&j, rt_version_string());
   rthost_json_key(&j, "abi");
@@ -244,10 +241,7 @@ int rthost_cmd_help(rthost *h, char **args, size_t nargs)
       "--verbose", "--help", "--version"};
   rt_buf doc = RT_BUF_INIT;
   rthost_json j;
-  rthost_json_init(&j, &doc);
-  rthost_json_object(&j);
-  rthost_json_key(&j, "schema");
-  rthost_json_int(&j, 1);
+  rthost_json_document(&j, &doc);
   rthost_json_key(&j, "commands");
   rthost_json_array(&j);
   for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)

@@ -93,10 +93,7 @@ int rthost_stats_json(const rthost *h)
   (void)rt_io_stats(&io);
   rt_buf doc = RT_BUF_INIT;
   rthost_json j;
-  rthost_json_init(&j, &doc);
-  rthost_json_object(&j);
-  rthost_json_key(&j, "schema");
-  rthost_json_int(&j, 1);
+  rthost_json_document(&j, &doc);
   rthost_json_key(&j, "heap");
   rthost_json_object(&j);
   json_u64(&j, "allocations", hs.total_allocs);
