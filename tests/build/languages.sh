@@ -5,12 +5,7 @@
 # C++ (g++ and clang++), called through rthost.
 . "$top_srcdir/tests/helpers/tap.sh"
 
-umask 022
-rthost="$top_builddir/host/rthost"
-[ -x "$rthost" ] || skip_all "rthost not built"
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-cflags="-I$top_srcdir/libruntime -I$top_builddir/libruntime"
-libs="-L$top_builddir/libruntime/.libs -lruntime"
+build_plugins_setup
 strict="-pedantic-errors -Wall -Wextra -Werror"
 
 have() { command -v "$1" > /dev/null 2>&1; }

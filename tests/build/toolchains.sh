@@ -8,12 +8,7 @@
 # itself must be refused as non-plugins, not as malformed files.
 . "$top_srcdir/tests/helpers/tap.sh"
 
-umask 022
-rthost="$top_builddir/host/rthost"
-[ -x "$rthost" ] || skip_all "rthost not built"
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-cflags="-I$top_srcdir/libruntime -I$top_builddir/libruntime"
-libs="-L$top_builddir/libruntime/.libs -lruntime"
+build_plugins_setup
 hard="-Wl,-z,separate-code -Wl,-z,now -Wl,--build-id=sha1"
 case $(uname -m) in
   x86_64|i?86) hard="-fcf-protection=full -Wl,-z,ibt -Wl,-z,shstk $hard" ;;

@@ -50,3 +50,16 @@ staged_install() {
 : "${top_builddir:?run through make check}"
 : "${top_srcdir:?run through make check}"
 rt_lib="$top_builddir/libruntime/.libs/libruntime.so.1"
+
+# build_plugins_setup: for a test that compiles programs and plugins
+# against the built library and runs them through the built rthost: a
+# trusted umask, rthost (or skip), a scratch $tmp removed at exit, and
+# $cflags/$libs for the build tree's headers and libruntime.so.
+build_plugins_setup() {
+  umask 022
+  rthost="$top_builddir/host/rthost"
+  [ -x "$rthost" ] || skip_all "rthost not built"
+  tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+  cflags="-I$top_srcdir/libruntime -I$top_builddir/libruntime"
+  libs="-L$top_builddir/libruntime/.libs -lruntime"
+}
