@@ -13,19 +13,12 @@
  * the arguments passed and return the same result.
  *
  * libffi before 3.4.7 (Debian 12 has 3.4.4) passes one pattern wrongly on
- * x86-64 (libffi PR #848; found by this target): a struct whose first
- * eightbyte is INTEGER and second SSE, when the first takes the sixth
- * general register, overwrites the first SSE register if an earlier
- * argument has it (libffi's ffi_call copies the struct's remaining 12 or
- * 16 bytes into the register save area at the sixth general register's
- * slot, whose next 8 bytes are the first SSE register's; 3.4.7 copies 8).
- * Excluded, exactly: a struct argument of two eightbytes, INTEGER then
- * SSE, that gets registers, the first being the sixth general register
- * (counting a memory result's address), when an earlier argument took an
- * SSE register.  For those signatures the libffi path is not checked, and
- * neither is the fast path when it has no plan for the signature
- * (rt_sig_fastpath false: more than 64 stack words, say), since then it
- * calls through libffi too (found by this target: crash-c638733b).
+ * x86-64 (libffi PR #848; found by this target, crash-c638733b): a struct
+ * whose first eightbyte is INTEGER and second SSE, when the first takes
+ * the sixth general register, overwrote the first SSE register.  The
+ * library now hands libffi such an argument as its two eightbytes
+ * (sig.c, split_prepare), and this target checks those calls exactly,
+ * like every other.
  */
 #include <runtime.h>
 
@@ -70,53 +63,6 @@ static void fill_mem(const rt_type *t, void *dst, struct bytes *b)
   }
   for (size_t i = 0; i < n; i++)
     fill_mem(rt_type_member(t, i), (char *)dst + rt_type_offset(t, i), b);
-}
-
-#if defined(__x86_64__)
-/* Whether an eightbyte of T (at BASE) holds an integer member: bit 0 for
- * the first, bit 1 for the second (SysV classification). */
-static unsigned int_eightbytes(const rt_type *t, size_t base)
-{
-  rt_type_kind k = rt_type_kind_of(t);
-  if (k != RT_TYPE_STRUCT)
-    return k == RT_TYPE_F32 || k == RT_TYPE_F64 ? 0 : 1u << (base / 8);
-  unsigned m = 0;
-  for (size_t i = 0; i < rt_type_nmembers(t); i++)
-    m |= int_eightbytes(rt_type_member(t, i), base + rt_type_offset(t, i));
-  return m;
-}
-#endif
-
-/* The pattern of libffi PR #848 (see above) in SIG's arguments. */
-static bool libffi_848(const rt_sig *sig)
-{
-#if defined(__x86_64__)
-  const rt_type *r = rt_sig_ret(sig);
-  unsigned gp = rt_type_kind_of(r) == RT_TYPE_STRUCT && rt_type_size(r) > 16;
-  unsigned sse = 0;
-  for (size_t i = 0; i < rt_sig_nargs(sig); i++) {
-    const rt_type *t = rt_sig_arg(sig, i);
-    rt_type_kind k = rt_type_kind_of(t);
-    size_t size = rt_type_size(t);
-    if (k == RT_TYPE_F32 || k == RT_TYPE_F64) {
-      sse += sse < 8;
-    } else if (k != RT_TYPE_STRUCT) {
-      gp += gp < 6;
-    } else if (size <= 16) {
-      unsigned m = int_eightbytes(t, 0), n8 = size > 8 ? 2 : 1;
-      unsigned ni = (m & 1) + (n8 == 2 && (m & 2));
-      if (gp + ni > 6 || sse + (n8 - ni) > 8)
-        continue; /* on the stack */
-      if (n8 == 2 && m == 1 && gp == 5 && sse > 0)
-        return true;
-      gp += ni;
-      sse += n8 - ni;
-    }
-  }
-#else
-  (void)sig;
-#endif
-  return false;
 }
 
 struct record {
@@ -177,8 +123,6 @@ static char *call_once(const char *text, bool fast, void (*fnptr)(void),
       fill_scalar(args[i].kind, &args[i].v, rt_type_size(t), &b);
     }
   }
-  /* Through libffi (no plan) with libffi's bug: not checked. */
-  bool exact = !(libffi_848(sig) && !rt_sig_fastpath(sig));
   rt_buf want = RT_BUF_INIT; /* what the handler must receive */
   for (size_t i = 0; i < n; i++) {
     rt_value_format(rt_sig_arg(sig, i), &args[i], &want);
@@ -188,7 +132,7 @@ static char *call_once(const char *text, bool fast, void (*fnptr)(void),
   rt_value ret;
   if (rt_call(fn, args, n, &ret) != 0)
     abort(); /* the handler never fails */
-  if (exact && (rec->text.len != want.len ||
+  if ((rec->text.len != want.len ||
                 (want.len && memcmp(rec->text.data, want.data, want.len) != 0)))
     abort(); /* the arguments did not arrive as passed */
   rt_buf_free(&want);
@@ -209,12 +153,9 @@ static void compare_paths(rt_sig *sig, const uint8_t *data, size_t size)
   if (rt_closure_new(sig, handler, &rec, &c, &fnptr) != 0)
     return;
   char *fast = call_once(rt_sig_text(sig), true, fnptr, &rec, data, size);
-  char *slow = NULL;
-  if (!libffi_848(sig)) {
-    slow = call_once(rt_sig_text(sig), false, fnptr, &rec, data, size);
-    if (!fast || !slow || strcmp(fast, slow) != 0)
-      abort(); /* the fast path and libffi disagree */
-  }
+  char *slow = call_once(rt_sig_text(sig), false, fnptr, &rec, data, size);
+  if (!fast || !slow || strcmp(fast, slow) != 0)
+    abort(); /* the fast path and libffi disagree */
   rt_free(fast);
   rt_free(slow);
   rt_buf_free(&rec.text);

@@ -132,13 +132,14 @@ void rt__ret_struct_take(const rt_sig *s, void *mem, rt_value *ret)
   ret->flags |= RT__VALUE_STRS;
 }
 
-static int call_ffi_struct(const rt_fn *fn, void **av, rt_value *ret)
+static int call_ffi_struct(const rt_fn *fn, ffi_cif *cif, void **av,
+                           rt_value *ret)
 {
   void *mem = rt__ret_struct_alloc(fn->sig);
   if (!mem)
     return rt__last_code;
   memset(mem, 0, 16); /* the bytes past the struct that libffi may skip */
-  ffi_call((ffi_cif *)&fn->sig->cif, FFI_FN(fn->fp), mem, av);
+  ffi_call(cif, FFI_FN(fn->fp), mem, av);
   rt__ret_struct_take(fn->sig, mem, ret);
   return rt__last_code;
 }
@@ -155,6 +156,31 @@ static int agg_args(const rt_sig *s, const rt_value *args, void **av)
     av[i] = args[i].v.agg;
   }
   return 0;
+}
+
+/* The call through the signature's second cif, in which struct argument
+ * K = split - 1 is its two eightbytes (sig.c, split_prepare): AV becomes
+ * the addresses of the two words of a copy, the rest shifted by one. */
+static int call_ffi_split(const rt_fn *fn, void **av, rt_value *ret)
+{
+  const rt_sig *s = fn->sig;
+  size_t k = s->split - 1, n = s->nargs;
+  void *sv[RT_SIG_MAX_ARGS + 1];
+  uint64_t half[2] = {0, 0};
+  memcpy(half, av[k], s->args[k]->size); /* 9 to 16 bytes */
+  memcpy(sv, av, k * sizeof *av);
+  sv[k] = &half[0];
+  sv[k + 1] = &half[1];
+  memcpy(sv + k + 2, av + k + 1, (n - k - 1) * sizeof *av);
+  if (s->ret->kind == RT_TYPE_STRUCT)
+    return call_ffi_struct(fn, s->split_cif, sv, ret);
+  union ffi_ret r;
+  ffi_call(s->split_cif, FFI_FN(fn->fp), &r, sv);
+  ret->kind = s->ret->kind;
+  ret->flags = 0;
+  ret->v.u64 = 0;
+  ffi_ret_set(s->ret, &r, ret);
+  return rt__last_code;
 }
 
 /* Through libffi.  All the tags are checked with one branch while the
@@ -177,10 +203,12 @@ int rt__call_ffi(const rt_fn *fn, const rt_value *args, rt_value *ret)
     int rc = agg_args(s, args, av);
     if (rc < 0)
       return rc;
+    if (RT_UNLIKELY(s->split))
+      return call_ffi_split(fn, av, ret);
   }
   const rt_type *t = s->ret;
   if (RT_UNLIKELY(t->kind == RT_TYPE_STRUCT))
-    return call_ffi_struct(fn, av, ret);
+    return call_ffi_struct(fn, (ffi_cif *)&s->cif, av, ret);
   ret->kind = t->kind;
   ret->flags = 0;
   if (RT_LIKELY(s->ret_direct)) {

@@ -47,6 +47,12 @@ struct rt_sig {
   ffi_type **ffi_args;
   ffi_cif cif;
   char *text;
+  /* 1 + the index of the struct argument that libffi gets as its two
+   * eightbytes (u64, double) through SPLIT_CIF, because libffi before
+   * 3.4.7 passes it wrongly (sig.c, libffi_848_arg), or 0. */
+  size_t split;
+  ffi_cif *split_cif;
+  ffi_type **split_args;
 };
 
 /* How the integer fast path extends a register-sized value to its

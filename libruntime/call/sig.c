@@ -395,6 +395,8 @@ static bool fastpath_disabled(void)
 static void sig_destroy(rt_sig *s)
 {
   rt__fast_release(s);
+  rt_free(s->split_cif);
+  rt_free(s->split_args);
   rt_free(s->ret_strs);
   for (size_t i = 0; i < s->nargs; i++)
     type_free(s->args[i]);
@@ -402,6 +404,93 @@ static void sig_destroy(rt_sig *s)
     type_free(s->ret);
   rt_free(s->text);
   rt_free(s);
+}
+
+#if defined(__x86_64__) && !defined(_WIN32)
+/* Bit I set if eightbyte I of T (at BASE) holds an integer-class scalar:
+ * the SysV class INTEGER, else SSE (every scalar of the grammar is
+ * naturally aligned, so none straddles two eightbytes). */
+static unsigned int_eightbytes(const rt_type *t, size_t base)
+{
+  if (t->kind != RT_TYPE_STRUCT)
+    return t->kind == RT_TYPE_F32 || t->kind == RT_TYPE_F64
+               ? 0
+               : 1u << (base / 8);
+  unsigned m = 0;
+  for (size_t i = 0; i < t->nmembers; i++)
+    m |= int_eightbytes(t->members[i], base + t->offsets[i]);
+  return m;
+}
+
+/* The struct argument that libffi before 3.4.7 passes wrongly (libffi PR
+ * #848): two eightbytes, INTEGER then SSE, in registers, the first in the
+ * sixth general register (a memory result's address counts).  libffi
+ * copies the struct's bytes after the first eightbyte 8 bytes too wide
+ * into its register save area, over the first SSE register.  1 + its
+ * index, or 0 if there is none (there can be one at most). */
+static size_t libffi_848_arg(const rt_sig *s)
+{
+  unsigned gp = s->ret->kind == RT_TYPE_STRUCT && s->ret->size > 16;
+  unsigned sse = 0;
+  for (size_t i = 0; i < s->nargs; i++) {
+    const rt_type *t = s->args[i];
+    if (t->kind == RT_TYPE_F32 || t->kind == RT_TYPE_F64) {
+      sse += sse < 8;
+    } else if (t->kind != RT_TYPE_STRUCT) {
+      gp += gp < 6;
+    } else if (t->size <= 16) {
+      unsigned m = int_eightbytes(t, 0), n8 = t->size > 8 ? 2 : 1;
+      unsigned ni = (m & 1) + (n8 == 2 && (m & 2));
+      if (gp + ni > 6 || sse + (n8 - ni) > 8)
+        continue; /* the whole struct goes on the stack */
+      if (n8 == 2 && m == 1 && gp == 5)
+        return i + 1;
+      gp += ni;
+      sse += n8 - ni;
+    }
+  }
+  return 0;
+}
+#endif
+
+/* Where libffi would pass a struct argument wrongly, a second cif in
+ * which that argument is its two eightbytes as two scalars of their
+ * classes (u64 and double): they take the very registers the struct's
+ * eightbytes take, so the callee sees the same call (rt__call_ffi). */
+static int split_prepare(rt_sig *s, const char *text)
+{
+#if defined(__x86_64__) && !defined(_WIN32)
+  size_t k = libffi_848_arg(s), n = s->nargs;
+  if (k-- == 0)
+    return 0;
+  ffi_type **a = rt_alloc((n + 1) * sizeof *a);
+  ffi_cif *cif = rt_alloc(sizeof *cif);
+  if (!a || !cif) {
+    rt_free(a);
+    rt_free(cif);
+    return RT_ENOMEM;
+  }
+  memcpy(a, s->ffi_args, k * sizeof *a);
+  a[k] = &ffi_type_uint64;
+  a[k + 1] = &ffi_type_double;
+  memcpy(a + k + 2, s->ffi_args + k + 1, (n - k - 1) * sizeof *a);
+  ffi_status st = ffi_prep_cif(cif, FFI_DEFAULT_ABI, (unsigned)n + 1,
+                               s->ret->ffi, a);
+  if (st != FFI_OK) {
+    rt_free(a);
+    rt_free(cif);
+    return rt__error(RT_ENOTSUP, "libffi cannot prepare a call for '%s' "
+                     "(ffi_prep_cif status %d, split argument %zu)", text,
+                     (int)st, k + 1);
+  }
+  s->split_args = a;
+  s->split_cif = cif;
+  s->split = k + 1;
+#else
+  (void)s;
+  (void)text;
+#endif
+  return 0;
 }
 
 static int sig_prepare(rt_sig *s, const char *text)
@@ -413,6 +502,9 @@ static int sig_prepare(rt_sig *s, const char *text)
   if (st != FFI_OK)
     return rt__error(RT_ENOTSUP, "libffi cannot prepare a call for '%s' "
                      "(ffi_prep_cif status %d)", text, (int)st);
+  int rc = split_prepare(s, text);
+  if (rc < 0)
+    return rc;
   /* Results that libffi writes as one whole 8-byte word holding exactly
    * the value: f64, and the 8-byte integers other than str (whose
    * ownership is decided after the call). */

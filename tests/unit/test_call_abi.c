@@ -114,14 +114,7 @@ static void run_case(const struct at_case *c, bool fast)
     fail_msg("rt_call %s: %s", c->sig, rt_last_error());
   assert_int_equal(r.kind, rt_type_kind_of(rt));
   const void *got = r.kind == RT_TYPE_STRUCT ? r.v.agg : (const void *)&r.v;
-#if defined(__x86_64__)
-  /* libffi's bug, not ours: skipped wherever the call goes through
-   * libffi, which without a plan is the fast path too. */
-  bool skip = c->libffi_848 && !rt_sig_fastpath(s);
-#else
-  bool skip = false;
-#endif
-  if (!skip && memcmp(got, want, size) != 0) {
+  if (memcmp(got, want, size) != 0) {
     rt_buf g = RT_BUF_INIT;
     rt_value_format(rt, &r, &g);
     fail_msg("%s (%s): rt_call gives %s, not the C call's bits", c->sig,

@@ -34,12 +34,6 @@ struct at_case {
   vfn fn;
   const char *args[AT_MAX_ARGS];
   void (*direct)(const rt_value *args, void *ret);
-  /* libffi before 3.4.7 (libffi PR #848; Debian 12 has 3.4.4) passes this
-   * one wrongly on x86-64: a struct {INTEGER, SSE} whose first eightbyte
-   * takes the sixth general register overwrites the first SSE register.
-   * The libffi path is not compared for it; the fast path must be right
-   * where there is one (rt_sig_fastpath). */
-  bool libffi_848;
   /* More than 64 stack words: no plan, the fast path is libffi too. */
   bool unplanned;
 };
