@@ -1,6 +1,9 @@
 /* test_call_threads.c — 8 threads preparing signatures, calling, making
  * closures and converting values at once, sharing one signature and one
- * function between them (run under TSan by `make check-threads`). */
+ * function between them; and the ABI matrix of test_call_abi (stack
+ * arguments, mixed-class structs, results in memory) called from 4
+ * threads at once through shared functions, fast path and libffi alike
+ * (run under TSan by `make check-threads`). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,8 +12,10 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "test_call_abi_targets.h"
 #include "test_call_targets.h"
 
 #define NTHREADS 8
@@ -131,10 +136,96 @@ static void test_concurrent_calls(void **state)
   rt_sig_free(shared_sig);
 }
 
+/* ---- the ABI matrix, shared between threads -------------------------- */
+
+#define ABI_THREADS 4
+#define ABI_ROUNDS 25
+
+/* One case made both ways: the two functions (fast path, libffi), their
+ * arguments and the bits of the direct C call. */
+struct abi_shared {
+  rt_fn *fn[2];
+  rt_value args[2][AT_MAX_ARGS];
+  size_t nargs, size;
+  unsigned char want[128];
+};
+static struct abi_shared *abi;
+
+static void abi_prepare(void)
+{
+  abi = test_calloc(at_ncases, sizeof *abi);
+  for (size_t i = 0; i < at_ncases; i++) {
+    const struct at_case *c = &at_cases[i];
+    for (int p = 0; p < 2; p++) {
+      if (p)
+        setenv("RT_CALL_NO_FASTPATH", "1", 1);
+      else
+        unsetenv("RT_CALL_NO_FASTPATH");
+      if (rt_fn_new(c->fn, c->sig, &abi[i].fn[p]) != 0)
+        fail_msg("rt_fn_new '%s': %s", c->sig, rt_last_error());
+      const rt_sig *s = rt_fn_sig(abi[i].fn[p]);
+      abi[i].nargs = rt_sig_nargs(s);
+      abi[i].size = rt_type_size(rt_sig_ret(s));
+      for (size_t k = 0; k < abi[i].nargs; k++)
+        if (rt_value_parse(rt_sig_arg(s, k), c->args[k], &abi[i].args[p][k]))
+          fail_msg("%s: argument %zu: %s", c->sig, k + 1, rt_last_error());
+    }
+    unsetenv("RT_CALL_NO_FASTPATH");
+    assert_false(rt_sig_fastpath(rt_fn_sig(abi[i].fn[1])));
+    c->direct(abi[i].args[0], abi[i].want);
+  }
+}
+
+static void *abi_worker(void *arg)
+{
+  int t = (int)(intptr_t)arg;
+  for (int r = 0; r < ABI_ROUNDS; r++) {
+    for (size_t i = 0; i < at_ncases; i++) {
+      struct abi_shared *a = &abi[(i + (size_t)t) % at_ncases];
+      int p = (r + t) & 1;
+      rt_value ret;
+      if (rt_call(a->fn[p], a->args[p], a->nargs, &ret) != 0)
+        return (void *)"rt_call failed";
+      const void *got =
+          ret.kind == RT_TYPE_STRUCT ? ret.v.agg : (const void *)&ret.v;
+      bool same = memcmp(got, a->want, a->size) == 0;
+      rt_value_clear(&ret);
+      if (!same)
+        return (void *)(p ? "libffi path gives other bits than the C call"
+                          : "fast path gives other bits than the C call");
+    }
+  }
+  return NULL;
+}
+
+static void test_abi_matrix_concurrent(void **state)
+{
+  (void)state;
+  abi_prepare();
+  pthread_t th[ABI_THREADS];
+  for (int i = 0; i < ABI_THREADS; i++)
+    assert_int_equal(
+        pthread_create(&th[i], NULL, abi_worker, (void *)(intptr_t)i), 0);
+  for (int i = 0; i < ABI_THREADS; i++) {
+    void *res;
+    assert_int_equal(pthread_join(th[i], &res), 0);
+    if (res)
+      fail_msg("thread %d: %s", i, (const char *)res);
+  }
+  for (size_t i = 0; i < at_ncases; i++)
+    for (int p = 0; p < 2; p++) {
+      for (size_t k = 0; k < abi[i].nargs; k++)
+        rt_value_clear(&abi[i].args[p][k]);
+      rt_fn_free(abi[i].fn[p]);
+    }
+  test_free(abi);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_concurrent_calls),
+      cmocka_unit_test(test_abi_matrix_concurrent),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
