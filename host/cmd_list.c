@@ -128,8 +128,19 @@ static int list_dir(rthost *h, rthost_json *j, const char *dir, bool named,
       return RTHOST_OK;
     return rthost_error_rt(dir, RTHOST_EUSAGE);
   }
+  int status = RTHOST_OK;
   for (size_t i = 0; i < list->count; i++) {
     const rt_manifest_entry *e = &list->entries[i];
+    /* A file that could not be read for want of descriptors or memory
+     * is not refused: the listing failed (exit 1), said on stderr (and
+     * in the JSON document's entry, with its code). */
+    if (e->status != 0 && e->manifest == NULL &&
+        (rthost_is_sysfail(e->status) || e->status == RT_ENOMEM)) {
+      rthost_error(rthost_esc(e->path), "%s", rthost_esc(e->reason));
+      status = RTHOST_EFAIL;
+      if (j == NULL)
+        continue;
+    }
     if (j != NULL)
       rthost_json_plugin(j, e->path, e->status, e->reason, e->manifest);
     else if (h->names)
@@ -139,7 +150,7 @@ static int list_dir(rthost *h, rthost_json *j, const char *dir, bool named,
   }
   *found += list->count;
   rt_manifest_list_free(list);
-  return RTHOST_OK;
+  return status;
 }
 
 /* Nothing found is no error, but is said on stderr (stdout stays empty,

@@ -157,8 +157,12 @@ int rthost_in_child(rthost *h, rthost_child_fn fn, void *ctx, rt_buf *msg,
   (void)rt_flush(rt_stdout());
   (void)fflush(NULL);
   if (pipe2(p, O_CLOEXEC) != 0) {
-    rt_set_error(-errno, "cannot make a pipe for a child process: %s",
-                 strerror(errno));
+    int e = errno;
+    rt_set_error(-e, "cannot make a pipe for a child process: %s%s",
+                 strerror(e), e == EMFILE || e == ENFILE
+                                  ? "; close descriptors or raise the limit "
+                                    "(ulimit -n)"
+                                  : "");
     return RTHOST_CHILD_SYSFAIL;
   }
   pid_t pid = fork();
@@ -166,7 +170,9 @@ int rthost_in_child(rthost *h, rthost_child_fn fn, void *ctx, rt_buf *msg,
     int e = errno;
     close(p[0]);
     close(p[1]);
-    rt_set_error(-e, "cannot start a child process: %s", strerror(e));
+    rt_set_error(-e, "cannot start a child process: %s%s", strerror(e),
+                 e == EAGAIN ? "; too many processes (ulimit -u) or threads"
+                             : "");
     return RTHOST_CHILD_SYSFAIL;
   }
   if (pid == 0) {

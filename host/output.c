@@ -15,6 +15,7 @@
 #include "rthost.h"
 #include "json.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -58,6 +59,14 @@ void rthost_oom(const char *what)
     raw_write(STDERR_FILENO, what, strlen(what));
   }
   raw_write(STDERR_FILENO, tail, sizeof tail - 1);
+}
+
+bool rthost_is_sysfail(int rc)
+{
+  if (rc == RT_EMFILE || rc == -ENFILE || rc == RT_EAGAIN)
+    return true;
+  return rc == RT_EDLOPEN &&
+         strstr(rt_last_error(), "Too many open files") != NULL;
 }
 
 bool rthost_is_oom(int rc)
@@ -153,8 +162,9 @@ int rthost_error_rt_hint(const char *what, int status, const char *hint)
     remember(what, "out of memory", RT_ENOMEM);
     return RTHOST_EFAIL;
   }
+  bool sysfail = status == RTHOST_ELOAD && rthost_is_sysfail(code);
   error_code(what, code, "%s%s", rt_last_error(), hint ? hint : "");
-  return status;
+  return sysfail ? RTHOST_EFAIL : status;
 }
 
 int rthost_error_rt(const char *what, int status)

@@ -68,7 +68,8 @@ void rthost_error(const char *what, const char *fmt, ...) RT_PRINTF(2, 3);
 /* rthost_error_rt: rthost_error(WHAT, "%s", rt_last_error()), and the
  * library's code (rt_last_error_code()) remembered for the JSON error
  * document.  Returns the exit status the code stands for: RTHOST_EFAIL
- * for RT_ENOMEM, else STATUS. */
+ * for RT_ENOMEM, and for a loading stage (STATUS RTHOST_ELOAD) that ran
+ * out of a system resource (rthost_is_sysfail), else STATUS. */
 int rthost_error_rt(const char *what, int status);
 /* rthost_error_rt_hint: the same with HINT (may be NULL) appended. */
 int rthost_error_rt_hint(const char *what, int status, const char *hint);
@@ -76,6 +77,11 @@ int rthost_error_rt_hint(const char *what, int status, const char *hint);
  * ..." for WHAT NULL) written with write(2) alone, for when the heap
  * cannot give even the room for the message. */
 void rthost_oom(const char *what);
+/* rthost_is_sysfail: true if library code RC (with the last error's
+ * text) means the process ran out of file descriptors or processes (the
+ * loader's open, dlopen, or the pipe and fork of a child process): a
+ * system failure (exit 1), not a refusal of the plugin. */
+bool rthost_is_sysfail(int rc);
 /* rthost_is_oom: true if library code RC (with the last error's text)
  * means memory ran out, including the loader failing to map a file. */
 bool rthost_is_oom(int rc);

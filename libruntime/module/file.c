@@ -24,6 +24,9 @@ static int open_error(const char *path, int err)
   if (err == ELOOP)
     return rt__error(RT_ELOOP, "'%s' is a symbolic link loop (too many "
                      "levels of links); fix or remove the link", path);
+  if (err == EMFILE || err == ENFILE)
+    return rt__error(-err, "cannot open '%s': %s; close descriptors or "
+                     "raise the limit (ulimit -n)", path, strerror(err));
   return rt__syserror(err, "cannot open '%s'", path);
 }
 

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <elf.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -383,6 +385,43 @@ static void test_missing_file(void **state)
   (void)state;
   expect_refused(so("nothere"), 0, RT_ENOENT, "no such file",
                  "nothere.so", NULL);
+}
+
+/* Out of file descriptors: the open fails with RT_EMFILE, says how to
+ * fix it, leaves nothing loaded, and the same file loads once
+ * descriptors are free again. */
+static void test_out_of_descriptors(void **state)
+{
+  (void)state;
+  struct rlimit old, low;
+  assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+  low = old;
+  low.rlim_cur = 64;
+  assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+  int fds[64], n = 0, fd;
+  while (n < 64 && (fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
+    fds[n++] = fd;
+  int full = errno;
+  size_t before = rt_module_count();
+  rt_module *m = NULL;
+  int rc = rt_module_open(so("good"), 0, &m);
+  char msg[512];
+  snprintf(msg, sizeof msg, "%s", rt_last_error());
+  /* Every descriptor back before asserting (a failed assertion must not
+   * leave the rest of the suite without any). */
+  while (n > 0)
+    close(fds[--n]);
+  assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+  assert_int_equal(full, EMFILE);
+  assert_int_equal(rc, RT_EMFILE);
+  assert_null(m);
+  assert_non_null(strstr(msg, "good.so"));
+  assert_non_null(strstr(msg, "Too many open files"));
+  assert_non_null(strstr(msg, "ulimit -n"));
+  assert_int_equal(rt_module_count(), before);
+  assert_false(mapped(so("good")));
+  assert_int_equal(rt_module_open(so("good"), 0, &m), 0);
+  assert_int_equal(rt_module_close(m), 0);
 }
 
 static void test_directory_named_so(void **state)
@@ -1455,6 +1494,7 @@ int main(void)
       cmocka_unit_test(test_resident_by_default),
       cmocka_unit_test(test_close_refused_while_call_in_flight),
       cmocka_unit_test(test_missing_file),
+      cmocka_unit_test(test_out_of_descriptors),
       cmocka_unit_test(test_directory_named_so),
       cmocka_unit_test(test_symlink_loop),
       cmocka_unit_test(test_world_writable_file),
