@@ -3,6 +3,7 @@
  * loaded: existence, trust (ownership and write permissions, as sudo
  * checks its files), then the ELF and manifest reader.
  */
+#define _GNU_SOURCE /* ST_NOEXEC */
 #include "module_int.h"
 
 #include <fcntl.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 static int open_error(const char *path, int err)
@@ -318,6 +320,20 @@ static int read_elf(const char *path, int fd, struct rt__plugin_file *f,
  * no readlink.  So is a guessed path (see struct guess).  Any failure
  * there (a symlink, a vanished file) retries by PATH, which gives the
  * plain open's result and message. */
+/* A file system mounted noexec lets nobody map code from its files:
+ * dlopen would fail with "failed to map segment from shared object",
+ * the very words it uses when memory runs out.  Said before, plainly. */
+static int exec_allowed(const char *path, int fd)
+{
+  struct statvfs sv;
+  if (fstatvfs(fd, &sv) == 0 && (sv.f_flag & ST_NOEXEC))
+    return rt__error(RT_EACCES, "'%s' is on a file system mounted noexec, "
+                     "where no program may map code from its files; put "
+                     "the plugin on another file system or remount this "
+                     "one without noexec", path);
+  return 0;
+}
+
 static int open_plugin(const char *path, const struct rt__in_dir *in,
                        struct guess *g, struct stat *st, int *fd,
                        bool *in_dir)
@@ -341,6 +357,8 @@ static int open_plugin(const char *path, const struct rt__in_dir *in,
   else if (!S_ISREG(st->st_mode))
     rc = rt__error(RT_EINVAL, "'%s' is not a regular file (a device, FIFO "
                    "or socket); a plugin is a shared object file", path);
+  else
+    rc = exec_allowed(path, *fd);
   if (rc < 0) {
     close(*fd);
     *fd = -1;

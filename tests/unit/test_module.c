@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -422,6 +423,45 @@ static void test_out_of_descriptors(void **state)
   assert_false(mapped(so("good")));
   assert_int_equal(rt_module_open(so("good"), 0, &m), 0);
   assert_int_equal(rt_module_close(m), 0);
+}
+
+/* A plugin on a file system mounted noexec cannot have its code mapped;
+ * the loader says so before dlopen (whose words for it, "failed to map
+ * segment", are also its words for running out of memory).  Needs a
+ * tmpfs mount: skipped where mounting is not allowed. */
+static void test_noexec_mount(void **state)
+{
+  (void)state;
+  char mnt[PATH_MAX];
+  snprintf(mnt, sizeof mnt, "%s", at("noexec")); /* at()'s buffer is reused */
+  mkdir(mnt, 0755);
+  if (mount("tmpfs", mnt, "tmpfs", MS_NOEXEC | MS_NOSUID | MS_NODEV,
+            "mode=755") != 0) {
+    rmdir(mnt);
+    skip(); /* not root, or in a container without CAP_SYS_ADMIN */
+  }
+  install_as("good", "noexec/good.so", 0644);
+  size_t before = rt_module_count();
+  rt_module *m = NULL;
+  int rc = rt_module_open(at("noexec/good.so"), 0, &m);
+  char msg[512];
+  snprintf(msg, sizeof msg, "%s", rt_last_error());
+  bool in_maps = mapped(at("noexec/good.so"));
+  rt_manifest *mf = NULL;
+  int mrc = rt_manifest_read(at("noexec/good.so"), 0, &mf);
+  rt_manifest_free(mf);
+  if (rc == 0)
+    (void)rt_module_close(m);
+  unlink(at("noexec/good.so"));
+  assert_int_equal(umount(mnt), 0);
+  rmdir(mnt);
+  assert_int_equal(rc, RT_EACCES);
+  assert_non_null(strstr(msg, "noexec/good.so' is on a file system mounted "
+                              "noexec"));
+  assert_non_null(strstr(msg, "remount this one without noexec"));
+  assert_false(in_maps);
+  assert_int_equal(rt_module_count(), before);
+  assert_int_equal(mrc, RT_EACCES); /* list and info say so too */
 }
 
 static void test_directory_named_so(void **state)
@@ -1495,6 +1535,7 @@ int main(void)
       cmocka_unit_test(test_close_refused_while_call_in_flight),
       cmocka_unit_test(test_missing_file),
       cmocka_unit_test(test_out_of_descriptors),
+      cmocka_unit_test(test_noexec_mount),
       cmocka_unit_test(test_directory_named_so),
       cmocka_unit_test(test_symlink_loop),
       cmocka_unit_test(test_world_writable_file),
