@@ -8,6 +8,8 @@
 #include "../internal.h"
 
 #include <ffi.h>
+#include <stddef.h>
+#include <string.h>
 
 struct rt_type {
   rt_type_kind kind;
@@ -79,6 +81,9 @@ struct rt_fn {
   unsigned char ret_kind;
   struct rt__ext ret_ext;
   struct rt__ext ext[RT_FN_INLINE];
+  /* The first 8 bytes of a result (its kind, flags 0), stored whole by
+   * the integer shapes before the call. */
+  uint64_t ret_word;
 };
 
 /* The libffi invoker (call.c). */
@@ -228,6 +233,26 @@ static inline void rt__set_f32(float f, rt_value *ret)
 {
   ret->v.u64 = 0;
   ret->v.f32 = f;
+}
+
+/* The first 8 bytes of a value of kind K with no flags, and storing them
+ * with one 8-byte store (kind and flags together). */
+static inline uint64_t rt__kind_word(rt_type_kind k)
+{
+  struct {
+    rt_type_kind kind;
+    unsigned flags;
+  } h = {k, 0};
+  uint64_t w;
+  _Static_assert(sizeof h == sizeof w && offsetof(rt_value, v) == sizeof w,
+                 "rt_value starts with kind and flags in 8 bytes");
+  memcpy(&w, &h, sizeof w);
+  return w;
+}
+
+static inline void rt__set_word(rt_value *v, uint64_t w)
+{
+  memcpy(v, &w, sizeof w);
 }
 
 /* N rounded up to a multiple of A (A > 0). */

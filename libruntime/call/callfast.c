@@ -73,51 +73,116 @@ static inline RT_ALWAYS_INLINE unsigned tags_differ(const rt_fn *fn,
   return d;
 }
 
-/* The three kinds of integer-shape result: a value narrowed by its
- * extension code; nothing (the union zeroed); a str, the caller's. */
-#define RES_INT(raw)                                                          \
-  ret->kind = (rt_type_kind)fn->ret_kind;                                     \
-  ret->flags = 0;                                                             \
-  ret->v.u64 = extend(raw, fn->ret_ext)
-#define RES_VOID(raw)                                                         \
-  (void)(raw);                                                                \
-  ret->kind = RT_TYPE_VOID;                                                   \
-  ret->flags = 0;                                                             \
-  ret->v.u64 = 0
-#define RES_STR(raw)                                                          \
+/* The integer shapes' results, one invoker family per class so that
+ * taking the result is one instruction: the kind and flags are stored as
+ * one 8-byte word before the call (only the value is left after it), and
+ * the value is the register as is (64-bit kinds), sign- or zero-extended
+ * from 32 bits (i32, u32), extended by the type's mask and sign bit
+ * (bool, char, 8 and 16 bits), zero (void), or a str the caller owns
+ * (its flags are known only after the call). */
+enum int_res { IR_64, IR_S32, IR_Z32, IR_EXT, IR_VOID, IR_STR, IR_COUNT };
+
+#define PRE_64 rt__set_word(ret, fn->ret_word);
+#define PRE_S32 PRE_64
+#define PRE_Z32 PRE_64
+#define PRE_EXT PRE_64
+#define PRE_VOID                                                              \
+  rt__set_word(ret, rt__kind_word(RT_TYPE_VOID));                             \
+  ret->v.u64 = 0;
+#define PRE_STR
+#define POST_64(raw) ret->v.u64 = (raw);
+#define POST_S32(raw) ret->v.u64 = (u64)(int64_t)(int32_t)(raw);
+#define POST_Z32(raw) ret->v.u64 = (uint32_t)(raw);
+#define POST_EXT(raw) ret->v.u64 = extend(raw, fn->ret_ext);
+#define POST_VOID(raw) (void)(raw);
+#define POST_STR(raw)                                                         \
   ret->kind = RT_TYPE_STR;                                                    \
   ret->v.owned_str = (char *)(uintptr_t)(raw);                                \
-  ret->flags = rt__str_owned(ret->v.owned_str)
+  ret->flags = rt__str_owned(ret->v.owned_str);
 
-/* One invoker per argument count and result kind, unrolled: check the
- * tags, extend argument I into xI, call. */
-#define X(i) extend(a[i].v.u64, fn->ext[i])
-#define INT_INVOKER(name, n_, params, args, RES)                              \
+/* One invoker per argument count, result class and argument mode,
+ * unrolled: check the tags, load argument I into xI, call.  Arguments
+ * of 32 and 64 bits (i32 u32 i64 u64 size ssize ptr str) go as the whole
+ * 8-byte union (mode W): the callee reads only the low 32 bits of a
+ * 32-bit argument, on both ABIs.  Mode N, for signatures with a bool,
+ * char or 8/16-bit argument, extends every argument by its type's mask
+ * and sign bit (gcc and clang callers extend those to 32 bits, and clang
+ * callees rely on it on x86_64).  The arguments are read before RET is
+ * written, so RET may be one of them. */
+#define XW(i) a[i].v.u64
+#define XN(i) extend(a[i].v.u64, fn->ext[i])
+/* The arguments are loaded into locals first, then RET's word is
+ * stored, then the call: written so, the compiler keeps that order
+ * whether or not RET aliases ARGS. */
+#define INT_INVOKER_ARGS(name, n_, R, X)                                      \
   static int name##n_(const rt_fn *fn, const rt_value *a, rt_value *ret)     \
   {                                                                           \
     if (RT_UNLIKELY(tags_differ(fn, a, n_)))                                  \
       return rt__bad_args(fn->sig, a, n_);                                    \
-    u64 raw = ((u64(*) params)fn->fp)args;                                    \
-    RES(raw);                                                                 \
+    LOADS_##n_(X)                                                             \
+    PRE_##R                                                                   \
+    u64 raw = CALL_##n_(fn->fp);                                              \
+    POST_##R(raw)                                                             \
     return rt__last_code;                                                     \
   }
-#define INT_SHAPE(name, RES)                                                  \
-  INT_INVOKER(name, 0, (void), (), RES)                                       \
-  INT_INVOKER(name, 1, (u64), (X(0)), RES)                                    \
-  INT_INVOKER(name, 2, (u64, u64), (X(0), X(1)), RES)                         \
-  INT_INVOKER(name, 3, (u64, u64, u64), (X(0), X(1), X(2)), RES)              \
-  INT_INVOKER(name, 4, (u64, u64, u64, u64), (X(0), X(1), X(2), X(3)), RES)   \
-  INT_INVOKER(name, 5, (u64, u64, u64, u64, u64),                             \
-              (X(0), X(1), X(2), X(3), X(4)), RES)                            \
-  INT_INVOKER(name, 6, (u64, u64, u64, u64, u64, u64),                        \
-              (X(0), X(1), X(2), X(3), X(4), X(5)), RES)                      \
-  static const rt__invoker name[] = {name##0, name##1, name##2, name##3,      \
-                                     name##4, name##5, name##6};
+#define LOADS_0(X)
+#define LOADS_1(X) u64 x0 = X(0);
+#define LOADS_2(X) LOADS_1(X) u64 x1 = X(1);
+#define LOADS_3(X) LOADS_2(X) u64 x2 = X(2);
+#define LOADS_4(X) LOADS_3(X) u64 x3 = X(3);
+#define LOADS_5(X) LOADS_4(X) u64 x4 = X(4);
+#define LOADS_6(X) LOADS_5(X) u64 x5 = X(5);
+#define CALL_0(fp) ((u64(*)(void))(fp))()
+#define CALL_1(fp) ((u64(*)(u64))(fp))(x0)
+#define CALL_2(fp) ((u64(*)(u64, u64))(fp))(x0, x1)
+#define CALL_3(fp) ((u64(*)(u64, u64, u64))(fp))(x0, x1, x2)
+#define CALL_4(fp) ((u64(*)(u64, u64, u64, u64))(fp))(x0, x1, x2, x3)
+#define CALL_5(fp)                                                            \
+  ((u64(*)(u64, u64, u64, u64, u64))(fp))(x0, x1, x2, x3, x4)
+#define CALL_6(fp)                                                            \
+  ((u64(*)(u64, u64, u64, u64, u64, u64))(fp))(x0, x1, x2, x3, x4, x5)
+#define INT_SHAPE(name, R, X)                                                 \
+  INT_INVOKER_ARGS(name, 0, R, X)                                             \
+  INT_INVOKER_ARGS(name, 1, R, X)                                             \
+  INT_INVOKER_ARGS(name, 2, R, X)                                             \
+  INT_INVOKER_ARGS(name, 3, R, X)                                             \
+  INT_INVOKER_ARGS(name, 4, R, X)                                             \
+  INT_INVOKER_ARGS(name, 5, R, X)                                             \
+  INT_INVOKER_ARGS(name, 6, R, X)
+#define INT_FAMILY(R)                                                         \
+  INT_SHAPE(w_##R, R, XW)                                                     \
+  INT_SHAPE(n_##R, R, XN)
+INT_FAMILY(64)
+INT_FAMILY(S32)
+INT_FAMILY(Z32)
+INT_FAMILY(EXT)
+INT_FAMILY(VOID)
+INT_FAMILY(STR)
+#undef XW
+#undef XN
 
-INT_SHAPE(int_int, RES_INT)
-INT_SHAPE(int_void, RES_VOID)
-INT_SHAPE(int_str, RES_STR)
-#undef X
+#define ROW(name) {name##0, name##1, name##2, name##3, name##4, name##5, name##6}
+#define ROWS(m)                                                               \
+  {ROW(m##_64), ROW(m##_S32), ROW(m##_Z32), ROW(m##_EXT), ROW(m##_VOID),      \
+   ROW(m##_STR)}
+/* [narrow][result class][count] */
+static const rt__invoker int_invokers[2][IR_COUNT][RT_FAST_MAX_INT + 1] = {
+    ROWS(w), ROWS(n)};
+
+static enum int_res int_res_of(const rt_type *t)
+{
+  switch (t->kind) {
+  case RT_TYPE_VOID: return IR_VOID;
+  case RT_TYPE_STR: return IR_STR;
+  case RT_TYPE_I32: return IR_S32;
+  case RT_TYPE_U32: return IR_Z32;
+  default: return t->size >= 8 ? IR_64 : IR_EXT;
+  }
+}
+
+/* True if an argument of type T must be extended by the caller: bool,
+ * char and the 8- and 16-bit integers. */
+static bool arg_is_narrow(const rt_type *t) { return t->size < 4; }
 
 static bool int_shape(const rt_sig *s)
 {
@@ -220,10 +285,10 @@ int rt__fast_prepare(rt_sig *s)
   if (rc < 0)
     return rc;
   if (int_shape(s)) {
-    rt_type_kind r = s->ret->kind;
-    s->fast = (r == RT_TYPE_VOID  ? int_void
-               : r == RT_TYPE_STR ? int_str
-                                  : int_int)[s->nargs];
+    bool narrow = false;
+    for (size_t i = 0; i < s->nargs; i++)
+      narrow |= arg_is_narrow(s->args[i]);
+    s->fast = int_invokers[narrow][int_res_of(s->ret)][s->nargs];
   } else if (float_invoker(s) != NULL) {
     s->fast = float_invoker(s);
   }
@@ -244,4 +309,5 @@ void rt__fast_fn(rt_fn *fn)
   }
   fn->ret_kind = (unsigned char)s->ret->kind;
   fn->ret_ext = rt__ext_of(s->ret);
+  fn->ret_word = rt__kind_word(s->ret->kind);
 }
