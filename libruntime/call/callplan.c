@@ -223,6 +223,15 @@ struct rt__plan {
   uint32_t ret_size;
   struct rt__ext ret_ext;
   const uint16_t *pad; /* the words no argument fills: zeroed */
+  /* Scalar plans without a narrow argument (the slot invokers): per
+   * parameter word of the shape, the byte offset in ARGS of the value
+   * that goes there (a word no argument fills repeats the first
+   * argument: the callee never reads it); the argument kinds; the
+   * result's first 8 bytes (kind, no flags). */
+  const uint32_t *soff;
+  const unsigned char *kinds;
+  uint64_t ret_word;
+  bool slots;
   size_t nops;
   struct op ops[];
 };
@@ -338,7 +347,10 @@ static bool plan_ret(const rt_type *t, struct rt__plan *p, enum rclass *rc)
   p->ret_size = (uint32_t)t->size;
   *rc = RC_INT;
   switch (t->kind) {
-  case RT_TYPE_VOID: p->use = RU_VOID; return true;
+  case RT_TYPE_VOID:
+    p->use = RU_VOID;
+    p->ret_ext.m = 0; /* the slot invokers' void value: extend(x) = 0 */
+    return true;
   case RT_TYPE_STR: p->use = RU_STR; return true;
   case RT_TYPE_F64: p->use = RU_F64; *rc = RC_F64; return true;
   case RT_TYPE_F32: p->use = RU_F32; *rc = RC_F64; return true;
@@ -410,10 +422,55 @@ static void place_words(struct rt__plan *p, const unsigned char *d,
 
 static const rt__invoker scalar_invokers[RC_COUNT][NSHAPES];
 
+/* The slot invokers' result classes: a whole integer register (64-bit
+ * kinds), one extended by the type (i32, u32, narrow kinds, void), f64,
+ * f32, str. */
+enum slot_class { SC_I64, SC_IEXT, SC_F64, SC_F32, SC_STR, SC_COUNT };
+static const rt__invoker slot_invokers[SC_COUNT][NSHAPES];
+
+static enum slot_class slot_class(const struct rt__plan *p)
+{
+  switch (p->use) {
+  case RU_STR: return SC_STR;
+  case RU_F64: return SC_F64;
+  case RU_F32: return SC_F32;
+  case RU_VOID: return SC_IEXT;
+  default: return p->ret_size >= 8 ? SC_I64 : SC_IEXT;
+  }
+}
+
+/* A scalar plan whose integer arguments are all 32 or 64 bits wide can
+ * load every word straight from its argument's union: on both ABIs the
+ * callee reads only the low 32 bits of a 32-bit integer and the low 32
+ * of an SSE/SIMD register holding an f32, so nothing needs masking or
+ * extending (bool, char, 8- and 16-bit arguments do: they keep the
+ * filling invokers).  Sets up P's slots in SOFF (the shape D's words)
+ * and its kinds; false if the plan does not qualify. */
+static bool plan_slots(struct rt__plan *p, const unsigned char *d,
+                       uint32_t *soff, const unsigned char *kinds)
+{
+  for (size_t i = 0; i < p->nops; i++)
+    if (!kind_is_float(p->ops[i].kind) && p->ops[i].ext.m != ~(u64)0 &&
+        p->ops[i].ext.m != 0xffffffffu)
+      return false;
+  unsigned nw = (unsigned)d[0] + d[1] + d[2];
+  for (unsigned w = 0; w < nw; w++)
+    soff[w] = (uint32_t)offsetof(rt_value, v);
+  for (size_t i = 0; i < p->nops; i++)
+    soff[p->ops[i].dst] =
+        (uint32_t)(i * sizeof(rt_value) + offsetof(rt_value, v));
+  p->soff = soff;
+  p->kinds = kinds;
+  p->ret_word = rt__kind_word((rt_type_kind)p->ret_kind);
+  p->slots = true;
+  return true;
+}
+
 int rt__plan_prepare(rt_sig *s)
 {
   size_t bytes = sizeof(struct rt__plan) + s->nargs * sizeof(struct op) +
-                 PLAN_WORDS * sizeof(uint16_t);
+                 PLAN_WORDS * (sizeof(uint16_t) + sizeof(uint32_t)) +
+                 s->nargs;
   struct rt__plan *p = rt_calloc(1, bytes);
   if (!p)
     return RT_ENOMEM;
@@ -430,13 +487,17 @@ int rt__plan_prepare(rt_sig *s)
     rt_free(p);
     return 0;
   }
-  place_words(p, shape_dims[shape], (uint16_t *)&p->ops[s->nargs]);
+  uint16_t *pad = (uint16_t *)&p->ops[s->nargs];
+  place_words(p, shape_dims[shape], pad);
   p->entry_ok = pl.stk == 0 && !p->has_agg && p->use != RU_STRUCT;
   p->call = callers[rc][shape];
   s->plan = p;
   /* Scalars only: an invoker that calls the function itself. */
   bool scalar = !p->has_agg && p->use != RU_STRUCT;
   s->fast = scalar ? scalar_invokers[rc][shape] : rt__plan_invoke;
+  if (scalar && plan_slots(p, shape_dims[shape], (uint32_t *)&pad[PLAN_WORDS],
+                           s->kinds))
+    s->fast = slot_invokers[slot_class(p)][shape];
   return 0;
 }
 
@@ -733,6 +794,118 @@ SHAPES(I_F64)
 static const rt__invoker scalar_invokers[RC_COUNT][NSHAPES] = {
     [RC_INT] = {SHAPES(IE_INT)},
     [RC_F64] = {SHAPES(IE_F64)},
+};
+
+/* ---- slot invokers ---------------------------------------------------- */
+
+/* The tags of a plan's N arguments that differ from its kinds: nonzero
+ * if any does.  Unrolled for up to 16 arguments (entered by the count),
+ * a loop beyond. */
+static inline RT_ALWAYS_INLINE unsigned plan_tags(const struct rt__plan *p,
+                                                  const rt_value *a)
+{
+  const unsigned char *k = p->kinds;
+  size_t n = p->nops;
+  unsigned d = 0;
+#define T_(i) d |= (unsigned)a[i].kind ^ k[i]
+  for (size_t i = 16; i < n; i++)
+    T_(i);
+  switch (n < 16 ? n : 16) {
+  case 16: T_(15); /* fall through */
+  case 15: T_(14); /* fall through */
+  case 14: T_(13); /* fall through */
+  case 13: T_(12); /* fall through */
+  case 12: T_(11); /* fall through */
+  case 11: T_(10); /* fall through */
+  case 10: T_(9); /* fall through */
+  case 9: T_(8); /* fall through */
+  case 8: T_(7); /* fall through */
+  case 7: T_(6); /* fall through */
+  case 6: T_(5); /* fall through */
+  case 5: T_(4); /* fall through */
+  case 4: T_(3); /* fall through */
+  case 3: T_(2); /* fall through */
+  case 2: T_(1); /* fall through */
+  case 1: T_(0); /* fall through */
+  default: break;
+  }
+#undef T_
+  return d;
+}
+
+static inline u64 slot_word(const rt_value *a, uint32_t off)
+{
+  u64 x;
+  memcpy(&x, (const char *)a + off, sizeof x);
+  return x;
+}
+
+/* Parameter I of the shape is the word at the byte offset o[I] of ARGS. */
+#define SW(i) slot_word(a, o[i])
+#define SD(i) dbl(slot_word(a, o[i]))
+
+#define SPRE_I64 rt__set_word(ret, p->ret_word);
+#define SPRE_IEXT SPRE_I64
+#define SPRE_F64 SPRE_I64
+#define SPRE_F32 SPRE_I64
+#define SPRE_STR
+#define SPOST_I64(r) ret->v.u64 = (r);
+#define SPOST_IEXT(r) ret->v.u64 = extend(r, p->ret_ext);
+#define SPOST_F64(r) ret->v.f64 = (r);
+#define SPOST_F32(r) ret->v.u64 = (uint32_t)bits(r);
+#define SPOST_STR(r)                                                          \
+  ret->kind = RT_TYPE_STR;                                                    \
+  ret->v.owned_str = (char *)(uintptr_t)(r);                                  \
+  ret->flags = rt__str_owned(ret->v.owned_str);
+#define SRT_I64 u64
+#define SRT_IEXT u64
+#define SRT_STR u64
+#define SRT_F64 double
+#define SRT_F32 double
+
+/* One per shape and result class: check the tags (one branch), load each
+ * parameter word from its argument, store RET's kind, call, take the
+ * result.  No intermediate array, no zeroing. */
+#define SLOT_INVOKER(C, name, g, f, s, params, args)                          \
+  static int sinv_##C##_##name(const rt_fn *fn, const rt_value *a,            \
+                               rt_value *ret)                                 \
+  {                                                                           \
+    const struct rt__plan *p = fn->plan;                                      \
+    if (RT_UNLIKELY(plan_tags(p, a)))                                         \
+      return rt__bad_args(fn->sig, a, p->nops);                               \
+    const uint32_t *o = p->soff;                                              \
+    (void)o;                                                                  \
+    SPRE_##C                                                                  \
+    SRT_##C r_ = ((SRT_##C(*) params)fn->fp) args;                            \
+    SPOST_##C(r_)                                                             \
+    return rt__last_code;                                                     \
+  }
+#define SAW(i) SW(i)
+#define SAD(i) SD(i)
+/* The shapes' argument lists, reading slots instead of W. */
+#undef AW
+#undef AD
+#define AW(i) SW(i)
+#define AD(i) SD(i)
+#define S_I64(...) SLOT_INVOKER(I64, __VA_ARGS__)
+#define S_IEXT(...) SLOT_INVOKER(IEXT, __VA_ARGS__)
+#define S_F64(...) SLOT_INVOKER(F64, __VA_ARGS__)
+#define S_F32(...) SLOT_INVOKER(F32, __VA_ARGS__)
+#define S_STR(...) SLOT_INVOKER(STR, __VA_ARGS__)
+SHAPES(S_I64)
+SHAPES(S_IEXT)
+SHAPES(S_F64)
+SHAPES(S_F32)
+SHAPES(S_STR)
+#define SE_I64(name, ...) sinv_I64_##name,
+#define SE_IEXT(name, ...) sinv_IEXT_##name,
+#define SE_F64(name, ...) sinv_F64_##name,
+#define SE_F32(name, ...) sinv_F32_##name,
+#define SE_STR(name, ...) sinv_STR_##name,
+static const rt__invoker slot_invokers[SC_COUNT][NSHAPES] = {
+    [SC_I64] = {SHAPES(SE_I64)},   [SC_IEXT] = {SHAPES(SE_IEXT)},
+    [SC_F64] = {SHAPES(SE_F64)},   [SC_F32] = {SHAPES(SE_F32)},
+    [SC_STR] = {SHAPES(SE_STR)},
 };
 
 #else /* !RT_PLAN_CALLS */
