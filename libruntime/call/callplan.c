@@ -208,6 +208,12 @@ struct op {
   struct rt__ext ext;
 };
 
+/* A parameter word of a slot invoker: the byte offset of its value in
+ * the argument array and the kind that argument must have. */
+struct slot {
+  uint32_t off, kind;
+};
+
 /* What comes back: a value narrowed by its extension, a str, a floating
  * value, nothing, or a struct (in registers, or in memory at w[0]). */
 enum ret_use { RU_INT, RU_STR, RU_F64, RU_F32, RU_VOID, RU_STRUCT };
@@ -224,11 +230,11 @@ struct rt__plan {
   struct rt__ext ret_ext;
   const uint16_t *pad; /* the words no argument fills: zeroed */
   /* Scalar plans without a narrow argument (the slot invokers): per
-   * parameter word of the shape, the byte offset in ARGS of the value
-   * that goes there (a word no argument fills repeats the first
-   * argument: the callee never reads it); the argument kinds; the
-   * result's first 8 bytes (kind, no flags). */
-  const uint32_t *soff;
+   * parameter word of the shape, where its value is in ARGS and the kind
+   * that argument must have (a word no argument fills repeats the first
+   * argument: the callee never reads it); the result's first 8 bytes
+   * (kind, no flags). */
+  const struct slot *slot;
   const unsigned char *kinds;
   uint64_t ret_word;
   bool slots;
@@ -447,19 +453,23 @@ static enum slot_class slot_class(const struct rt__plan *p)
  * filling invokers).  Sets up P's slots in SOFF (the shape D's words)
  * and its kinds; false if the plan does not qualify. */
 static bool plan_slots(struct rt__plan *p, const unsigned char *d,
-                       uint32_t *soff, const unsigned char *kinds)
+                       struct slot *slot, const unsigned char *kinds)
 {
   for (size_t i = 0; i < p->nops; i++)
     if (!kind_is_float(p->ops[i].kind) && p->ops[i].ext.m != ~(u64)0 &&
         p->ops[i].ext.m != 0xffffffffu)
       return false;
   unsigned nw = (unsigned)d[0] + d[1] + d[2];
-  for (unsigned w = 0; w < nw; w++)
-    soff[w] = (uint32_t)offsetof(rt_value, v);
-  for (size_t i = 0; i < p->nops; i++)
-    soff[p->ops[i].dst] =
+  for (unsigned w = 0; w < nw; w++) {
+    slot[w].off = (uint32_t)offsetof(rt_value, v);
+    slot[w].kind = p->nops ? p->ops[0].kind : 0;
+  }
+  for (size_t i = 0; i < p->nops; i++) {
+    slot[p->ops[i].dst].off =
         (uint32_t)(i * sizeof(rt_value) + offsetof(rt_value, v));
-  p->soff = soff;
+    slot[p->ops[i].dst].kind = p->ops[i].kind;
+  }
+  p->slot = slot;
   p->kinds = kinds;
   p->ret_word = rt__kind_word((rt_type_kind)p->ret_kind);
   p->slots = true;
@@ -469,8 +479,7 @@ static bool plan_slots(struct rt__plan *p, const unsigned char *d,
 int rt__plan_prepare(rt_sig *s)
 {
   size_t bytes = sizeof(struct rt__plan) + s->nargs * sizeof(struct op) +
-                 PLAN_WORDS * (sizeof(uint16_t) + sizeof(uint32_t)) +
-                 s->nargs;
+                 PLAN_WORDS * (sizeof(uint16_t) + sizeof(struct slot));
   struct rt__plan *p = rt_calloc(1, bytes);
   if (!p)
     return RT_ENOMEM;
@@ -495,8 +504,9 @@ int rt__plan_prepare(rt_sig *s)
   /* Scalars only: an invoker that calls the function itself. */
   bool scalar = !p->has_agg && p->use != RU_STRUCT;
   s->fast = scalar ? scalar_invokers[rc][shape] : rt__plan_invoke;
-  if (scalar && plan_slots(p, shape_dims[shape], (uint32_t *)&pad[PLAN_WORDS],
-                           s->kinds))
+  if (scalar &&
+      plan_slots(p, shape_dims[shape], (struct slot *)&pad[PLAN_WORDS],
+                 s->kinds))
     s->fast = slot_invokers[slot_class(p)][shape];
   return 0;
 }
@@ -800,14 +810,19 @@ static const rt__invoker scalar_invokers[RC_COUNT][NSHAPES] = {
 
 /* The tags of a plan's N arguments that differ from its kinds: nonzero
  * if any does.  Unrolled for up to 16 arguments (entered by the count),
- * a loop beyond. */
+ * a loop beyond; MAX bounds N (every argument takes a word). */
 static inline RT_ALWAYS_INLINE unsigned plan_tags(const struct rt__plan *p,
-                                                  const rt_value *a)
+                                                  const rt_value *a,
+                                                  size_t max)
 {
   const unsigned char *k = p->kinds;
   size_t n = p->nops;
+  if (n > max)
+    __builtin_unreachable();
   unsigned d = 0;
-#define T_(i) d |= (unsigned)a[i].kind ^ k[i]
+#define T_(i)                                                                 \
+  if (RT_UNLIKELY((unsigned)a[i].kind != k[i]))                               \
+  return 1
   for (size_t i = 16; i < n; i++)
     T_(i);
   switch (n < 16 ? n : 16) {
@@ -840,9 +855,38 @@ static inline u64 slot_word(const rt_value *a, uint32_t off)
   return x;
 }
 
-/* Parameter I of the shape is the word at the byte offset o[I] of ARGS. */
-#define SW(i) slot_word(a, o[i])
-#define SD(i) dbl(slot_word(a, o[i]))
+/* The tag of the argument whose value is at OFF, XORed with the kind it
+ * must have: nonzero if it differs. */
+static inline unsigned slot_tag(const rt_value *a, const struct slot *sl)
+{
+  unsigned k;
+  memcpy(&k, (const char *)a + sl->off - offsetof(rt_value, v), sizeof k);
+  return k ^ sl->kind;
+}
+
+/* Nonzero if an argument of the N words at O has the wrong tag (the
+ * differences ORed together: one branch). */
+static inline RT_ALWAYS_INLINE unsigned slot_tags(const struct slot *o,
+                                                  const rt_value *a, int n)
+{
+  unsigned d = 0;
+#pragma GCC unroll 16
+  for (int i = 0; i < n; i++)
+    d |= slot_tag(a, &o[i]);
+  return d;
+}
+
+/* Parameter I of the shape is the word at the byte offset o[I].off of
+ * ARGS, loaded into w[I] (registers, once unrolled); its tag is checked
+ * in the same pass (every argument has a word; the words no argument
+ * fills check the first argument again). */
+/* The tags, with one branch for all of them.  A register-only shape
+ * checks them per word (a few words, no dispatch: a word no argument
+ * fills checks the first argument again); a shape with stack words, in
+ * argument order against the plan's kinds, the unrolled sequence entered
+ * by the count (fewer loads per argument than through the words). */
+#define SLOT_TAGS(g, f, s)                                                    \
+  bad = (s) == 0 ? slot_tags(o, a, (g) + (f)) : plan_tags(p, a, (g) + (f) + (s));
 
 #define SPRE_I64 rt__set_word(ret, p->ret_word);
 #define SPRE_IEXT SPRE_I64
@@ -871,22 +915,22 @@ static inline u64 slot_word(const rt_value *a, uint32_t off)
                                rt_value *ret)                                 \
   {                                                                           \
     const struct rt__plan *p = fn->plan;                                      \
-    if (RT_UNLIKELY(plan_tags(p, a)))                                         \
-      return rt__bad_args(fn->sig, a, p->nops);                               \
-    const uint32_t *o = p->soff;                                              \
+    const struct slot *o = p->slot;                                           \
+    unsigned bad = 0;                                                         \
     (void)o;                                                                  \
+    SLOT_TAGS(g, f, s)                                                        \
+    if (RT_UNLIKELY(bad))                                                     \
+      return rt__bad_args(fn->sig, a, p->nops);                               \
     SPRE_##C                                                                  \
     SRT_##C r_ = ((SRT_##C(*) params)fn->fp) args;                            \
     SPOST_##C(r_)                                                             \
     return rt__last_code;                                                     \
   }
-#define SAW(i) SW(i)
-#define SAD(i) SD(i)
-/* The shapes' argument lists, reading slots instead of W. */
+/* The shapes' argument lists, reading the slots (after the tags). */
 #undef AW
 #undef AD
-#define AW(i) SW(i)
-#define AD(i) SD(i)
+#define AW(i) slot_word(a, o[i].off)
+#define AD(i) dbl(slot_word(a, o[i].off))
 #define S_I64(...) SLOT_INVOKER(I64, __VA_ARGS__)
 #define S_IEXT(...) SLOT_INVOKER(IEXT, __VA_ARGS__)
 #define S_F64(...) SLOT_INVOKER(F64, __VA_ARGS__)
