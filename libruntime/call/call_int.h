@@ -116,6 +116,7 @@ struct rt_closure {
   void *fc; /* the libffi closure, or NULL with an entry */
   int entry;
   const struct rt__plan *plan; /* SIG's, with an entry: one load less */
+  unsigned char eform;         /* how the entry decodes (callplan.c) */
   rt_sig *sig;
   rt_closure_handler handler;
   void *userdata;

@@ -208,6 +208,11 @@ struct op {
   struct rt__ext ext;
 };
 
+/* How a closure entry finds the arguments: argument I in general
+ * register I (EF_GP), in floating register I (EF_FP), or anywhere
+ * (EF_MEM: through each op's word in the entry's layout). */
+enum eform { EF_MEM, EF_GP, EF_FP };
+
 /* A parameter word of a slot invoker: the byte offset of its value in
  * the argument array and the kind that argument must have. */
 struct slot {
@@ -238,6 +243,7 @@ struct rt__plan {
   const unsigned char *kinds;
   uint64_t ret_word;
   bool slots;
+  unsigned char eform; /* how a closure entry decodes (enum eform) */
   size_t nops;
   struct op ops[];
 };
@@ -428,6 +434,16 @@ static void place_words(struct rt__plan *p, const unsigned char *d,
 
 static const rt__invoker scalar_invokers[RC_COUNT][NSHAPES];
 
+static enum eform entry_form(const struct rt__plan *p)
+{
+  bool gp = true, fp = true;
+  for (size_t i = 0; i < p->nops; i++) {
+    gp &= p->ops[i].edst == i;
+    fp &= p->ops[i].edst == NGP + i;
+  }
+  return gp ? EF_GP : fp ? EF_FP : EF_MEM;
+}
+
 /* The slot invokers' result classes: a whole integer register (64-bit
  * kinds), one extended by the type (i32, u32, narrow kinds, void), f64,
  * f32, str. */
@@ -471,7 +487,6 @@ static bool plan_slots(struct rt__plan *p, const unsigned char *d,
   }
   p->slot = slot;
   p->kinds = kinds;
-  p->ret_word = rt__kind_word((rt_type_kind)p->ret_kind);
   p->slots = true;
   return true;
 }
@@ -499,6 +514,8 @@ int rt__plan_prepare(rt_sig *s)
   uint16_t *pad = (uint16_t *)&p->ops[s->nargs];
   place_words(p, shape_dims[shape], pad);
   p->entry_ok = pl.stk == 0 && !p->has_agg && p->use != RU_STRUCT;
+  p->ret_word = rt__kind_word(s->ret->kind);
+  p->eform = entry_form(p);
   p->call = callers[rc][shape];
   s->plan = p;
   /* Scalars only: an invoker that calls the function itself. */
@@ -656,37 +673,6 @@ enum { E_INT, E_F64, E_CLASSES };
  * for fork to worry about. */
 static rt_closure *entry_slots[E_CLASSES][ENTRIES];
 
-static u64 entry_dispatch(unsigned cls, unsigned k, const u64 *w)
-{
-  const rt_closure *c = __atomic_load_n(&entry_slots[cls][k], __ATOMIC_ACQUIRE);
-  const rt_sig *s = c->sig;
-  const struct rt__plan *p = c->plan;
-  size_t n = p->nops;
-  rt_value args[RT_SIG_MAX_ARGS];
-  for (size_t i = 0; i < n; i++) {
-    const struct op *op = &p->ops[i];
-    args[i].kind = (rt_type_kind)op->kind;
-    args[i].flags = 0;
-    args[i].v.u64 = extend(w[op->edst], op->ext);
-  }
-  rt_value ret = {(rt_type_kind)p->ret_kind, 0, {0}};
-  int rc = c->handler(s, args, n, &ret, c->userdata);
-  if (RT_UNLIKELY(rc != 0 || ret.kind != (rt_type_kind)p->ret_kind)) {
-    rt__closure_check(c, &ret, rc);
-    return 0;
-  }
-  /* Read the result at the width the handler wrote it: an 8-byte load of
-   * a value just stored as 4 bytes cannot be forwarded from the store
-   * and stalls (most of a closure call's time, measured). */
-  switch (p->ret_size) {
-  case 0: return 0;
-  case 1: return extend(ret.v.u8, p->ret_ext);
-  case 2: return extend(ret.v.u16, p->ret_ext);
-  case 4: return extend(ret.v.u32, p->ret_ext);
-  default: return ret.v.u64;
-  }
-}
-
 static inline u64 bits(double d)
 {
   u64 x;
@@ -704,20 +690,135 @@ static inline u64 bits(double d)
 #define EFP                                                                   \
   double d0, double d1, double d2, double d3, double d4, double d5,           \
       double d6, double d7
-#define EFW                                                                   \
+#define EFW d0, d1, d2, d3, d4, d5, d6, d7
+#define EFB                                                                   \
   bits(d0), bits(d1), bits(d2), bits(d3), bits(d4), bits(d5), bits(d6),       \
       bits(d7)
+
+/* Argument I of a closure call, decoded from its register word X: the
+ * kind and no flags (one 8-byte store), the value extended by its type
+ * (which also drops the upper bits the C caller leaves unspecified). */
+static inline void entry_arg(rt_value *args, const struct op *op, size_t i,
+                             u64 x)
+{
+  rt__set_word(&args[i], rt__kind_word((rt_type_kind)op->kind));
+  args[i].v.u64 = extend(x, op->ext);
+}
+
+/* The handler's part of every entry: call it with ARGS, and return the
+ * result extended to the whole register. */
+static inline RT_ALWAYS_INLINE u64 entry_finish(const rt_closure *c,
+                                                const struct rt__plan *p,
+                                                const rt_value *args, size_t n)
+{
+  rt_value ret;
+  rt__set_word(&ret, p->ret_word);
+  ret.v.u64 = 0;
+  int rc = c->handler(c->sig, args, n, &ret, c->userdata);
+  if (RT_UNLIKELY(rc != 0 || ret.kind != (rt_type_kind)p->ret_kind)) {
+    rt__closure_check(c, &ret, rc);
+    return 0;
+  }
+  /* Read the result at the width the handler wrote it: an 8-byte load of
+   * a value just stored as 4 bytes cannot be forwarded from the store
+   * and stalls (most of a closure call's time, measured). */
+  switch (p->ret_size) {
+  case 0: return 0;
+  case 1: return extend(ret.v.u8, p->ret_ext);
+  case 2: return extend(ret.v.u16, p->ret_ext);
+  case 4: return extend(ret.v.u32, p->ret_ext);
+  default: return ret.v.u64;
+  }
+}
+
+/* The three decoders.  A plan whose arguments sit in order in the
+ * general registers (EF_GP) or in the floating ones (EF_FP) gets them as
+ * its parameters and stores each once, into its rt_value; any other
+ * plan gets every register spilled by the entry and decodes through each
+ * argument's word. */
+#define GA(i, x) entry_arg(args, &op[i], i, x)
+__attribute__((noinline, optimize("no-tree-slp-vectorize"))) static u64 entry_gp(EGP, const rt_closure *c)
+{
+  const struct rt__plan *p = c->plan;
+  const struct op *op = p->ops;
+  size_t n = p->nops;
+  rt_value args[NGP];
+  switch (n) {
+#ifndef __x86_64__
+  case 8: GA(7, g7); /* fall through */
+  case 7: GA(6, g6); /* fall through */
+#endif
+  case 6: GA(5, g5); /* fall through */
+  case 5: GA(4, g4); /* fall through */
+  case 4: GA(3, g3); /* fall through */
+  case 3: GA(2, g2); /* fall through */
+  case 2: GA(1, g1); /* fall through */
+  case 1: GA(0, g0); /* fall through */
+  default: break;
+  }
+  return entry_finish(c, p, args, n);
+}
+
+__attribute__((noinline, optimize("no-tree-slp-vectorize"))) static u64 entry_fp(EFP, const rt_closure *c)
+{
+  const struct rt__plan *p = c->plan;
+  const struct op *op = p->ops;
+  size_t n = p->nops;
+  rt_value args[NFP];
+  switch (n) {
+  case 8: GA(7, bits(d7)); /* fall through */
+  case 7: GA(6, bits(d6)); /* fall through */
+  case 6: GA(5, bits(d5)); /* fall through */
+  case 5: GA(4, bits(d4)); /* fall through */
+  case 4: GA(3, bits(d3)); /* fall through */
+  case 3: GA(2, bits(d2)); /* fall through */
+  case 2: GA(1, bits(d1)); /* fall through */
+  case 1: GA(0, bits(d0)); /* fall through */
+  default: break;
+  }
+  return entry_finish(c, p, args, n);
+}
+
+__attribute__((noinline)) static u64 entry_mem(const u64 *w,
+                                               const rt_closure *c)
+{
+  const struct rt__plan *p = c->plan;
+  const struct op *op = p->ops;
+  size_t n = p->nops;
+  rt_value args[NGP + NFP];
+  for (size_t i = 0; i < n; i++)
+    GA(i, w[op[i].edst]);
+  return entry_finish(c, p, args, n);
+}
+#undef GA
+
+static inline RT_ALWAYS_INLINE u64 entry_run(EGP, const rt_closure *c, EFP)
+{
+  switch (c->eform) {
+  case EF_GP: return entry_gp(EGW, c);
+  case EF_FP: return entry_fp(EFW, c);
+  default: {
+    const u64 w[] = {EGW, EFB};
+    return entry_mem(w, c);
+  }
+  }
+}
+
+/* Entry K of class CLS: its closure from the slot, then the decoder its
+ * plan uses, with the registers as they came. */
 #define ENTRY_INT(b, d)                                                       \
   static u64 eint_##b##d(EGP, EFP)                                            \
   {                                                                           \
-    const u64 w[] = {EGW, EFW};                                               \
-    return entry_dispatch(E_INT, b * 8 + d, w);                               \
+    const rt_closure *c =                                                     \
+        __atomic_load_n(&entry_slots[E_INT][b * 8 + d], __ATOMIC_ACQUIRE);    \
+    return entry_run(EGW, c, EFW);                                            \
   }
 #define ENTRY_F64(b, d)                                                       \
   static double ef64_##b##d(EGP, EFP)                                         \
   {                                                                           \
-    const u64 w[] = {EGW, EFW};                                               \
-    return dbl(entry_dispatch(E_F64, b * 8 + d, w));                          \
+    const rt_closure *c =                                                     \
+        __atomic_load_n(&entry_slots[E_F64][b * 8 + d], __ATOMIC_ACQUIRE);    \
+    return dbl(entry_run(EGW, c, EFW));                                       \
   }
 #define NAME_INT(b, d) (void (*)(void)) eint_##b##d,
 #define NAME_F64(b, d) (void (*)(void)) ef64_##b##d,
@@ -736,6 +837,7 @@ int rt__plan_entry_take(rt_closure *c, void (**fnptr)(void))
     return -1;
   unsigned cls = p->use == RU_F64 || p->use == RU_F32 ? E_F64 : E_INT;
   c->plan = p;
+  c->eform = p->eform;
   for (unsigned k = 0; k < ENTRIES; k++) {
     rt_closure *none = NULL;
     if (__atomic_compare_exchange_n(&entry_slots[cls][k], &none, c, false,
