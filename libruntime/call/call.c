@@ -235,7 +235,8 @@ static int call_discard(const rt_fn *fn, const rt_value *args, size_t nargs)
  * static-TLS word, cleared here with one store (with a zero code there
  * is no error, whatever the message buffer holds: rt_last_error), and
  * every invoker returns it after the call (so that this is a tail call). */
-int rt_call(const rt_fn *fn, const rt_value *args, size_t nargs, rt_value *ret)
+RT_CALL_ALIGN int rt_call(const rt_fn *fn, const rt_value *args, size_t nargs,
+                          rt_value *ret)
 {
   rt__last_code = 0;
   if (RT_UNLIKELY(!fn || (nargs && !args)))

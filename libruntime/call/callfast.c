@@ -115,7 +115,8 @@ enum int_res { IR_64, IR_S32, IR_Z32, IR_EXT, IR_VOID, IR_STR, IR_COUNT };
  * stored, then the call: written so, the compiler keeps that order
  * whether or not RET aliases ARGS. */
 #define INT_INVOKER_ARGS(name, n_, R, X)                                      \
-  static int name##n_(const rt_fn *fn, const rt_value *a, rt_value *ret)     \
+  RT_CALL_ALIGN static int name##n_(const rt_fn *fn, const rt_value *a,     \
+                                   rt_value *ret)                           \
   {                                                                           \
     if (RT_UNLIKELY(tags_differ(fn, a, n_)))                                  \
       return rt__bad_args(fn->sig, a, n_);                                    \
@@ -210,21 +211,21 @@ static inline void set_f64(double d, rt_value *r) { r->v.f64 = d; }
 static inline RT_ALWAYS_INLINE unsigned tags_not(const rt_value *a,
                                                  unsigned n, unsigned k)
 {
-  unsigned d = 0;
 #pragma GCC unroll 8
   for (unsigned i = 0; i < n; i++)
-    d |= (unsigned)a[i].kind ^ k;
-  return d;
+    if (RT_UNLIKELY((unsigned)a[i].kind != k)) /* a compare with a constant */
+      return 1;
+  return 0;
 }
 
 #define FLOAT_INVOKER(name, n_, R, RK, set, AK, params, args)                 \
-  static int name##n_(const rt_fn *fn, const rt_value *a, rt_value *r)       \
+  RT_CALL_ALIGN static int name##n_(const rt_fn *fn, const rt_value *a,     \
+                                   rt_value *r)                             \
   {                                                                           \
     if (RT_UNLIKELY(tags_not(a, n_, AK)))                                     \
       return rt__bad_args(fn->sig, a, n_);                                    \
     R x = ((R(*) params)fn->fp)args;                                          \
-    r->kind = RK;                                                             \
-    r->flags = 0;                                                             \
+    rt__set_word(r, rt__kind_word(RK));                                       \
     set(x, r);                                                                \
     return rt__last_code;                                                     \
   }

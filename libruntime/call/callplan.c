@@ -98,7 +98,11 @@ static inline double dbl(u64 x)
     (LG(AW, 0), L##s(AW, NGP)))                                               \
   X(gnf8s##s, NGP, 8, s, (LG(PU, 0), L8(PD, NGP), L##s(PU, NGP + 8)),         \
     (LG(AW, 0), L8(AD, NGP), L##s(AW, NGP + 8)))
-#define SHAPES(X)                                                             \
+/* The shapes that have slot invokers come first: all but the last four
+ * (more than 16 stack words), whose invokers would be large (a load and
+ * a push per word) for rare signatures; those keep the filling
+ * invokers. */
+#define SLOT_SHAPES(X)                                                        \
   X(g0f0, 0, 0, 0, (void), ())                                                \
   X(g2f0, 2, 0, 0, (L2(PU, 0)), (L2(AW, 0)))                                  \
   X(g0f2, 0, 2, 0, (L2(PD, 0)), (L2(AD, 0)))                                  \
@@ -118,7 +122,9 @@ static inline double dbl(u64 x)
   STACK_SHAPE(X, 2)                                                           \
   STACK_SHAPE(X, 4)                                                           \
   STACK_SHAPE(X, 8)                                                           \
-  STACK_SHAPE(X, 16)                                                          \
+  STACK_SHAPE(X, 16)
+#define SHAPES(X)                                                             \
+  SLOT_SHAPES(X)                                                              \
   STACK_SHAPE(X, 32)                                                          \
   STACK_SHAPE(X, 64)
 
@@ -521,7 +527,7 @@ int rt__plan_prepare(rt_sig *s)
   /* Scalars only: an invoker that calls the function itself. */
   bool scalar = !p->has_agg && p->use != RU_STRUCT;
   s->fast = scalar ? scalar_invokers[rc][shape] : rt__plan_invoke;
-  if (scalar &&
+  if (scalar && slot_invokers[slot_class(p)][shape] &&
       plan_slots(p, shape_dims[shape], (struct slot *)&pad[PLAN_WORDS],
                  s->kinds))
     s->fast = slot_invokers[slot_class(p)][shape];
@@ -737,7 +743,7 @@ static inline RT_ALWAYS_INLINE u64 entry_finish(const rt_closure *c,
  * plan gets every register spilled by the entry and decodes through each
  * argument's word. */
 #define GA(i, x) entry_arg(args, &op[i], i, x)
-__attribute__((noinline, optimize("no-tree-slp-vectorize"))) static u64 entry_gp(EGP, const rt_closure *c)
+__attribute__((noinline, aligned(64), optimize("no-tree-slp-vectorize"))) static u64 entry_gp(EGP, const rt_closure *c)
 {
   const struct rt__plan *p = c->plan;
   const struct op *op = p->ops;
@@ -807,14 +813,14 @@ static inline RT_ALWAYS_INLINE u64 entry_run(EGP, const rt_closure *c, EFP)
 /* Entry K of class CLS: its closure from the slot, then the decoder its
  * plan uses, with the registers as they came. */
 #define ENTRY_INT(b, d)                                                       \
-  static u64 eint_##b##d(EGP, EFP)                                            \
+  RT_CALL_ALIGN static u64 eint_##b##d(EGP, EFP)                              \
   {                                                                           \
     const rt_closure *c =                                                     \
         __atomic_load_n(&entry_slots[E_INT][b * 8 + d], __ATOMIC_ACQUIRE);    \
     return entry_run(EGW, c, EFW);                                            \
   }
 #define ENTRY_F64(b, d)                                                       \
-  static double ef64_##b##d(EGP, EFP)                                         \
+  RT_CALL_ALIGN static double ef64_##b##d(EGP, EFP)                           \
   {                                                                           \
     const rt_closure *c =                                                     \
         __atomic_load_n(&entry_slots[E_F64][b * 8 + d], __ATOMIC_ACQUIRE);    \
@@ -1013,7 +1019,8 @@ static inline RT_ALWAYS_INLINE unsigned slot_tags(const struct slot *o,
  * parameter word from its argument, store RET's kind, call, take the
  * result.  No intermediate array, no zeroing. */
 #define SLOT_INVOKER(C, name, g, f, s, params, args)                          \
-  static int sinv_##C##_##name(const rt_fn *fn, const rt_value *a,            \
+  RT_CALL_ALIGN static int sinv_##C##_##name(const rt_fn *fn,               \
+                                             const rt_value *a,            \
                                rt_value *ret)                                 \
   {                                                                           \
     const struct rt__plan *p = fn->plan;                                      \
@@ -1038,20 +1045,20 @@ static inline RT_ALWAYS_INLINE unsigned slot_tags(const struct slot *o,
 #define S_F64(...) SLOT_INVOKER(F64, __VA_ARGS__)
 #define S_F32(...) SLOT_INVOKER(F32, __VA_ARGS__)
 #define S_STR(...) SLOT_INVOKER(STR, __VA_ARGS__)
-SHAPES(S_I64)
-SHAPES(S_IEXT)
-SHAPES(S_F64)
-SHAPES(S_F32)
-SHAPES(S_STR)
+SLOT_SHAPES(S_I64)
+SLOT_SHAPES(S_IEXT)
+SLOT_SHAPES(S_F64)
+SLOT_SHAPES(S_F32)
+SLOT_SHAPES(S_STR)
 #define SE_I64(name, ...) sinv_I64_##name,
 #define SE_IEXT(name, ...) sinv_IEXT_##name,
 #define SE_F64(name, ...) sinv_F64_##name,
 #define SE_F32(name, ...) sinv_F32_##name,
 #define SE_STR(name, ...) sinv_STR_##name,
 static const rt__invoker slot_invokers[SC_COUNT][NSHAPES] = {
-    [SC_I64] = {SHAPES(SE_I64)},   [SC_IEXT] = {SHAPES(SE_IEXT)},
-    [SC_F64] = {SHAPES(SE_F64)},   [SC_F32] = {SHAPES(SE_F32)},
-    [SC_STR] = {SHAPES(SE_STR)},
+    [SC_I64] = {SLOT_SHAPES(SE_I64)},   [SC_IEXT] = {SLOT_SHAPES(SE_IEXT)},
+    [SC_F64] = {SLOT_SHAPES(SE_F64)},   [SC_F32] = {SLOT_SHAPES(SE_F32)},
+    [SC_STR] = {SLOT_SHAPES(SE_STR)},
 };
 
 #else /* !RT_PLAN_CALLS */
