@@ -217,7 +217,7 @@ struct op {
 /* How a closure entry finds the arguments: argument I in general
  * register I (EF_GP), in floating register I (EF_FP), or anywhere
  * (EF_MEM: through each op's word in the entry's layout). */
-enum eform { EF_MEM, EF_GP, EF_FP };
+enum eform { EF_MEM, EF_GP, EF_GP_SHORT, EF_FP };
 
 /* A parameter word of a slot invoker: the byte offset of its value in
  * the argument array and the kind that argument must have. */
@@ -447,7 +447,9 @@ static enum eform entry_form(const struct rt__plan *p)
     gp &= p->ops[i].edst == i;
     fp &= p->ops[i].edst == NGP + i;
   }
-  return gp ? EF_GP : fp ? EF_FP : EF_MEM;
+  if (gp)
+    return p->nops < NGP ? EF_GP_SHORT : EF_GP;
+  return fp ? EF_FP : EF_MEM;
 }
 
 /* The slot invokers' result classes: a whole integer register (64-bit
@@ -689,9 +691,13 @@ static inline u64 bits(double d)
 #ifdef __x86_64__
 #define EGP u64 g0, u64 g1, u64 g2, u64 g3, u64 g4, u64 g5
 #define EGW g0, g1, g2, g3, g4, g5
+#define EGP_SHORT u64 g0, u64 g1, u64 g2, u64 g3, u64 g4
+#define EGW_SHORT g0, g1, g2, g3, g4
 #else
 #define EGP u64 g0, u64 g1, u64 g2, u64 g3, u64 g4, u64 g5, u64 g6, u64 g7
 #define EGW g0, g1, g2, g3, g4, g5, g6, g7
+#define EGP_SHORT u64 g0, u64 g1, u64 g2, u64 g3, u64 g4, u64 g5, u64 g6
+#define EGW_SHORT g0, g1, g2, g3, g4, g5, g6
 #endif
 #define EFP                                                                   \
   double d0, double d1, double d2, double d3, double d4, double d5,           \
@@ -743,6 +749,31 @@ static inline RT_ALWAYS_INLINE u64 entry_finish(const rt_closure *c,
  * plan gets every register spilled by the entry and decodes through each
  * argument's word. */
 #define GA(i, x) entry_arg(args, &op[i], i, x)
+/* The same for up to NGP - 1 arguments, with the closure in the last
+ * general register (which no argument uses): the entry then jumps here
+ * without a frame of its own, and this returns to the C caller. */
+__attribute__((noinline, aligned(64), optimize("no-tree-slp-vectorize"))) static u64
+entry_gp_short(EGP_SHORT, const rt_closure *c)
+{
+  const struct rt__plan *p = c->plan;
+  const struct op *op = p->ops;
+  size_t n = p->nops;
+  rt_value args[NGP - 1];
+  switch (n) {
+#ifndef __x86_64__
+  case 7: GA(6, g6); /* fall through */
+  case 6: GA(5, g5); /* fall through */
+#endif
+  case 5: GA(4, g4); /* fall through */
+  case 4: GA(3, g3); /* fall through */
+  case 3: GA(2, g2); /* fall through */
+  case 2: GA(1, g1); /* fall through */
+  case 1: GA(0, g0); /* fall through */
+  default: break;
+  }
+  return entry_finish(c, p, args, n);
+}
+
 __attribute__((noinline, aligned(64), optimize("no-tree-slp-vectorize"))) static u64 entry_gp(EGP, const rt_closure *c)
 {
   const struct rt__plan *p = c->plan;
@@ -801,6 +832,7 @@ __attribute__((noinline)) static u64 entry_mem(const u64 *w,
 static inline RT_ALWAYS_INLINE u64 entry_run(EGP, const rt_closure *c, EFP)
 {
   switch (c->eform) {
+  case EF_GP_SHORT: return entry_gp_short(EGW_SHORT, c);
   case EF_GP: return entry_gp(EGW, c);
   case EF_FP: return entry_fp(EFW, c);
   default: {
