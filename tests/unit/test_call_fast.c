@@ -502,6 +502,18 @@ static void run_closures(bool fast)
   int8_t r1 = ((int8_t(*)(int8_t, uint16_t, int32_t, i64))p1)(
       -3, 0xfff0, -70000, 0x123456789ll);
   assert_int_equal(r1, (int8_t)x8(-3, 0xfff0, -70000, 0x123456789ll));
+  /* All six (x86-64) general registers: the closure then travels on the
+   * stack to the decoder. */
+  static const rt_type_kind k6[] = {RT_TYPE_I8,  RT_TYPE_U16, RT_TYPE_I32,
+                                    RT_TYPE_I64, RT_TYPE_U8,  RT_TYPE_I16};
+  vfn p6;
+  rt_closure *c6 = closure("(i8, u16, i32, i64, u8, i16) -> i32", k6, &p6);
+  int32_t r6 = ((int32_t(*)(int8_t, uint16_t, int32_t, i64, uint8_t,
+                            int16_t))p6)(-3, 0xfff0, -70000, 0x123456789ll,
+                                         0xfe, -2);
+  assert_int_equal(r6, (int32_t)(x8(-3, 0xfff0, -70000, 0x123456789ll) ^
+                                 ((u64)0xfe << 4) ^ ((u64)(i64)-2 << 5)));
+  rt_closure_free(c6);
   /* In order in the floating registers. */
   static const rt_type_kind k2[] = {RT_TYPE_F32, RT_TYPE_F64, RT_TYPE_F64};
   vfn p2;
