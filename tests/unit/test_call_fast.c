@@ -371,8 +371,8 @@ static const char *const err_sigs[] = {
     "(i32, f64, ptr, size, f32, i64) -> i64", "(f32, u32) -> u8",
     "(f64, i32) -> f64", "(f64, i64) -> f32", "(f64, str) -> str",
     "(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> i64",
-    "(i64, i64, i64, i64, i64, i64, i64, i64, f64, f64, f64, f64, f64, "
-    "f64, f64, f64, i64, i64, f64, f64) -> f64",
+    ("(i64, i64, i64, i64, i64, i64, i64, i64, f64, f64, f64, f64, f64, "
+     "f64, f64, f64, i64, i64, f64, f64) -> f64"),
     "(f64, i8, u16, f32) -> i64"};
 
 static void run_errors(bool fast)
