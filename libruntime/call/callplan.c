@@ -773,7 +773,8 @@ entry_gp_short(EGP_SHORT, const rt_closure *c)
   switch (n) {
 #ifndef __x86_64__
   case 7: GA(6, g6); /* fall through */
-  case 6: GA(5, g5); /* fall through */
+  case 6: GA(5, g5);
+    __attribute__((fallthrough)); /* (a comment would not reach past #endif) */
 #endif
   case 5: GA(4, g4); /* fall through */
   case 4: GA(3, g3); /* fall through */
@@ -794,7 +795,8 @@ __attribute__((noinline, aligned(64))) RT_NO_SLP static u64 entry_gp(EGP, const 
   switch (n) {
 #ifndef __x86_64__
   case 8: GA(7, g7); /* fall through */
-  case 7: GA(6, g6); /* fall through */
+  case 7: GA(6, g6);
+    __attribute__((fallthrough)); /* (a comment would not reach past #endif) */
 #endif
   case 6: GA(5, g5); /* fall through */
   case 5: GA(4, g4); /* fall through */
