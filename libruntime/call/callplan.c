@@ -444,7 +444,9 @@ static enum eform entry_form(const struct rt__plan *p)
 {
   bool gp = true, fp = true;
   for (size_t i = 0; i < p->nops; i++) {
-    gp &= p->ops[i].edst == i;
+    /* (NGP + 0 is the first floating register: an argument after NGP
+     * integers there is not "in order in the general registers".) */
+    gp &= i < NGP && p->ops[i].edst == i;
     fp &= p->ops[i].edst == NGP + i;
   }
   if (gp)

@@ -514,6 +514,20 @@ static void run_closures(bool fast)
   assert_int_equal(r6, (int32_t)(x8(-3, 0xfff0, -70000, 0x123456789ll) ^
                                  ((u64)0xfe << 4) ^ ((u64)(i64)-2 << 5)));
   rt_closure_free(c6);
+  /* Six integers then a double: the double's word follows the general
+   * registers in the entry's layout, but it is not a seventh general
+   * register (fuzz_sig found the decoder taking it for one). */
+  static const rt_type_kind k7[] = {RT_TYPE_I64, RT_TYPE_I64, RT_TYPE_I64,
+                                    RT_TYPE_I64, RT_TYPE_I64, RT_TYPE_I64,
+                                    RT_TYPE_F64};
+  vfn p7;
+  rt_closure *c7 =
+      closure("(i64, i64, i64, i64, i64, i64, f64) -> i64", k7, &p7);
+  i64 r7 = ((i64(*)(i64, i64, i64, i64, i64, i64, double))p7)(1, 2, 3, 4, 5,
+                                                                 6, 100.0);
+  assert_int_equal(r7, (i64)(1 ^ (2 << 1) ^ (3 << 2) ^ (4 << 3) ^ (5 << 4) ^
+                             (6 << 5) ^ (100 << 6)));
+  rt_closure_free(c7);
   /* In order in the floating registers. */
   static const rt_type_kind k2[] = {RT_TYPE_F32, RT_TYPE_F64, RT_TYPE_F64};
   vfn p2;
