@@ -459,6 +459,8 @@ static enum eform entry_form(const struct rt__plan *p)
  * f32, str. */
 enum slot_class { SC_I64, SC_IEXT, SC_F64, SC_F32, SC_STR, SC_COUNT };
 static const rt__invoker slot_invokers[SC_COUNT][NSHAPES];
+static rt__invoker exact_invoker(const struct rt__plan *p,
+                                 const unsigned char *d);
 
 static enum slot_class slot_class(const struct rt__plan *p)
 {
@@ -533,8 +535,10 @@ int rt__plan_prepare(rt_sig *s)
   s->fast = scalar ? scalar_invokers[rc][shape] : rt__plan_invoke;
   if (scalar && slot_invokers[slot_class(p)][shape] &&
       plan_slots(p, shape_dims[shape], (struct slot *)&pad[PLAN_WORDS],
-                 s->kinds))
-    s->fast = slot_invokers[slot_class(p)][shape];
+                 s->kinds)) {
+    rt__invoker x = exact_invoker(p, shape_dims[shape]);
+    s->fast = x ? x : slot_invokers[slot_class(p)][shape];
+  }
   return 0;
 }
 
@@ -1107,6 +1111,63 @@ static const rt__invoker slot_invokers[SC_COUNT][NSHAPES] = {
     [SC_F64] = {SLOT_SHAPES(SE_F64)},   [SC_F32] = {SLOT_SHAPES(SE_F32)},
     [SC_STR] = {SLOT_SHAPES(SE_STR)},
 };
+
+/* Integer arguments only, exactly filling a shape with stack words
+ * (NGP + S of them): word I is argument I, so the offsets are constants
+ * and the tags are checked in one unrolled pass of known length. */
+#define INT_STACK_SHAPES(X)                                                   \
+  X(gnf0s2, NGP, 0, 2, (LG(PU, 0), L2(PU, NGP)), (LG(AW, 0), L2(AW, NGP)))    \
+  X(gnf0s4, NGP, 0, 4, (LG(PU, 0), L4(PU, NGP)), (LG(AW, 0), L4(AW, NGP)))    \
+  X(gnf0s8, NGP, 0, 8, (LG(PU, 0), L8(PU, NGP)), (LG(AW, 0), L8(AW, NGP)))    \
+  X(gnf0s16, NGP, 0, 16, (LG(PU, 0), L16(PU, NGP)), (LG(AW, 0), L16(AW, NGP)))
+#define EXACT_INVOKER(C, name, g, f, s, params, args)                         \
+  RT_CALL_ALIGN static int xinv_##C##_##name(const rt_fn *fn,               \
+                                             const rt_value *a,            \
+                                             rt_value *ret)                \
+  {                                                                           \
+    const struct rt__plan *p = fn->plan;                                      \
+    const unsigned char *k = p->kinds;                                        \
+    _Pragma("GCC unroll 32") for (int i = 0; i < (g) + (s); i++) if (         \
+        RT_UNLIKELY((unsigned)a[i].kind != k[i])) return rt__bad_args(       \
+        fn->sig, a, p->nops);                                                 \
+    SPRE_##C                                                                  \
+    SRT_##C r_ = ((SRT_##C(*) params)fn->fp) args;                            \
+    SPOST_##C(r_)                                                             \
+    return rt__last_code;                                                     \
+  }
+#undef AW
+#define AW(i) a[i].v.u64
+#define XI_I64(...) EXACT_INVOKER(I64, __VA_ARGS__)
+#define XI_IEXT(...) EXACT_INVOKER(IEXT, __VA_ARGS__)
+#define XI_F64(...) EXACT_INVOKER(F64, __VA_ARGS__)
+#define XI_F32(...) EXACT_INVOKER(F32, __VA_ARGS__)
+#define XI_STR(...) EXACT_INVOKER(STR, __VA_ARGS__)
+INT_STACK_SHAPES(XI_I64)
+INT_STACK_SHAPES(XI_IEXT)
+INT_STACK_SHAPES(XI_F64)
+INT_STACK_SHAPES(XI_F32)
+INT_STACK_SHAPES(XI_STR)
+#define XE_I64(name, ...) xinv_I64_##name,
+#define XE_IEXT(name, ...) xinv_IEXT_##name,
+#define XE_F64(name, ...) xinv_F64_##name,
+#define XE_F32(name, ...) xinv_F32_##name,
+#define XE_STR(name, ...) xinv_STR_##name,
+static const rt__invoker exact_invokers[SC_COUNT][4] = {
+    [SC_I64] = {INT_STACK_SHAPES(XE_I64)},
+    [SC_IEXT] = {INT_STACK_SHAPES(XE_IEXT)},
+    [SC_F64] = {INT_STACK_SHAPES(XE_F64)},
+    [SC_F32] = {INT_STACK_SHAPES(XE_F32)},
+    [SC_STR] = {INT_STACK_SHAPES(XE_STR)},
+};
+
+static rt__invoker exact_invoker(const struct rt__plan *p,
+                                 const unsigned char *d)
+{
+  if (d[0] != NGP || d[1] != 0 || p->nops != (size_t)NGP + d[2])
+    return NULL;
+  int idx = d[2] == 2 ? 0 : d[2] == 4 ? 1 : d[2] == 8 ? 2 : d[2] == 16 ? 3 : -1;
+  return idx < 0 ? NULL : exact_invokers[slot_class(p)][idx];
+}
 
 #else /* !RT_PLAN_CALLS */
 

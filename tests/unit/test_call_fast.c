@@ -31,6 +31,7 @@
 typedef void (*vfn)(void);
 typedef uint64_t u64;
 typedef int64_t i64;
+#define COMMA ,
 
 /* Which path the signatures take; every test runs under both. */
 static void use_path(bool fast)
@@ -134,6 +135,106 @@ static void run_wide(bool fast)
   rt_fn_free(f2);
   rt_fn_free(f3);
 }
+
+/* Integer arguments exactly filling the registers and 2, 4, 8 or 16
+ * stack words (constant offsets), with each result class, and counts in
+ * between (the slot invokers, with pad words). */
+#define P8 u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5, u64 a6, u64 a7
+#define V8 a0, a1, a2, a3, a4, a5, a6, a7
+#define P14 P8, u64 a8, u64 a9, u64 a10, u64 a11, u64 a12, u64 a13
+#define V14 V8, a8, a9, a10, a11, a12, a13
+#define SUMT(n, P, V)                                                         \
+  NOINLINE static u64 sum##n(P)                                               \
+  {                                                                           \
+    const u64 v[] = {V};                                                      \
+    u64 x = 0;                                                                \
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++)                         \
+      x = x * 3 + (uint32_t)v[i]; /* i32 arguments: the low 32 bits */      \
+    return x;                                                                 \
+  }
+SUMT(8, P8, V8)
+SUMT(9, P8 COMMA u64 a8, V8 COMMA a8)
+SUMT(10, P8 COMMA u64 a8 COMMA u64 a9, V8 COMMA a8 COMMA a9)
+SUMT(13, P8 COMMA u64 a8 COMMA u64 a9 COMMA u64 a10 COMMA u64 a11 COMMA u64 a12,
+     V8 COMMA a8 COMMA a9 COMMA a10 COMMA a11 COMMA a12)
+SUMT(14, P14, V14)
+SUMT(22, P14 COMMA u64 a14 COMMA u64 a15 COMMA u64 a16 COMMA u64 a17 COMMA
+     u64 a18 COMMA u64 a19 COMMA u64 a20 COMMA u64 a21,
+     V14 COMMA a14 COMMA a15 COMMA a16 COMMA a17 COMMA a18 COMMA a19 COMMA
+     a20 COMMA a21)
+NOINLINE static double sum_n_d(u64 a0, u64 a1, u64 a2, u64 a3, u64 a4,
+                               u64 a5, u64 a6, u64 a7)
+{
+  return (double)((uint32_t)a0 + (uint32_t)a7) + 0.5 * (double)(a1 & 0xff) +
+         (double)(uint32_t)(a2 + a3 + a4 + a5 + a6);
+}
+
+static u64 sum_ref(const u64 *w, size_t n)
+{
+  u64 x = 0;
+  for (size_t i = 0; i < n; i++)
+    x = x * 3 + (uint32_t)w[i];
+  return x;
+}
+
+static void run_int_stack(bool fast)
+{
+  static const struct {
+    size_t n;
+    vfn f;
+  } t[] = {{8, (vfn)sum8},   {9, (vfn)sum9},   {10, (vfn)sum10},
+           {13, (vfn)sum13}, {14, (vfn)sum14}, {22, (vfn)sum22}};
+  for (size_t c = 0; c < sizeof t / sizeof *t; c++) {
+    size_t n = t[c].n;
+    for (int res = 0; res < 3; res++) {
+      char sig[256] = "(";
+      for (size_t i = 0; i < n; i++)
+        strcat(sig, i ? ", i32" : "i32");
+      strcat(sig, res == 0 ? ") -> u64" : res == 1 ? ") -> i8" : ") -> void");
+      rt_fn *fn = fn_new(t[c].f, sig, fast);
+      rt_value a[22];
+      u64 w[22];
+      for (size_t i = 0; i < n; i++) {
+        w[i] = (uint32_t)(i * 0x01010101u + 0x80000000u);
+        a[i] = g32(RT_TYPE_I32, (uint32_t)w[i]);
+      }
+      rt_value r = {RT_TYPE_STR, 1, {.u64 = 42}};
+      call_ok(fn, a, n, &r);
+      assert_int_equal(r.flags, 0);
+      if (res == 0) {
+        assert_int_equal(r.kind, RT_TYPE_U64);
+        assert_int_equal(r.v.u64, sum_ref(w, n));
+      } else if (res == 1) {
+        assert_int_equal(r.kind, RT_TYPE_I8);
+        assert_int_equal(r.v.i8, (int8_t)sum_ref(w, n));
+      } else {
+        assert_int_equal(r.kind, RT_TYPE_VOID);
+        assert_int_equal(r.v.u64, 0);
+      }
+      rt_fn_free(fn);
+    }
+  }
+  rt_fn *d = fn_new((vfn)sum_n_d,
+                    "(u32, u8, i64, i64, i64, i64, i64, i32) -> f64", fast);
+  rt_value ad[] = {g32(RT_TYPE_U32, 7), v64(RT_TYPE_U8, 3),
+                   v64(RT_TYPE_I64, 1), v64(RT_TYPE_I64, 2),
+                   v64(RT_TYPE_I64, 3), v64(RT_TYPE_I64, 4),
+                   v64(RT_TYPE_I64, 5), g32(RT_TYPE_I32, 11)};
+  rt_value r;
+  call_ok(d, ad, 8, &r);
+  assert_int_equal(r.kind, RT_TYPE_F64);
+  assert_true(r.v.f64 == 7 + 11 + 1.5 + 15);
+  rt_fn *d2 = fn_new((vfn)sum_n_d,
+                     "(u32, u64, i64, i64, i64, i64, i64, i32) -> f64", fast);
+  ad[1] = v64(RT_TYPE_U64, 3);
+  call_ok(d2, ad, 8, &r);
+  assert_true(r.v.f64 == 7 + 11 + 1.5 + 15);
+  rt_fn_free(d);
+  rt_fn_free(d2);
+}
+
+static void test_int_stack_fast(void **s) { (void)s; run_int_stack(true); }
+static void test_int_stack_ffi(void **s) { (void)s; run_int_stack(false); }
 
 static void test_wide_fast(void **s) { (void)s; run_wide(true); }
 static void test_wide_ffi(void **s) { (void)s; run_wide(false); }
@@ -556,6 +657,8 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_wide_fast),     cmocka_unit_test(test_wide_ffi),
+      cmocka_unit_test(test_int_stack_fast),
+      cmocka_unit_test(test_int_stack_ffi),
       cmocka_unit_test(test_narrow_fast),   cmocka_unit_test(test_narrow_ffi),
       cmocka_unit_test(test_results_fast),  cmocka_unit_test(test_results_ffi),
       cmocka_unit_test(test_errors_fast),   cmocka_unit_test(test_errors_ffi),
