@@ -296,9 +296,10 @@ static inline uint64_t rt__widen(const rt_value *v)
  * runtime-heap string that the caller now owns; one that is not (a plugin
  * returning a literal) is left unowned, so rt_value_clear() never hands
  * foreign memory to rt_free(). */
+RT_HIDDEN bool rt__heap_owns(const void *p); /* rt_heap_owns, no PLT */
 static inline unsigned rt__str_owned(const char *s)
 {
-  return s && rt_heap_owns(s) ? RT_VALUE_OWNED : 0;
+  return s && rt__heap_owns(s) ? RT_VALUE_OWNED : 0;
 }
 
 /* Set RET's value (kind K, integer class or void) from a register-sized

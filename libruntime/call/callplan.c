@@ -471,6 +471,14 @@ static inline RT_ALWAYS_INLINE void copy_agg(const struct op *op,
                                               const void *src, u64 *w)
 {
   size_t size = op->size;
+  /* The common cases, one or two whole eightbytes in registers, as
+   * plain 8-byte loads and stores. */
+  if (RT_LIKELY(op->code == OP_AGG && (size == 16 || size == 8))) {
+    memcpy(&w[op->dst], src, 8);
+    if (size == 16)
+      memcpy(&w[op->dst2], (const char *)src + 8, 8);
+    return;
+  }
   if (op->code == OP_AGG_MEM) { /* whole words, then the tail */
     u64 *d = &w[op->dst];
     const char *s = src;
