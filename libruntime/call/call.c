@@ -3,6 +3,7 @@
 #include "call_int.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -148,6 +149,14 @@ void *rt__rc_new(const rt_sig *s, unsigned c)
 {
   void *mem = rt_alloc(16 * ((size_t)c + 1));
   return mem ? mem : rt__ret_struct_nomem(s);
+}
+
+void rt__rc_twice(const void *mem)
+{
+  fprintf(stderr, "libruntime: rt_value_clear: the struct result storage "
+          "at %p was already released (a value cleared twice, or a copy of "
+          "a cleared value): clear each result once\n", mem);
+  abort();
 }
 
 /* A thread's first block to keep registers the drain at its exit; with

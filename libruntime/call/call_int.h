@@ -235,16 +235,27 @@ static inline RT_ALWAYS_INLINE void rt__ret_block_take(const rt_sig *sig,
   ret->v.agg = mem;
 }
 
+/* A value cleared twice (or a copy of it cleared) while its block is
+ * still in the cache: aborts with a message, as rt_free() does for a
+ * double free (which is what a second clear is when the cache steps
+ * aside), rather than hand the block to two results. */
+RT_HIDDEN RT_NORETURN void rt__rc_twice(const void *mem);
+
 /* Give back block MEM of class C (from a value's RT__VALUE_RC). */
 static inline void rt__rc_put(void *mem, unsigned c)
 {
   void **slot = rt__rcache.slot[c];
   if (RT_LIKELY(rt__rcache.state == RT__RC_LIVE && rt__rc_usable())) {
-    for (unsigned i = 0; i < RT__RC_SLOTS; i++) {
-      if (RT_LIKELY(slot[i] == NULL)) {
-        slot[i] = mem;
-        return;
-      }
+    unsigned empty = RT__RC_SLOTS;
+    for (unsigned i = RT__RC_SLOTS; i-- > 0;) {
+      if (RT_UNLIKELY(slot[i] == mem))
+        rt__rc_twice(mem);
+      if (slot[i] == NULL)
+        empty = i;
+    }
+    if (RT_LIKELY(empty < RT__RC_SLOTS)) {
+      slot[empty] = mem;
+      return;
     }
   }
   rt__rc_put_slow(mem, c);

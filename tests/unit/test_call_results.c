@@ -16,8 +16,12 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <runtime.h>
 
@@ -455,6 +459,53 @@ static void test_calls_after_thread_exit(void **state)
   rt_fn_free(late_fn);
 }
 
+/* A result cleared twice (through a copy of the value) aborts with a
+ * message naming the mistake: the cache's check while the block is in
+ * it, the heap's double-free check when the cache steps aside. */
+static void clear_twice(void)
+{
+  rt_fn *fn = fn_new(shapes[0].fn, shapes[0].sig);
+  rt_value a = {RT_TYPE_I64, 0, {.i64 = 1}}, r;
+  if (rt_call(fn, &a, 1, &r) != 0)
+    _exit(3);
+  rt_value copy = r;
+  rt_value_clear(&r);
+  rt_value_clear(&copy);
+  _exit(0);
+}
+
+static void test_double_clear_aborts(void **state)
+{
+  (void)state;
+  int fds[2];
+  assert_int_equal(pipe(fds), 0);
+  fflush(stdout);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    signal(SIGABRT, SIG_DFL);
+    dup2(fds[1], STDERR_FILENO);
+    close(fds[0]);
+    clear_twice();
+  }
+  close(fds[1]);
+  char err[2048];
+  size_t got = 0;
+  ssize_t n;
+  while (got < sizeof err - 1 &&
+         (n = read(fds[0], err + got, sizeof err - 1 - got)) > 0)
+    got += (size_t)n;
+  err[got] = '\0';
+  close(fds[0]);
+  int status;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFSIGNALED(status));
+  assert_int_equal(WTERMSIG(status), SIGABRT);
+  const char *want = tools_on() ? "double free" : "was already released";
+  if (strstr(err, want) == NULL)
+    fail_msg("expected \"%s\" on stderr, got \"%s\"", want, err);
+}
+
 /* ---- rt_heap_owns: exact on every block size class kind ----------------- */
 
 static void *free_on_thread(void *p)
@@ -506,6 +557,7 @@ int main(void)
       cmocka_unit_test(test_enomem_fast),
       cmocka_unit_test(test_enomem_ffi),
       cmocka_unit_test(test_calls_after_thread_exit),
+      cmocka_unit_test(test_double_clear_aborts),
       cmocka_unit_test(test_owns_exact),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
