@@ -247,12 +247,15 @@ static inline void rt__rc_put(void *mem, unsigned c)
   void **slot = rt__rcache.slot[c];
   if (RT_LIKELY(rt__rcache.state == RT__RC_LIVE && rt__rc_usable())) {
     unsigned empty = RT__RC_SLOTS;
+    bool twice = false;
+#pragma GCC unroll 8
     for (unsigned i = RT__RC_SLOTS; i-- > 0;) {
-      if (RT_UNLIKELY(slot[i] == mem))
-        rt__rc_twice(mem);
-      if (slot[i] == NULL)
-        empty = i;
+      void *s = slot[i];
+      twice |= s == mem;
+      empty = s == NULL ? i : empty;
     }
+    if (RT_UNLIKELY(twice))
+      rt__rc_twice(mem);
     if (RT_LIKELY(empty < RT__RC_SLOTS)) {
       slot[empty] = mem;
       return;
