@@ -782,7 +782,7 @@ static inline RT_ALWAYS_INLINE int fill_struct(const rt_fn *fn,
                                rt_value *ret)                                 \
   {                                                                           \
     const struct rt__plan *p = fn->plan;                                      \
-    u64 w[(g) + (f) + (s) + 1]; /* the shape's words, no more */              \
+    u64 w[PLAN_WORDS];                                                        \
     int rc = fill_struct(fn, p, a, w);                                        \
     if (RT_UNLIKELY(rc))                                                      \
       return rc;                                                              \
@@ -812,7 +812,7 @@ static inline RT_ALWAYS_INLINE int fill_struct(const rt_fn *fn,
                                rt_value *ret)                                 \
   {                                                                           \
     const struct rt__plan *p = fn->plan;                                      \
-    u64 w[(g) + (f) + (s) + 1]; /* the shape's words, no more */              \
+    u64 w[PLAN_WORDS];                                                        \
     int rc = fill_struct(fn, p, a, w);                                        \
     if (RT_UNLIKELY(rc))                                                      \
       return rc;                                                              \
