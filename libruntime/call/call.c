@@ -2,6 +2,8 @@
  * the libffi call. */
 #include "call_int.h"
 
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,11 +107,73 @@ void *rt__ret_struct_alloc(const rt_sig *s)
   size_t size = s->ret->size;
   /* Not zeroed: the callee or the result registers fill it. */
   char *mem = rt_alloc(hdr + rt__align_up(size > 16 ? size : 16, 8));
-  if (!mem) {
-    rt__error_context("rt_call %s: struct result", s->text);
-    return NULL;
-  }
+  if (!mem)
+    return rt__ret_struct_nomem(s);
   return mem + hdr;
+}
+
+void *rt__ret_struct_nomem(const rt_sig *s)
+{
+  rt__error_context("rt_call %s: struct result", s->text);
+  return NULL;
+}
+
+/* ---- the cache of result blocks (see struct rt__rcache) -------------- */
+
+_Thread_local struct rt__rcache rt__rcache
+    __attribute__((tls_model("initial-exec")));
+static pthread_key_t rc_key;
+static bool rc_key_ok;
+static pthread_once_t rc_once = PTHREAD_ONCE_INIT;
+
+/* At thread exit: free what the cache holds; the thread caches nothing
+ * after (a later destructor's results are freed when cleared). */
+static void rc_drain(void *arg)
+{
+  struct rt__rcache *rc = arg;
+  rc->state = RT__RC_DEAD;
+  for (unsigned c = 0; c < RT__RC_CLASSES; c++) {
+    for (unsigned i = 0; i < RT__RC_SLOTS; i++) {
+      rt_free(rc->slot[c][i]);
+      rc->slot[c][i] = NULL;
+    }
+  }
+}
+
+static void rc_key_init(void)
+{
+  rc_key_ok = pthread_key_create(&rc_key, rc_drain) == 0;
+}
+
+void *rt__rc_new(const rt_sig *s, unsigned c)
+{
+  void *mem = rt_alloc(16 * ((size_t)c + 1));
+  return mem ? mem : rt__ret_struct_nomem(s);
+}
+
+void rt__rc_twice(const void *mem)
+{
+  fprintf(stderr, "libruntime: rt_value_clear: the struct result storage "
+          "at %p was already released (a value cleared twice, or a copy of "
+          "a cleared value): clear each result once\n", mem);
+  abort();
+}
+
+/* A thread's first block to keep registers the drain at its exit; with
+ * no key (none left) the thread keeps nothing. */
+void rt__rc_put_slow(void *mem, unsigned c)
+{
+  struct rt__rcache *rc = &rt__rcache;
+  if (rc->state == RT__RC_NEW && rt__rc_usable()) {
+    pthread_once(&rc_once, rc_key_init);
+    if (rc_key_ok && pthread_setspecific(rc_key, rc) == 0) {
+      rc->state = RT__RC_LIVE;
+      rc->slot[c][0] = mem;
+      return;
+    }
+    rc->state = RT__RC_DEAD;
+  }
+  rt_free(mem);
 }
 
 /* The str members that are runtime-heap strings become the caller's
@@ -135,12 +199,13 @@ void rt__ret_struct_take(const rt_sig *s, void *mem, rt_value *ret)
 static int call_ffi_struct(const rt_fn *fn, ffi_cif *cif, void **av,
                            rt_value *ret)
 {
-  void *mem = rt__ret_struct_alloc(fn->sig);
+  unsigned flags;
+  void *mem = rt__ret_block(fn->sig, fn->sig->ret->size, &flags);
   if (!mem)
     return rt__last_code;
   memset(mem, 0, 16); /* the bytes past the struct that libffi may skip */
   ffi_call(cif, FFI_FN(fn->fp), mem, av);
-  rt__ret_struct_take(fn->sig, mem, ret);
+  rt__ret_block_take(fn->sig, mem, flags, ret);
   return rt__last_code;
 }
 

@@ -158,6 +158,124 @@ RT_HIDDEN void rt__ret_struct_take(const rt_sig *sig, void *mem,
 #define RT__VALUE_STRS 0x100u
 #define RT__STR_HDR(n) ((((n) + 1) * sizeof(size_t) + 15) / 16 * 16)
 
+RT_HIDDEN void *rt__ret_struct_nomem(const rt_sig *sig);
+
+/*
+ * The per-thread cache of result blocks.  A struct result without str
+ * members of up to RT__RC_CLASSES * 16 bytes takes a heap block of
+ * 16 * (C + 1) bytes (class C) from the calling thread's cache if there
+ * is one, and says so in its flags (RT__VALUE_RC: C + 1), so that
+ * rt_value_clear() puts the block back into the clearing thread's cache
+ * (any thread's: every block is an ordinary live heap block, which any
+ * thread may hand out or rt_free) or frees it when that is full.  A
+ * thread's cache is emptied when the thread exits (a pthread key), and
+ * the cache steps aside (allocates and frees every block) while the heap
+ * has fault injection armed or tools watching (rt__heap_flags), so that
+ * RT_ENOMEM paths, ASan and valgrind see every block.  Taking a block is
+ * a load and a store of the thread's slot, against the heap's bitmaps,
+ * use count and segment lookup on both sides (doc/perf-notes.md).
+ */
+#define RT__RC_CLASSES 4
+#define RT__RC_SLOTS 4
+#define RT__VALUE_RC_SHIFT 9
+#define RT__VALUE_RC (7u << RT__VALUE_RC_SHIFT)
+enum { RT__RC_NEW, RT__RC_LIVE, RT__RC_DEAD }; /* the cache's state */
+struct rt__rcache {
+  void *slot[RT__RC_CLASSES][RT__RC_SLOTS];
+  unsigned char state;
+};
+RT_HIDDEN extern _Thread_local struct rt__rcache rt__rcache
+    __attribute__((tls_model("initial-exec")));
+/* The heap's flags (heap/heap_int.h): nonzero while fault injection is
+ * armed or a tool must hear of every block. */
+RT_HIDDEN extern _Atomic unsigned rt__heap_flags;
+
+static inline bool rt__rc_usable(void)
+{
+  return __atomic_load_n((const unsigned *)&rt__heap_flags,
+                         __ATOMIC_RELAXED) == 0;
+}
+
+/* Out of line (call.c): a new block of class C (SIG for the error), and
+ * the return of block MEM of class C that the cache has no room for. */
+RT_HIDDEN void *rt__rc_new(const rt_sig *sig, unsigned c);
+RT_HIDDEN void rt__rc_put_slow(void *mem, unsigned c);
+
+/* Storage for a struct result of SIZE bytes (SIG's), inlined into the
+ * invokers, with the flags RET must get (rt__ret_block_take). */
+static inline RT_ALWAYS_INLINE void *rt__ret_block(const rt_sig *sig,
+                                                   size_t size,
+                                                   unsigned *flags)
+{
+  if (RT_UNLIKELY(sig->nret_strs != 0)) {
+    *flags = RT_VALUE_OWNED | RT__VALUE_STRS;
+    return rt__ret_struct_alloc(sig);
+  }
+  unsigned c = size > 16 ? (unsigned)((size - 1) / 16) : 0;
+  if (RT_LIKELY(c < RT__RC_CLASSES)) {
+    *flags = RT_VALUE_OWNED | (c + 1) << RT__VALUE_RC_SHIFT;
+    void **slot = rt__rcache.slot[c];
+    if (RT_LIKELY(rt__rc_usable())) {
+      for (unsigned i = 0; i < RT__RC_SLOTS; i++) {
+        void *mem = slot[i];
+        if (RT_LIKELY(mem != NULL)) {
+          slot[i] = NULL;
+          return mem;
+        }
+      }
+    }
+    return rt__rc_new(sig, c);
+  }
+  *flags = RT_VALUE_OWNED;
+  void *mem = rt_alloc((size + 7) / 8 * 8);
+  return RT_LIKELY(mem != NULL) ? mem : rt__ret_struct_nomem(sig);
+}
+
+/* RET owns MEM (from rt__ret_block, with its FLAGS). */
+static inline RT_ALWAYS_INLINE void rt__ret_block_take(const rt_sig *sig,
+                                                       void *mem,
+                                                       unsigned flags,
+                                                       rt_value *ret)
+{
+  if (RT_UNLIKELY(flags & RT__VALUE_STRS)) {
+    rt__ret_struct_take(sig, mem, ret);
+    return;
+  }
+  ret->kind = RT_TYPE_STRUCT;
+  ret->flags = flags;
+  ret->v.agg = mem;
+}
+
+/* A value cleared twice (or a copy of it cleared) while its block is
+ * still in the cache: aborts with a message, as rt_free() does for a
+ * double free (which is what a second clear is when the cache steps
+ * aside), rather than hand the block to two results. */
+RT_HIDDEN RT_NORETURN void rt__rc_twice(const void *mem);
+
+/* Give back block MEM of class C (from a value's RT__VALUE_RC). */
+static inline void rt__rc_put(void *mem, unsigned c)
+{
+  void **slot = rt__rcache.slot[c];
+  if (RT_LIKELY(rt__rcache.state == RT__RC_LIVE && rt__rc_usable())) {
+    unsigned empty = RT__RC_SLOTS;
+    bool twice = false;
+#pragma GCC unroll 8
+    for (unsigned i = RT__RC_SLOTS; i-- > 0;) {
+      void *s = slot[i];
+      twice |= s == mem;
+      empty = s == NULL ? i : empty;
+    }
+    if (RT_UNLIKELY(twice))
+      rt__rc_twice(mem);
+    if (RT_LIKELY(empty < RT__RC_SLOTS)) {
+      slot[empty] = mem;
+      return;
+    }
+  }
+  rt__rc_put_slow(mem, c);
+}
+
+
 /* The thread's last error code (error.c), in the static TLS block so
  * that rt_call can clear it on entry and look at it after the call for
  * the cost of a load. */
@@ -203,9 +321,10 @@ static inline uint64_t rt__widen(const rt_value *v)
  * runtime-heap string that the caller now owns; one that is not (a plugin
  * returning a literal) is left unowned, so rt_value_clear() never hands
  * foreign memory to rt_free(). */
+RT_HIDDEN bool rt__heap_owns(const void *p); /* rt_heap_owns, no PLT */
 static inline unsigned rt__str_owned(const char *s)
 {
-  return s && rt_heap_owns(s) ? RT_VALUE_OWNED : 0;
+  return s && rt__heap_owns(s) ? RT_VALUE_OWNED : 0;
 }
 
 /* Set RET's value (kind K, integer class or void) from a register-sized

@@ -439,6 +439,7 @@ static void place_words(struct rt__plan *p, const unsigned char *d,
 }
 
 static const rt__invoker scalar_invokers[RC_COUNT][NSHAPES];
+static rt__invoker struct_invoker(enum rclass rc, int shape);
 
 static enum eform entry_form(const struct rt__plan *p)
 {
@@ -532,7 +533,7 @@ int rt__plan_prepare(rt_sig *s)
   s->plan = p;
   /* Scalars only: an invoker that calls the function itself. */
   bool scalar = !p->has_agg && p->use != RU_STRUCT;
-  s->fast = scalar ? scalar_invokers[rc][shape] : rt__plan_invoke;
+  s->fast = scalar ? scalar_invokers[rc][shape] : struct_invoker(rc, shape);
   if (scalar && slot_invokers[slot_class(p)][shape] &&
       plan_slots(p, shape_dims[shape], (struct slot *)&pad[PLAN_WORDS],
                  s->kinds)) {
@@ -568,9 +569,18 @@ static inline void copy_upto8(u64 *dst, const void *src, size_t n)
   }
 }
 
-static void copy_agg(const struct op *op, const void *src, u64 *w)
+static inline RT_ALWAYS_INLINE void copy_agg(const struct op *op,
+                                              const void *src, u64 *w)
 {
   size_t size = op->size;
+  /* The common cases, one or two whole eightbytes in registers, as
+   * plain 8-byte loads and stores. */
+  if (RT_LIKELY(op->code == OP_AGG && (size == 16 || size == 8))) {
+    memcpy(&w[op->dst], src, 8);
+    if (size == 16)
+      memcpy(&w[op->dst2], (const char *)src + 8, 8);
+    return;
+  }
   if (op->code == OP_AGG_MEM) { /* whole words, then the tail */
     u64 *d = &w[op->dst];
     const char *s = src;
@@ -591,9 +601,11 @@ static void copy_agg(const struct op *op, const void *src, u64 *w)
   }
 }
 
-/* Fill W from the arguments, checking every tag: 0, or the error. */
-static int fill_aggs(const rt_fn *fn, const struct rt__plan *p,
-                     const rt_value *a, u64 *w)
+/* Fill W from the arguments, checking every tag: 0, or the error.
+ * Inlined into the struct invokers; an out-of-line copy for fill(). */
+static inline RT_ALWAYS_INLINE int fill_aggs_in(const rt_fn *fn,
+                                                const struct rt__plan *p,
+                                                const rt_value *a, u64 *w)
 {
   unsigned bad = 0;
   const struct op *op = p->ops;
@@ -614,6 +626,13 @@ static int fill_aggs(const rt_fn *fn, const struct rt__plan *p,
   return RT_UNLIKELY(bad) ? rt__bad_args(fn->sig, a, p->nops) : 0;
 }
 
+__attribute__((noinline)) static int fill_aggs(const rt_fn *fn,
+                                               const struct rt__plan *p,
+                                               const rt_value *a, u64 *w)
+{
+  return fill_aggs_in(fn, p, a, w);
+}
+
 static inline int fill(const rt_fn *fn, const struct rt__plan *p,
                        const rt_value *a, u64 *w)
 {
@@ -632,7 +651,8 @@ static inline int fill(const rt_fn *fn, const struct rt__plan *p,
 }
 
 static void take_result(const rt_fn *fn, const struct rt__plan *p,
-                        const u64 *out, void *mem, rt_value *ret)
+                        const u64 *out, void *mem, unsigned fl,
+                        rt_value *ret)
 {
   ret->kind = (rt_type_kind)p->ret_kind;
   ret->flags = 0;
@@ -648,7 +668,7 @@ static void take_result(const rt_fn *fn, const struct rt__plan *p,
   default:
     if (!p->ret_mem) /* storage of at least 16 bytes: both registers */
       memcpy(mem, out, 16);
-    rt__ret_struct_take(fn->sig, mem, ret);
+    rt__ret_block_take(fn->sig, mem, fl, ret);
     break;
   }
 }
@@ -661,14 +681,15 @@ int rt__plan_invoke(const rt_fn *fn, const rt_value *a, rt_value *ret)
   if (RT_UNLIKELY(rc))
     return rc;
   void *mem = NULL;
+  unsigned fl = 0;
   if (RT_UNLIKELY(p->use == RU_STRUCT)) {
-    if (!(mem = rt__ret_struct_alloc(fn->sig)))
+    if (!(mem = rt__ret_block(fn->sig, p->ret_size, &fl)))
       return rt__last_code;
     if (p->ret_mem)
       w[0] = (uintptr_t)mem;
   }
   p->call(fn->fp, w, out);
-  take_result(fn, p, out, mem, ret);
+  take_result(fn, p, out, mem, fl, ret);
   return rt__last_code;
 }
 
@@ -965,6 +986,115 @@ static const rt__invoker scalar_invokers[RC_COUNT][NSHAPES] = {
     [RC_F64] = {SHAPES(IE_F64)},
 };
 
+/* ---- struct invokers ------------------------------------------------------ */
+
+/* Plans with a struct argument or a struct result get an invoker per
+ * shape and result class too: the words filled by fill_aggs_in (the
+ * struct arguments copied straight into their words), the result storage
+ * taken before the call (the function is not called without it), the
+ * function called through the shape's prototype and the result registers
+ * stored straight into the storage, or, for a struct returned in memory,
+ * the storage's address passed as the hidden first argument. */
+static inline RT_ALWAYS_INLINE int fill_struct(const rt_fn *fn,
+                                               const struct rt__plan *p,
+                                               const rt_value *a, u64 *w)
+{
+  for (unsigned i = 0; i < p->npad; i++)
+    w[p->pad[i]] = 0;
+  return fill_aggs_in(fn, p, a, w);
+}
+
+/* The integer and floating classes: a scalar result (struct arguments),
+ * a struct of up to 8 bytes in the register, or (integer class) a struct
+ * in memory whose address comes back in the register. */
+#define SINVOKER1(R, RT, name, g, f, s, params, args)                         \
+  static int sinv_##R##_##name(const rt_fn *fn, const rt_value *a,           \
+                               rt_value *ret)                                 \
+  {                                                                           \
+    const struct rt__plan *p = fn->plan;                                      \
+    u64 w[PLAN_WORDS];                                                        \
+    int rc = fill_struct(fn, p, a, w);                                        \
+    if (RT_UNLIKELY(rc))                                                      \
+      return rc;                                                              \
+    if (p->use != RU_STRUCT) {                                                \
+      RT r_ = ((RT(*) params)fn->fp) args;                                    \
+      take_scalar(p, raw_of_##RT(r_), ret);                                   \
+      return rt__last_code;                                                   \
+    }                                                                         \
+    const rt_sig *sig = fn->sig;                                              \
+    unsigned fl_;                                                             \
+    void *mem = rt__ret_block(sig, p->ret_size, &fl_);                        \
+    if (RT_UNLIKELY(!mem))                                                    \
+      return rt__last_code;                                                   \
+    if (p->ret_mem) {                                                         \
+      w[0] = (uintptr_t)mem;                                                  \
+      ((RT(*) params)fn->fp) args;                                            \
+    } else {                                                                  \
+      RT r_ = ((RT(*) params)fn->fp) args;                                    \
+      memcpy(mem, &r_, sizeof r_);                                            \
+    }                                                                         \
+    rt__ret_block_take(sig, mem, fl_, ret);                                   \
+    return rt__last_code;                                                     \
+  }
+/* The two-eightbyte struct returns: both registers into the storage. */
+#define SINVOKER2(R, RT, name, g, f, s, params, args)                         \
+  static int sinv_##R##_##name(const rt_fn *fn, const rt_value *a,           \
+                               rt_value *ret)                                 \
+  {                                                                           \
+    const struct rt__plan *p = fn->plan;                                      \
+    u64 w[PLAN_WORDS];                                                        \
+    int rc = fill_struct(fn, p, a, w);                                        \
+    if (RT_UNLIKELY(rc))                                                      \
+      return rc;                                                              \
+    const rt_sig *sig = fn->sig;                                              \
+    unsigned fl_;                                                             \
+    void *mem = rt__ret_block(sig, p->ret_size, &fl_);                        \
+    if (RT_UNLIKELY(!mem))                                                    \
+      return rt__last_code;                                                   \
+    RT r_ = ((RT(*) params)fn->fp) args;                                      \
+    memcpy(mem, &r_, sizeof r_);                                              \
+    rt__ret_block_take(sig, mem, fl_, ret);                                   \
+    return rt__last_code;                                                     \
+  }
+
+#if PLAN_STRUCTS
+#define S_INT(...) SINVOKER1(int, u64, __VA_ARGS__)
+#define S_F64(...) SINVOKER1(f64, double, __VA_ARGS__)
+#define S_II(...) SINVOKER2(ii, struct r_ii, __VA_ARGS__)
+#define S_DD(...) SINVOKER2(dd, struct r_dd, __VA_ARGS__)
+#define S_ID(...) SINVOKER2(id, struct r_id, __VA_ARGS__)
+#define S_DI(...) SINVOKER2(di, struct r_di, __VA_ARGS__)
+#define SE_INT(name, ...) sinv_int_##name,
+#define SE_F64(name, ...) sinv_f64_##name,
+#define SE_II(name, ...) sinv_ii_##name,
+#define SE_DD(name, ...) sinv_dd_##name,
+#define SE_ID(name, ...) sinv_id_##name,
+#define SE_DI(name, ...) sinv_di_##name,
+SHAPES(S_INT)
+SHAPES(S_F64)
+SHAPES(S_II)
+SHAPES(S_DD)
+SHAPES(S_ID)
+SHAPES(S_DI)
+static const rt__invoker struct_invokers[RC_COUNT][NSHAPES] = {
+    [RC_INT] = {SHAPES(SE_INT)}, [RC_F64] = {SHAPES(SE_F64)},
+    [RC_II] = {SHAPES(SE_II)},   [RC_DD] = {SHAPES(SE_DD)},
+    [RC_ID] = {SHAPES(SE_ID)},   [RC_DI] = {SHAPES(SE_DI)},
+};
+
+static rt__invoker struct_invoker(enum rclass rc, int shape)
+{
+  return struct_invokers[rc][shape];
+}
+#else
+static rt__invoker struct_invoker(enum rclass rc, int shape)
+{
+  (void)rc;
+  (void)shape;
+  return rt__plan_invoke; /* never reached: no struct is planned here */
+}
+#endif
+
 /* ---- slot invokers ---------------------------------------------------- */
 
 /* The tags of a plan's N arguments that differ from its kinds: nonzero
@@ -1070,7 +1200,7 @@ static inline RT_ALWAYS_INLINE unsigned slot_tags(const struct slot *o,
  * parameter word from its argument, store RET's kind, call, take the
  * result.  No intermediate array, no zeroing. */
 #define SLOT_INVOKER(C, name, g, f, s, params, args)                          \
-  RT_CALL_ALIGN static int sinv_##C##_##name(const rt_fn *fn,               \
+  RT_CALL_ALIGN static int slinv_##C##_##name(const rt_fn *fn,               \
                                              const rt_value *a,            \
                                rt_value *ret)                                 \
   {                                                                           \
@@ -1091,25 +1221,25 @@ static inline RT_ALWAYS_INLINE unsigned slot_tags(const struct slot *o,
 #undef AD
 #define AW(i) slot_word(a, o[i].off)
 #define AD(i) dbl(slot_word(a, o[i].off))
-#define S_I64(...) SLOT_INVOKER(I64, __VA_ARGS__)
-#define S_IEXT(...) SLOT_INVOKER(IEXT, __VA_ARGS__)
-#define S_F64(...) SLOT_INVOKER(F64, __VA_ARGS__)
-#define S_F32(...) SLOT_INVOKER(F32, __VA_ARGS__)
-#define S_STR(...) SLOT_INVOKER(STR, __VA_ARGS__)
-SLOT_SHAPES(S_I64)
-SLOT_SHAPES(S_IEXT)
-SLOT_SHAPES(S_F64)
-SLOT_SHAPES(S_F32)
-SLOT_SHAPES(S_STR)
-#define SE_I64(name, ...) sinv_I64_##name,
-#define SE_IEXT(name, ...) sinv_IEXT_##name,
-#define SE_F64(name, ...) sinv_F64_##name,
-#define SE_F32(name, ...) sinv_F32_##name,
-#define SE_STR(name, ...) sinv_STR_##name,
+#define SL_I64(...) SLOT_INVOKER(I64, __VA_ARGS__)
+#define SL_IEXT(...) SLOT_INVOKER(IEXT, __VA_ARGS__)
+#define SL_F64(...) SLOT_INVOKER(F64, __VA_ARGS__)
+#define SL_F32(...) SLOT_INVOKER(F32, __VA_ARGS__)
+#define SL_STR(...) SLOT_INVOKER(STR, __VA_ARGS__)
+SLOT_SHAPES(SL_I64)
+SLOT_SHAPES(SL_IEXT)
+SLOT_SHAPES(SL_F64)
+SLOT_SHAPES(SL_F32)
+SLOT_SHAPES(SL_STR)
+#define SLE_I64(name, ...) slinv_I64_##name,
+#define SLE_IEXT(name, ...) slinv_IEXT_##name,
+#define SLE_F64(name, ...) slinv_F64_##name,
+#define SLE_F32(name, ...) slinv_F32_##name,
+#define SLE_STR(name, ...) slinv_STR_##name,
 static const rt__invoker slot_invokers[SC_COUNT][NSHAPES] = {
-    [SC_I64] = {SLOT_SHAPES(SE_I64)},   [SC_IEXT] = {SLOT_SHAPES(SE_IEXT)},
-    [SC_F64] = {SLOT_SHAPES(SE_F64)},   [SC_F32] = {SLOT_SHAPES(SE_F32)},
-    [SC_STR] = {SLOT_SHAPES(SE_STR)},
+    [SC_I64] = {SLOT_SHAPES(SLE_I64)},   [SC_IEXT] = {SLOT_SHAPES(SLE_IEXT)},
+    [SC_F64] = {SLOT_SHAPES(SLE_F64)},   [SC_F32] = {SLOT_SHAPES(SLE_F32)},
+    [SC_STR] = {SLOT_SHAPES(SLE_STR)},
 };
 
 /* Integer arguments only, exactly filling a shape with stack words

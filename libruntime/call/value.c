@@ -16,7 +16,7 @@
 
 /* A returned struct with str members: free the ones it owns (see
  * RT__VALUE_STRS), then the block that starts before V.AGG. */
-static void free_struct_strs(void *agg)
+__attribute__((noinline)) static void free_struct_strs(void *agg)
 {
   size_t n = ((size_t *)agg)[-1];
   const size_t *rec = (size_t *)agg - 1 - n;
@@ -56,14 +56,28 @@ static void leave_c_locale(locale_t old)
     uselocale(old);
 }
 
+/* What a value owns other than a cached result block. */
+__attribute__((noinline)) static void clear_owned(rt_value *v)
+{
+  if (v->kind == RT_TYPE_STRUCT && (v->flags & RT__VALUE_STRS))
+    free_struct_strs(v->v.agg);
+  else
+    rt_free(v->kind == RT_TYPE_STRUCT ? v->v.agg : v->v.owned_str);
+}
+
+/* A struct result's block goes back to the thread's cache (struct
+ * rt__rcache), which its flags name; anything else owned is freed. */
 void rt_value_clear(rt_value *v)
 {
   if (!v)
     return;
-  if (v->kind == RT_TYPE_STRUCT && (v->flags & RT__VALUE_STRS))
-    free_struct_strs(v->v.agg);
-  else if (v->flags & RT_VALUE_OWNED)
-    rt_free(v->kind == RT_TYPE_STRUCT ? v->v.agg : v->v.owned_str);
+  unsigned f = v->flags;
+  unsigned rc = (f & RT__VALUE_RC) >> RT__VALUE_RC_SHIFT;
+  if (RT_LIKELY(rc != 0) && v->kind == RT_TYPE_STRUCT &&
+      (f & RT_VALUE_OWNED))
+    rt__rc_put(v->v.agg, rc - 1);
+  else if (f & RT_VALUE_OWNED)
+    clear_owned(v);
   *v = (rt_value)RT_VALUE_INIT;
 }
 

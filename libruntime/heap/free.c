@@ -202,18 +202,36 @@ void *rt_realloc(void *p, size_t size)
   return q;
 }
 
+/* rt_heap_owns for a paged segment in the fast map state (SM_FAST: no
+ * large block, no tool): no test of the segment's kind, the capacity
+ * loaded beside the reciprocal, one branch at the end. */
+static inline RT_ALWAYS_INLINE bool owns_paged(struct segment *s,
+                                               const void *p)
+{
+  struct page *pg = page_of(s, p);
+  bool exact; /* never, in a page not in use */
+  uint32_t idx = block_index_exact(pg, p, &exact);
+  uint32_t cap = LOAD(pg->capacity);
+  return exact & (idx < cap) && block_live(pg, idx);
+}
+
 bool rt_heap_owns(const void *p)
 {
-  struct segment *s = segment_of(p);
-  if (s == NULL)
+  uintptr_t a = (uintptr_t)p;
+  uint8_t m = segmap_get(a);
+  struct segment *s = (struct segment *)(a & ~(uintptr_t)SEG_MASK);
+  if (RT_LIKELY(m == SM_FAST))
+    return owns_paged(s, p);
+  if (m == SM_NONE)
     return false;
   if (s->kind == SEG_LARGE)
     /* Live first: a freed block's span may be being reused (its header
      * rewritten) by another thread. */
     return atomic_load_explicit(&s->live, memory_order_acquire) == 1 &&
            p == large_data(s);
-  struct page *pg = page_of(s, p);
-  bool exact; /* never, in a page not in use */
-  uint32_t idx = block_index_exact(pg, p, &exact);
-  return exact && idx < LOAD(pg->capacity) && block_live(pg, idx);
+  return owns_paged(s, p);
 }
+
+/* The same for the library's own callers (rt__str_owned, on every str
+ * result): reached without going through the PLT. */
+RT_HIDDEN bool rt__heap_owns(const void *p) __attribute__((alias("rt_heap_owns")));

@@ -22,7 +22,7 @@ host=aarch64-linux-gnu
 libdir=/usr/lib/$host
 suites=(test_error test_version test_buf test_os test_hardening test_heap_threads
         test_io test_call_sig test_call_value test_call_matrix test_call_abi
-        test_call_closure test_call_threads test_call_fast)
+        test_call_closure test_call_threads test_call_results test_call_fast)
 
 missing=()
 command -v "$host-gcc" > /dev/null || missing+=("gcc-$host")
