@@ -32,7 +32,11 @@
 # takes it, except for the programs that run for a fixed time and
 # report their throughput (larson, rptest, xmalloc-test, glibc-thread):
 # there it is bench.sh's "relative time" derived from that throughput.
-# MBENCH_CLOCK=cpu rates the others by CPU time (user + system) instead.
+# MBENCH_CLOCK=cpu rates the others by CPU time (user + system) instead,
+# and the fixed-time ones by their relative time times the share of the
+# wall-clock time they had the CPU (CPU time / wall time), that is by
+# operations per CPU second: on a shared machine the other jobs' load
+# decides the wall-clock figures as much as the allocator does.
 # Prints a table, then per program
 #   ratio: mbench.P: rt/mimalloc = X   (speed: mimalloc's time / rt's)
 #   ratio: mbench.P: rt/glibc = Y
@@ -322,7 +326,9 @@ run_one() {
     return
   fi
   case "$how" in
-    rel:*) ;;
+    rel:*) if [ "$clock" = cpu ]; then
+             t=$(awk -v t="$t" -v u="$u" -v w="$w" 'BEGIN{printf "%.4f\n", t * u / w}')
+           fi;;
     *) if [ "$clock" = cpu ]; then t=$u; else t=$w; fi;;
   esac
   if [ -z "${best[$k]:-}" ] || awk -v a="$t" -v b="${best[$k]}" 'BEGIN{exit !(a < b)}'; then
