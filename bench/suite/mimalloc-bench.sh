@@ -32,11 +32,13 @@
 # takes it, except for the programs that run for a fixed time and
 # report their throughput (larson, rptest, xmalloc-test, glibc-thread):
 # there it is bench.sh's "relative time" derived from that throughput.
-# MBENCH_CLOCK=cpu rates the others by CPU time (user + system) instead,
-# and the fixed-time ones by their relative time times the share of the
-# wall-clock time they had the CPU (CPU time / wall time), that is by
-# operations per CPU second: on a shared machine the other jobs' load
-# decides the wall-clock figures as much as the allocator does.
+# MBENCH_CLOCK=cpu rates the others and rptest (a fixed amount of work,
+# which it times with its threads' wall clocks) by CPU time (user +
+# system) instead, and larson, xmalloc-test and glibc-thread by their
+# relative time times the share of the wall-clock time they had the CPU
+# (CPU time / wall time), that is by operations per CPU second: on a
+# shared machine the other jobs' load decides the wall-clock figures as
+# much as the allocator does.
 # Prints a table, then per program
 #   ratio: mbench.P: rt/mimalloc = X   (speed: mimalloc's time / rt's)
 #   ratio: mbench.P: rt/glibc = Y
@@ -326,6 +328,8 @@ run_one() {
     return
   fi
   case "$how" in
+    rel:rptest) # a fixed amount of work, timed by its threads' clocks
+                [ "$clock" = cpu ] && t=$u;;
     rel:*) if [ "$clock" = cpu ]; then
              t=$(awk -v t="$t" -v u="$u" -v w="$w" 'BEGIN{printf "%.4f\n", t * u / w}')
            fi;;
