@@ -360,7 +360,12 @@ build_all
 commit=""
 [ -e "$src/.git" ] && commit=$(git -C "$src" rev-parse --short HEAD 2>/dev/null)
 echo "mbench: mimalloc-bench at $src${commit:+ (commit $commit)}, built in $build"
-echo "mbench: N = $procs, $reps rounds interleaved; best $([ "$clock" = cpu ] && echo CPU || echo wall-clock) time (relative time from the output for larson, rptest, xmalloc-test, glibc-thread), highest peak RSS"
+if [ "$clock" = cpu ]; then
+  rating="best CPU time (operations per CPU second for larson, xmalloc-test, glibc-thread)"
+else
+  rating="best wall-clock time (relative time from the output for larson, rptest, xmalloc-test, glibc-thread)"
+fi
+echo "mbench: N = $procs, $reps rounds interleaved; $rating, highest peak RSS"
 rm -f "$build"/out/*-glibc.ref
 for ((r = 0; r < reps; r++)); do
   for p in "${programs[@]}"; do
