@@ -68,7 +68,8 @@ enum { SM_NONE, SM_SLOW, SM_FAST };
 #define FULL_SCAN 4         /* full pages checked for remote frees */
 #define PURGE_PAGES 16      /* idle dirty pages a thread always keeps */
 #define PURGE_DELAY_MS 50   /* how long more may stay before a purge */
-#define CACHE_SEGMENTS 4    /* empty segments kept mapped */
+#define CACHE_SEGMENTS 8    /* empty segments kept mapped */
+#define CACHE_DIRTY_MAX ((size_t)32 << 20) /* ... of which mapped in */
 #define LARGE_CACHE 16      /* freed large blocks' spans kept mapped */
 #define LARGE_DIRTY_MAX ((size_t)16 << 20) /* ... of which mapped in */
 #define LARGE_ZERO_MEMSET ((size_t)256 << 10) /* calloc clears more by purge */
@@ -202,6 +203,10 @@ struct segment {
   uint32_t page_stride;  /* bytes between page records */
   _Atomic uint64_t formatted; /* pages in use (PG_USED), bit per page */
   uint64_t dirty_map;         /* pages PG_DIRTY */
+  /* Pages PG_DIRTY since before the owner's last purge tick (or since
+   * its purge timer started): idle for a whole PURGE_DELAY_MS at the next
+   * tick, which purges them (heap_maybe_purge). */
+  uint64_t aged_map;
   struct segment *next, *prev;
   struct segment *all_next, *all_prev; /* every paged segment; glock */
   size_t map_size;

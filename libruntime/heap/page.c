@@ -91,6 +91,7 @@ static void page_format(struct page *pg, unsigned cls)
   STORE(pg->start_off, (uint32_t)((size_t)i << s->page_shift));
   atomic_fetch_or_explicit(&s->formatted, (uint64_t)1 << i, RELAXED);
   s->dirty_map &= ~((uint64_t)1 << i);
+  s->aged_map &= ~((uint64_t)1 << i);
   pg->cls = (uint8_t)cls;
   /* Memory never used since it was mapped or purged reads zero. */
   pg->flags = PG_USED | (pg->flags & PG_DIRTY ? 0 : PG_ZERO);
