@@ -172,11 +172,21 @@ __attribute__((noinline)) static void *alloc_careful(size_t size)
 
 /* The fast path, for the common sizes (up to DIRECT_MAX): a block off
  * the current page of the size class, with no lock, no atomic
- * read-modify-write and no call.  Larger sizes take one call more. */
+ * read-modify-write and no call.  Sizes up to MEDIUM_MAX do the same
+ * after computing their class; the rest (large blocks, and everything
+ * while a flag is set) take the careful path. */
 void *rt_alloc(size_t size)
 {
-  if (RT_LIKELY(size < LOAD(fast_end))) {
+  size_t end = LOAD(fast_end);
+  if (RT_LIKELY(size < end)) {
     struct page *pg = tl_heap->cur[direct_slot(size)];
+    uint64_t fs = pg->fsum;
+    if (RT_LIKELY(fs != 0))
+      return page_pop(pg, fs, false);
+    return alloc_slow(size, "rt_alloc");
+  }
+  if (size <= MEDIUM_MAX && end != 0) {
+    struct page *pg = tl_heap->cur[class_slot(size_class(size))];
     uint64_t fs = pg->fsum;
     if (RT_LIKELY(fs != 0))
       return page_pop(pg, fs, false);
