@@ -69,7 +69,7 @@ enum { SM_NONE, SM_SLOW, SM_FAST };
 #define PURGE_PAGES 16      /* idle dirty pages a thread always keeps */
 #define PURGE_DELAY_MS 50   /* how long more may stay before a purge */
 #define CACHE_SEGMENTS 8    /* empty segments kept mapped */
-#define CACHE_DIRTY_MAX ((size_t)32 << 20) /* ... of which mapped in */
+#define CACHE_DIRTY_MAX ((size_t)16 << 20) /* ... of which mapped in */
 #define LARGE_CACHE 16      /* freed large blocks' spans kept mapped */
 #define LARGE_DIRTY_MAX ((size_t)16 << 20) /* ... of which mapped in */
 #define LARGE_ZERO_MEMSET ((size_t)256 << 10) /* calloc clears more by purge */
