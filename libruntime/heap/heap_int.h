@@ -59,11 +59,17 @@ enum { SM_NONE, SM_SLOW, SM_FAST };
 #define SMALL_NCLASS 48 /* classes up to 8 KiB, in small segments */
 #define STEP_MAX 512
 #define MIN_BLOCK 16
+/* Requests up to DIRECT_MAX bytes find their page at heap.cur[(size +
+ * 15) / 16] (see struct heap); DIRECT_NCLASS classes are that small. */
+#define DIRECT_MAX 1024
+#define DIRECT_NCLASS (STEP_MAX / MIN_BLOCK + 4)
+#define NSLOT (DIRECT_MAX / MIN_BLOCK + 1 + NCLASS - DIRECT_NCLASS)
 
 #define FULL_SCAN 4         /* full pages checked for remote frees */
 #define PURGE_PAGES 16      /* idle dirty pages a thread always keeps */
 #define PURGE_DELAY_MS 50   /* how long more may stay before a purge */
-#define CACHE_SEGMENTS 4    /* empty segments kept mapped */
+#define CACHE_SEGMENTS 8    /* empty segments kept mapped */
+#define CACHE_DIRTY_MAX ((size_t)16 << 20) /* ... of which mapped in */
 #define LARGE_CACHE 16      /* freed large blocks' spans kept mapped */
 #define LARGE_DIRTY_MAX ((size_t)16 << 20) /* ... of which mapped in */
 #define LARGE_ZERO_MEMSET ((size_t)256 << 10) /* calloc clears more by purge */
@@ -148,6 +154,11 @@ struct page {
    * memory already in use is used again before fresh memory comes in. */
   uint32_t fresh;
   uint8_t flags;
+  /* PG_ZERO pages: the blocks given back (page_frees()) when blocks were
+   * last released (page_extend).  While no block has come back since,
+   * every allocation is of a block released then, never handed out
+   * before, so it reads zero (calloc; see block_fresh_zero()). */
+  uint32_t zmark;
   struct page *next, *prev;   /* partial or full queue of the heap */
   _Atomic uint64_t folded;    /* allocations already added to a heap's count */
   /* Third line: frees by other threads announced and not yet collected:
@@ -192,6 +203,10 @@ struct segment {
   uint32_t page_stride;  /* bytes between page records */
   _Atomic uint64_t formatted; /* pages in use (PG_USED), bit per page */
   uint64_t dirty_map;         /* pages PG_DIRTY */
+  /* Pages PG_DIRTY since before the owner's last purge tick (or since
+   * its purge timer started): idle for a whole PURGE_DELAY_MS at the next
+   * tick, which purges them (heap_maybe_purge). */
+  uint64_t aged_map;
   struct segment *next, *prev;
   struct segment *all_next, *all_prev; /* every paged segment; glock */
   size_t map_size;
@@ -247,10 +262,13 @@ struct pq {
 };
 
 struct heap {
-  /* The current page of each class: class C's in slot C + 1, so that an
-   * allocation of up to STEP_MAX bytes finds it at (size + 15) / 16
-   * (cur_slot()); slot 0, for size 0, repeats class 0's. */
-  struct page *cur[NCLASS + 1];
+  /* The current page of each class, found with no size-class
+   * computation for requests up to DIRECT_MAX bytes: slot (size + 15) /
+   * 16 (direct_slot()) holds the page of the class that size falls in,
+   * so a class has a slot for every 16 bytes of its range (slot 0, for
+   * size 0, is class 0's); the larger classes have one slot each after
+   * those (class_slot()). */
+  struct page *cur[NSLOT];
   struct pq partial[NCLASS]; /* pages with free blocks */
   struct pq full[NCLASS];    /* pages without, oldest first */
   struct segment *segs[NPAGED]; /* per kind; with free pages first */
@@ -269,18 +287,29 @@ static inline unsigned size_class(size_t size)
   return STEP_MAX / MIN_BLOCK + (b - 9) * 4 + (unsigned)((s >> (b - 2)) & 3);
 }
 
-/* The slot of heap.cur for an allocation of SIZE bytes (SIZE <= MEDIUM_MAX). */
-/* The slot of heap.cur for an allocation of SIZE bytes, SIZE <= STEP_MAX. */
-static inline size_t small_slot(size_t size)
+/* The slot of heap.cur for an allocation of SIZE bytes, SIZE <=
+ * DIRECT_MAX. */
+static inline size_t direct_slot(size_t size)
 {
   return (size + MIN_BLOCK - 1) >> 4;
 }
 
+static inline size_t class_size(unsigned cls);
+
+/* The slot of heap.cur that holds class CLS's current page (its last,
+ * for a class up to DIRECT_MAX bytes). */
+static inline size_t class_slot(unsigned cls)
+{
+  return cls < DIRECT_NCLASS ? direct_slot(class_size(cls))
+                             : cls - DIRECT_NCLASS + DIRECT_MAX / MIN_BLOCK + 1;
+}
+
+/* The slot of heap.cur for an allocation of SIZE bytes (SIZE <= MEDIUM_MAX). */
 static inline size_t cur_slot(size_t size)
 {
-  if (__builtin_expect(size <= STEP_MAX, 1))
-    return small_slot(size);
-  return (size_t)size_class(size) + 1;
+  if (__builtin_expect(size <= DIRECT_MAX, 1))
+    return direct_slot(size);
+  return class_slot(size_class(size));
 }
 
 static inline size_t class_size(unsigned cls)

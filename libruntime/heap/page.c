@@ -48,9 +48,20 @@ static inline char *large_data(const struct segment *s)
   return (char *)s + s->data_off;
 }
 
+/* How many blocks of PG have been given back since it was formatted
+ * (freed by its owner or collected from other threads), modulo 2^32:
+ * its allocations less its blocks out. */
+static inline uint32_t page_frees(const struct page *pg)
+{
+  uint64_t use = LOAD(pg->use);
+  return (uint32_t)((use >> USE_SHIFT) - (use & USE_BLOCKS));
+}
+
 /* Release for allocation the blocks of PG that have never been handed
  * out and start in the next 4 KiB of its memory (within one word of
- * bits): memory comes in an OS page at a time. */
+ * bits): memory comes in an OS page at a time.  Called only when PG has
+ * no free block, so that until a block comes back, PG hands out only
+ * these (the mark for calloc, zmark). */
 static void page_extend(struct page *pg)
 {
   uint32_t first = pg->fresh, bsize = LOAD(pg->bsize);
@@ -68,6 +79,7 @@ static void page_extend(struct page *pg)
   atomic_fetch_and_explicit(&b->remote, ~bits, RELAXED);
   pg->fsum |= (uint64_t)1 << (first >> 6);
   pg->fresh = last;
+  pg->zmark = page_frees(pg);
 }
 
 static void page_format(struct page *pg, unsigned cls)
@@ -79,6 +91,7 @@ static void page_format(struct page *pg, unsigned cls)
   STORE(pg->start_off, (uint32_t)((size_t)i << s->page_shift));
   atomic_fetch_or_explicit(&s->formatted, (uint64_t)1 << i, RELAXED);
   s->dirty_map &= ~((uint64_t)1 << i);
+  s->aged_map &= ~((uint64_t)1 << i);
   pg->cls = (uint8_t)cls;
   /* Memory never used since it was mapped or purged reads zero. */
   pg->flags = PG_USED | (pg->flags & PG_DIRTY ? 0 : PG_ZERO);
@@ -176,15 +189,19 @@ static bool page_has_free(struct heap *h, struct page *pg)
 /* The current page of class CLS of H (see heap.cur). */
 static inline struct page *cur_page(struct heap *h, unsigned cls)
 {
-  return h->cur[cls + 1];
+  return h->cur[class_slot(cls)];
 }
 
-/* Make PG the current page of class CLS of H. */
+/* Make PG the current page of class CLS of H: in each of the class's
+ * slots. */
 static void set_cur(struct heap *h, unsigned cls, struct page *pg)
 {
-  h->cur[cls + 1] = pg;
-  if (cls == 0)
-    h->cur[0] = pg;
+  size_t last = class_slot(cls);
+  size_t first = cls == 0 ? 0
+                 : cls < DIRECT_NCLASS ? class_slot(cls - 1) + 1
+                                       : last;
+  for (size_t i = first; i <= last; i++)
+    h->cur[i] = pg;
 }
 
 /* Queues are FIFO: a page waits at the back for its turn, so that by the

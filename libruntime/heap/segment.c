@@ -78,27 +78,56 @@ static void segment_destroy(struct segment *s)
   os_unmap(s, s->map_size);
 }
 
-/* Return the unused pages' memory to the OS, a run of pages at a time. */
-static void segment_purge(struct segment *s)
+/* Return the memory of the unused pages of S in MASK (dirty ones) to
+ * the OS, a run of pages at a time; how many pages that was. */
+static unsigned segment_purge_mask(struct segment *s, uint64_t mask)
 {
   size_t psize = (size_t)1 << s->page_shift;
-  while (s->dirty_map) {
-    unsigned i = (unsigned)__builtin_ctzll(s->dirty_map), j = i;
-    for (; j < s->npages && (s->dirty_map >> j & 1); j++) {
+  unsigned n = 0;
+  mask &= s->dirty_map;
+  while (mask) {
+    unsigned i = (unsigned)__builtin_ctzll(mask), j = i;
+    for (; j < s->npages && (mask >> j & 1); j++) {
       seg_page(s, j)->flags = 0;
-      s->dirty_map &= ~((uint64_t)1 << j);
+      mask &= ~((uint64_t)1 << j);
     }
+    uint64_t run = (j - i == 64 ? ~(uint64_t)0 : ((uint64_t)1 << (j - i)) - 1) << i;
+    s->dirty_map &= ~run;
+    s->aged_map &= ~run;
     s->dirty_pages = (uint16_t)(s->dirty_pages - (j - i));
+    n += j - i;
     os_purge(page_start(seg_page(s, i)), (j - i) * psize);
   }
+  return n;
 }
 
-/* Purge the cached segments that have waited PURGE_DELAY_MS; under glock.
- * Until then a segment keeps its pages mapped in, so that a thread that
- * soon needs one (threads come and go in many servers) does not fault
- * them in anew. */
+/* Return all the unused pages' memory of S to the OS. */
+static void segment_purge(struct segment *s)
+{
+  segment_purge_mask(s, s->dirty_map);
+}
+
+/* Purge the cached segments that have waited PURGE_DELAY_MS, and the
+ * oldest while more than CACHE_DIRTY_MAX bytes of cached pages are mapped
+ * in; under glock.  Until then a segment keeps its pages mapped in, so
+ * that a thread that soon needs one (threads come and go in many
+ * servers) does not fault them in anew. */
 static void cache_purge_due(uint64_t now)
 {
+  for (;;) {
+    size_t dirty = 0;
+    struct segment *oldest = NULL;
+    for (int k = SEG_TINY; k <= SEG_MEDIUM; k++)
+      for (struct segment *s = cache[k]; s; s = s->next)
+        if (s->dirty_map) {
+          dirty += (size_t)s->dirty_pages << s->page_shift;
+          if (oldest == NULL || s->freed_ms < oldest->freed_ms)
+            oldest = s;
+        }
+    if (dirty <= CACHE_DIRTY_MAX)
+      break;
+    segment_purge(oldest);
+  }
   for (int k = SEG_TINY; k <= SEG_MEDIUM; k++)
     for (struct segment *s = cache[k]; s; s = s->next)
       if (s->dirty_map && now >= s->freed_ms + PURGE_DELAY_MS)
@@ -112,6 +141,7 @@ static void segment_retire(struct segment *s)
   atomic_store_explicit(&s->owner, NULL, memory_order_release);
   uint64_t now = rt__now_ms();
   s->freed_ms = now;
+  s->aged_map = 0; /* the next owner's ticks age its pages anew */
   pthread_mutex_lock(&glock);
   cache_purge_due(now);
   bool keep = ncached < CACHE_SEGMENTS;
@@ -168,9 +198,26 @@ static void heap_purge(struct heap *h)
   h->purge_at = 0;
 }
 
-/* Idle pages are purged once more than PURGE_PAGES of them have stayed
- * around for PURGE_DELAY_MS: a thread that frees and soon allocates again
- * (the common churn) keeps its memory instead of faulting it back in. */
+/* Start the aging of H's idle pages: those idle now are purged at the
+ * tick PURGE_DELAY_MS from NOW if still idle then. */
+static void heap_purge_start(struct heap *h, uint64_t now)
+{
+  for (int k = SEG_TINY; k <= SEG_MEDIUM; k++)
+    for (struct segment *s = h->segs[k]; s; s = s->next)
+      s->aged_map = s->dirty_map;
+  h->purge_at = now + PURGE_DELAY_MS;
+}
+
+/* Idle pages are purged once they have stayed idle for PURGE_DELAY_MS
+ * while the thread keeps more than PURGE_PAGES of them: at each tick
+ * (every PURGE_DELAY_MS while there are that many), the pages idle since
+ * the tick before go back to the OS and those idle since are marked to
+ * go at the next.  A thread that frees and soon allocates again (the
+ * common churn) keeps its memory instead of faulting it back in, and a
+ * page released a moment before a tick is not purged with the old ones
+ * (every idle page went at once before: a page released just before the
+ * deadline, often taken again soon after, was purged and faulted back
+ * in). */
 static void heap_maybe_purge(struct heap *h)
 {
   if (h->dirty <= PURGE_PAGES) {
@@ -178,10 +225,18 @@ static void heap_maybe_purge(struct heap *h)
     return;
   }
   uint64_t now = rt__now_ms();
-  if (h->purge_at == 0)
-    h->purge_at = now + PURGE_DELAY_MS;
-  else if (now >= h->purge_at)
-    heap_purge(h);
+  if (h->purge_at == 0) {
+    heap_purge_start(h, now);
+    return;
+  }
+  if (now < h->purge_at)
+    return;
+  for (int k = SEG_TINY; k <= SEG_MEDIUM; k++)
+    for (struct segment *s = h->segs[k]; s; s = s->next) {
+      h->dirty -= segment_purge_mask(s, s->aged_map);
+      s->aged_map = s->dirty_map;
+    }
+  h->purge_at = h->dirty > PURGE_PAGES ? now + PURGE_DELAY_MS : 0;
 }
 
 /* PG (unqueued, no block out) is no longer needed by heap H.  True if

@@ -67,15 +67,15 @@ static size_t large_dirty;
 static pthread_key_t heap_key;
 static pthread_once_t heap_once = PTHREAD_ONCE_INIT;
 _Atomic unsigned rt__heap_flags = HF_INITIAL;
-/* Sizes below this take rt_alloc's fast path: STEP_MAX + 1 while no flag
- * is set, else 0 (one comparison tests both); set with the flags, under
- * glock. */
-static _Atomic size_t fast_end = HF_INITIAL ? 0 : STEP_MAX + 1;
+/* Sizes below this take rt_alloc's fast path: DIRECT_MAX + 1 while no
+ * flag is set, else 0 (one comparison tests both); set with the flags,
+ * under glock. */
+static _Atomic size_t fast_end = HF_INITIAL ? 0 : DIRECT_MAX + 1;
 
 /* The state of a thread that has not allocated yet: every class points at
  * an empty page, so the fast path needs no "initialised?" test. */
 static struct page empty_page; /* no free block: allocations go slow */
-static struct heap empty_heap = {.cur = {[0 ... NCLASS] = &empty_page}};
+static struct heap empty_heap = {.cur = {[0 ... NSLOT - 1] = &empty_page}};
 static __thread struct heap *tl_heap
     __attribute__((tls_model("initial-exec"))) = &empty_heap;
 

@@ -167,7 +167,7 @@ static void set_flag(unsigned f, bool on)
   unsigned flags = LOAD(rt__heap_flags);
   flags = on ? flags | f : flags & ~f;
   STORE(rt__heap_flags, flags);
-  STORE(fast_end, flags ? 0 : STEP_MAX + 1);
+  STORE(fast_end, flags ? 0 : DIRECT_MAX + 1);
   pthread_mutex_unlock(&glock);
 }
 

@@ -12,7 +12,7 @@
 static void heap_reset(struct heap *h)
 {
   memset(h, 0, sizeof *h);
-  for (unsigned c = 0; c <= NCLASS; c++)
+  for (unsigned c = 0; c < NSLOT; c++)
     h->cur[c] = &empty_page;
 }
 

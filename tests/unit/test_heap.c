@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <runtime.h>
@@ -126,6 +128,188 @@ static void test_calloc_zeroes(void **state)
   assert_null(rt_calloc(SIZE_MAX / 2, 3));
   assert_int_equal(rt_last_error_code(), RT_ENOMEM);
   assert_non_null(strstr(rt_last_error(), "overflows"));
+}
+
+/* rt_calloc skips clearing a block only while it cannot have been
+ * handed out before (a page on zero memory, no block back since the
+ * page last released fresh blocks); a block that came back, freed by
+ * this thread or another, reads zero again.  The threads count what they
+ * find; the test asserts in its own thread. */
+struct calloc_case {
+  size_t size;
+  unsigned char *block;
+  size_t nonzero, reused, failed;
+};
+
+static void *free_case_block(void *arg)
+{
+  rt_free(((struct calloc_case *)arg)->block);
+  return NULL;
+}
+
+static size_t count_nonzero(const unsigned char *p, size_t n)
+{
+  size_t nonzero = 0;
+  for (size_t i = 0; i < n; i++)
+    nonzero += p[i] != 0;
+  return nonzero;
+}
+
+/* A zeroed block of C's size, counted; NULL counted as a failure. */
+static unsigned char *case_calloc(struct calloc_case *c)
+{
+  unsigned char *p = rt_calloc(1, c->size);
+  if (p == NULL) {
+    c->failed++;
+    return NULL;
+  }
+  c->nonzero += count_nonzero(p, c->size);
+  return p;
+}
+
+static void *calloc_reuse_thread(void *arg)
+{
+  struct calloc_case *c = arg;
+  size_t n = c->size;
+  enum { K = 40 };
+  unsigned char *p[K] = {0};
+  for (int i = 0; i < K; i++) { /* fresh blocks, and some come back */
+    if ((p[i] = case_calloc(c)) == NULL)
+      return NULL;
+    memset(p[i], 0xa5, n);
+    if (i % 3 == 1) {
+      unsigned char *old = p[i - 1];
+      rt_free(old);
+      if ((p[i - 1] = case_calloc(c)) == NULL)
+        return NULL;
+      c->reused += p[i - 1] == old;
+      memset(p[i - 1], 0x5a, n);
+    }
+  }
+  for (int i = 0; i < K; i += 4) { /* freed by another thread */
+    struct calloc_case other = *c;
+    other.block = p[i];
+    pthread_t t;
+    if (pthread_create(&t, NULL, free_case_block, &other) != 0) {
+      c->failed++;
+      return NULL;
+    }
+    pthread_join(t, NULL);
+    p[i] = NULL;
+  }
+  for (int i = 1; i < K; i += 2) { /* and by this one */
+    rt_free(p[i]);
+    p[i] = NULL;
+  }
+  /* Those blocks come back before any fresh memory does. */
+  for (int i = 0; i < K; i++)
+    if (p[i] == NULL && (p[i] = case_calloc(c)) == NULL)
+      return NULL;
+  for (int i = 0; i < K; i++)
+    rt_free(p[i]);
+  return NULL;
+}
+
+static void test_calloc_zeroes_reused_blocks(void **state)
+{
+  (void)state;
+  static const size_t sizes[] = {48, 1000, 16384, 100000};
+  size_t reused = 0;
+  for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+    struct calloc_case c = {.size = sizes[k]};
+    pthread_t t; /* a new thread: pages fresh or purged, blocks untouched */
+    assert_int_equal(pthread_create(&t, NULL, calloc_reuse_thread, &c), 0);
+    pthread_join(t, NULL);
+    assert_int_equal(c.failed, 0);
+    assert_int_equal(c.nonzero, 0);
+    reused += c.reused;
+  }
+  assert_true(reused > 0); /* some rt_calloc did take a block just freed */
+}
+
+/* Whether the memory page holding P is mapped in. */
+static bool resident(const void *p)
+{
+  unsigned char v = 0;
+  void *page = (void *)((uintptr_t)p & ~(uintptr_t)4095);
+  return mincore(page, 4096, &v) == 0 && (v & 1);
+}
+
+static void sleep_ms(long ms)
+{
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+  while (nanosleep(&ts, &ts) != 0)
+    ;
+}
+
+/* Release a page of small blocks (another segment kind than the test's
+ * 8 KiB blocks, so that none of their idle pages is taken): the moment
+ * the heap checks whether idle pages are due to be purged. */
+static void release_a_page(void)
+{
+  enum { N = 3000 }; /* more than two pages of 64-byte blocks */
+  static void *q[N];
+  for (int i = 0; i < N; i++)
+    q[i] = rt_alloc(64);
+  for (int i = 0; i < N; i++)
+    rt_free(q[i]);
+}
+
+/* Idle pages go back to the OS once idle for the purge delay (50 ms,
+ * doc/architecture.md "Returning memory") while a thread keeps more
+ * than 16 of them; a page just released is not purged at once. */
+static bool block_resident(const unsigned char *p, size_t n)
+{
+  return resident(p) || resident(p + n / 2) || resident(p + n - 1);
+}
+
+enum { PURGE_PAGES_T = 30, PER_PAGE = 16, PURGE_N = PURGE_PAGES_T * PER_PAGE,
+       KEEP_PAGES = 16 };
+
+struct purge_result {
+  int failed, just_after, left, intact;
+};
+
+static void *purge_thread(void *arg)
+{
+  struct purge_result *r = arg;
+  static unsigned char *p[PURGE_N];
+  for (int i = 0; i < PURGE_N; i++) { /* 30 pages of 8 KiB blocks */
+    if ((p[i] = rt_alloc(8000)) == NULL) {
+      r->failed = 1;
+      return NULL;
+    }
+    memset(p[i], 0x77, 8000);
+  }
+  for (int i = 0; i < PURGE_N - 1; i++) /* the last keeps its segment */
+    rt_free(p[i]);
+  for (int i = 0; i < PURGE_N - 1; i++)
+    r->just_after += block_resident(p[i], 8000);
+  r->left = r->just_after;
+  for (int round = 0; round < 40 && r->left > KEEP_PAGES * PER_PAGE; round++) {
+    sleep_ms(60);
+    release_a_page();
+    r->left = 0;
+    for (int i = 0; i < PURGE_N - 1; i++)
+      r->left += block_resident(p[i], 8000);
+  }
+  r->intact = count_nonzero(p[PURGE_N - 1], 8000) == 8000;
+  rt_free(p[PURGE_N - 1]);
+  return NULL;
+}
+
+static void test_idle_pages_purged_after_delay(void **state)
+{
+  (void)state;
+  struct purge_result r = {0};
+  pthread_t t;
+  assert_int_equal(pthread_create(&t, NULL, purge_thread, &r), 0);
+  pthread_join(t, NULL);
+  assert_int_equal(r.failed, 0);
+  /* The page released last cannot have been purged yet. */
+  assert_true(r.just_after >= PER_PAGE - 1);
+  assert_in_range(r.left, 0, KEEP_PAGES * PER_PAGE);
+  assert_true(r.intact);
 }
 
 /* A freed large block's span is reused by the next large block that
@@ -727,6 +911,8 @@ int main(int argc, char **argv)
       cmocka_unit_test(test_usable_size_is_tight),
       cmocka_unit_test(test_huge_sizes_fail_cleanly),
       cmocka_unit_test(test_calloc_zeroes),
+      cmocka_unit_test(test_calloc_zeroes_reused_blocks),
+      cmocka_unit_test(test_idle_pages_purged_after_delay),
       cmocka_unit_test(test_large_span_reused),
       cmocka_unit_test(test_aligned),
       cmocka_unit_test(test_realloc_keeps_content),
