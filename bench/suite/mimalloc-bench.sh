@@ -52,6 +52,10 @@
 # Exit status: 0 all rt runs fine, 1 an rt run failed, 2 usage or build
 # error.
 set -u -o pipefail
+# Figures are read and printed in the C locale: under de_DE.UTF-8 printf
+# and python would write "0,008" and the ratios came out as -nan (found
+# by CI's stage that runs the suite in a German locale).
+export LC_ALL=C
 
 me=mimalloc-bench.sh
 die() { # die MESSAGE: usage or set-up error, exit 2
