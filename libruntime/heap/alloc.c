@@ -51,35 +51,6 @@ page_pop(struct page *pg, uint64_t fs, bool tooled)
   return p;
 }
 
-/* Hand out the block PG's owner freed last, whose entry is the low bits
- * of LIFO (not 0), or NULL if it is no longer free (handed out since by
- * page_pop): the entry is dropped either way.  A block that is still
- * free has its free bit set, which only the owner writes, so the entry
- * needs no other check; the bits, the summary (cleared with the word's
- * last free bit) and the count of blocks out are kept as page_pop keeps
- * them. */
-static inline RT_ALWAYS_INLINE void *
-page_pop_lifo(struct page *pg, uint64_t lifo, bool tooled)
-{
-  uint32_t idx = (uint32_t)(lifo & LIFO_MASK) - 1;
-  pg->lifo = lifo >> LIFO_BITS;
-  struct bitpair *b = page_bits(pg, idx);
-  uint64_t f = LOAD(b->free), bit = block_bit(idx);
-  if (RT_UNLIKELY((f & bit) == 0))
-    return NULL;
-  RT_ASSERT(idx < LOAD(pg->capacity));
-  RT_ASSERT(!(LOAD(b->remote) & bit)); /* free, not pending remote */
-  STORE(b->free, f & ~bit);
-  if ((f & ~bit) == 0)
-    pg->fsum &= ~((uint64_t)1 << (idx >> 6));
-  uint32_t bsize = LOAD(pg->bsize);
-  char *p = (char *)((size_t)idx * bsize - LOAD(pg->nbase));
-  STORE(pg->use, LOAD(pg->use) + USE_ALLOC);
-  if (tooled)
-    tool_alloc(p, bsize, 0);
-  return p;
-}
-
 /* Whether PG has blocks never handed out (that page_extend releases). */
 static inline bool page_can_extend(struct page *pg)
 {
@@ -176,11 +147,6 @@ __attribute__((noinline)) static void *alloc_slow(size_t size,
     if (pg->fsum == 0)
       heap_fatal("rt_alloc: internal error: a page without free blocks");
   }
-  /* The page's newest free block first (see heap_alloc). */
-  uint64_t lifo = pg->lifo;
-  void *p;
-  if (lifo != 0 && (p = page_pop_lifo(pg, lifo, true)) != NULL)
-    return p;
   return page_pop(pg, pg->fsum, true);
 }
 
@@ -189,12 +155,6 @@ static inline void *heap_alloc(size_t size, const char *who)
   if (RT_LIKELY(size <= MEDIUM_MAX)) {
     struct heap *h = tl_heap;
     struct page *pg = h->cur[cur_slot(size)];
-    /* The block this thread freed last into the page first: still in
-     * the cache (a new page's lowest free block may not be). */
-    uint64_t lifo = pg->lifo;
-    void *p;
-    if (lifo != 0 && (p = page_pop_lifo(pg, lifo, true)) != NULL)
-      return p;
     uint64_t fs = pg->fsum;
     if (RT_LIKELY(fs != 0))
       return page_pop(pg, fs, true);
@@ -218,12 +178,8 @@ __attribute__((noinline)) static void *alloc_careful(size_t size)
 void *rt_alloc(size_t size)
 {
   size_t end = LOAD(fast_end);
-  void *p;
   if (RT_LIKELY(size < end)) {
     struct page *pg = tl_heap->cur[direct_slot(size)];
-    uint64_t lifo = pg->lifo; /* see heap_alloc */
-    if (lifo != 0 && (p = page_pop_lifo(pg, lifo, false)) != NULL)
-      return p;
     uint64_t fs = pg->fsum;
     if (RT_LIKELY(fs != 0))
       return page_pop(pg, fs, false);
@@ -231,9 +187,6 @@ void *rt_alloc(size_t size)
   }
   if (size <= MEDIUM_MAX && end != 0) {
     struct page *pg = tl_heap->cur[class_slot(size_class(size))];
-    uint64_t lifo = pg->lifo;
-    if (lifo != 0 && (p = page_pop_lifo(pg, lifo, false)) != NULL)
-      return p;
     uint64_t fs = pg->fsum;
     if (RT_LIKELY(fs != 0))
       return page_pop(pg, fs, false);

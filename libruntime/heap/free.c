@@ -99,8 +99,6 @@ free_local(struct page *pg, uint32_t idx, uint64_t f, void *p, size_t size,
   RT_ASSERT(idx < LOAD(pg->capacity) && !(f & block_bit(idx)));
   RT_ASSERT((LOAD(pg->use) & USE_BLOCKS) != 0); /* a block is out */
   STORE(page_bits(pg, idx)->free, f | block_bit(idx));
-  /* The next allocation from the page takes it first (see page.lifo). */
-  pg->lifo = (pg->lifo << LIFO_BITS) | (idx + 1);
   if (tooled)
     tool_free(p, size);
   uint64_t use = LOAD(pg->use) - 1;

@@ -10,7 +10,6 @@
 #include <stdalign.h>
 #include <stdbool.h>
 #include <stdatomic.h>
-#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -148,14 +147,6 @@ struct page {
    * which saves the fast free a store; when the summary runs dry, the
    * slow path rebuilds it from the free words. */
   uint64_t fsum;
-  /* The blocks the owner freed last, newest in the low bits: up to
-   * LIFO_DEPTH indices plus one, LIFO_BITS bits each, 0 where none.  The
-   * allocation takes the newest first if its free bit is still set (a
-   * stale entry, a block handed out since by the lowest-first path, is
-   * dropped), so a block freed by its thread comes back while it is
-   * still in the cache, instead of after the whole page's lower blocks.
-   * Only a hint: the bits stay the truth. */
-  uint64_t lifo;
   /* Blocks released for allocation, from the first.  The others have
    * never been handed out; they look freed by another thread (remote bit
    * set) until released, 4 KiB of memory at a time, only when the page
@@ -174,11 +165,6 @@ struct page {
    * a freer counts itself here before it sets its block's remote bit. */
   alignas(64) _Atomic uint32_t rpending;
 };
-
-/* The descriptor stays three cache lines: the owner's line is full. */
-_Static_assert(offsetof(struct page, rpending) == 128 &&
-                   sizeof(struct page) == 192,
-               "struct page is three cache lines");
 
 struct bitpair {
   _Atomic uint64_t free, remote;
@@ -249,12 +235,6 @@ static inline struct page *page_of(struct segment *s, const void *p)
 }
 
 #define USE_SHIFT 16 /* a page holds at most 4096 blocks */
-#define LIFO_BITS 16  /* an index plus one, at most 4096, in page.lifo */
-#define LIFO_DEPTH 4
-#define LIFO_MASK (((uint64_t)1 << LIFO_BITS) - 1)
-_Static_assert(LIFO_BITS * LIFO_DEPTH == 64 &&
-                   ((size_t)1 << TINY_PAGE_SHIFT) / MIN_BLOCK < LIFO_MASK,
-               "page.lifo holds LIFO_DEPTH block indices plus one");
 #define USE_BLOCKS (((uint64_t)1 << USE_SHIFT) - 1)
 #define USE_ALLOC (((uint64_t)1 << USE_SHIFT) | 1)
 #define USE_WRAP (((uint64_t)1 << (64 - USE_SHIFT)) - 1)

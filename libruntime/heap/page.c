@@ -111,7 +111,6 @@ static void page_format(struct page *pg, unsigned cls)
   STORE(pg->rpending, 0);
   pg->fresh = 0;
   pg->fsum = 0;
-  pg->lifo = 0;
   STORE(pg->nbase, -((uintptr_t)s + ((size_t)i << s->page_shift)));
   STORE(pg->use, 0);
   STORE(pg->folded, 0);

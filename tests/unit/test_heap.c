@@ -703,107 +703,6 @@ static void test_free_foreign_aborts(void **state)
   free(m);
 }
 
-/* A block its thread frees right after allocating it comes back at the
- * next allocation of its class (page.lifo), still in the cache, not
- * after the page's lower free blocks; repeatedly, with other classes'
- * allocations in between, for tiny, small and medium classes. */
-static void test_last_freed_block_reused_first(void **state)
-{
-  (void)state;
-  static const size_t sizes[] = {24, 100, 1000, 5000, 40000};
-  for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
-    size_t n = sizes[k];
-    /* Free blocks below the one handed out, which the lowest-first
-     * order would take before it. */
-    void *low[8];
-    for (int i = 0; i < 8; i++)
-      low[i] = rt_alloc(n);
-    void *p = rt_alloc(n);
-    for (int i = 0; i < 8; i += 2)
-      rt_free(low[i]);
-    void *first = p;
-    for (int round = 0; round < 200; round++) {
-      fill(p, n, 0x5a);
-      void *other = rt_alloc(n < 4096 ? 20000 : 64); /* another class */
-      rt_free(p);
-      assert_false(rt_heap_owns(p));
-      void *q = rt_alloc(n);
-      assert_ptr_equal(q, p);
-      assert_true(rt_heap_owns(q));
-      rt_free(other);
-      p = q;
-    }
-    assert_ptr_equal(p, first);
-    rt_free(p);
-    for (int i = 1; i < 8; i += 2)
-      rt_free(low[i]);
-  }
-}
-
-/* A reused block is not one that reads zero: calloc of the block just
- * freed (the one handed back first) clears it.  Statistics count the
- * round trips. */
-static void test_calloc_of_last_freed_block_zeroes(void **state)
-{
-  (void)state;
-  static const size_t sizes[] = {48, 700, 3000, 30000};
-  for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
-    size_t n = sizes[k];
-    struct rt_heap_stats a, b;
-    assert_int_equal(rt_heap_stats(&a), 0);
-    for (int round = 0; round < 20; round++) {
-      unsigned char *p = rt_alloc(n);
-      assert_non_null(p);
-      fill(p, n, 0xa5);
-      rt_free(p);
-      unsigned char *q = rt_calloc(1, n);
-      assert_ptr_equal(q, p);
-      for (size_t i = 0; i < n; i++)
-        if (q[i] != 0)
-          fail_msg("byte %zu of a reused %zu-byte block is 0x%02x", i, n,
-                   q[i]);
-      rt_free(q);
-    }
-    assert_int_equal(rt_heap_stats(&b), 0);
-    assert_int_equal(b.live_blocks, a.live_blocks);
-    assert_int_equal(b.live_bytes, a.live_bytes);
-    assert_int_equal(b.total_allocs - a.total_allocs, 40);
-    assert_int_equal(b.total_frees - a.total_frees, 40);
-  }
-}
-
-/* The block whose index the page keeps to hand out next is free: a
- * second free of it is still a double free, reported and aborted. */
-static void alloc_free_twice(void *arg)
-{
-  size_t n = *(size_t *)arg;
-  void *p = rt_alloc(n);
-  rt_free(p);
-  rt_free(p);
-}
-static void alloc_free_realloc_free_twice(void *arg)
-{
-  size_t n = *(size_t *)arg;
-  void *p = rt_alloc(n);
-  rt_free(p);
-  void *q = rt_alloc(n); /* the same block, handed back */
-  if (q != p)
-    abort();
-  rt_free(q);
-  rt_free(p);
-}
-
-static void test_double_free_of_last_freed_aborts(void **state)
-{
-  (void)state;
-  static size_t sizes[] = {32, 600, 50000};
-  for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
-    expect_abort(alloc_free_twice, &sizes[k], "rt_free: double free of 0x");
-    expect_abort(alloc_free_realloc_free_twice, &sizes[k],
-                 "rt_free: double free of 0x");
-  }
-}
-
 static void test_double_free_aborts(void **state)
 {
   (void)state;
@@ -1027,9 +926,6 @@ int main(int argc, char **argv)
       cmocka_unit_test(test_fault_injection),
       cmocka_unit_test(test_free_foreign_aborts),
       cmocka_unit_test(test_double_free_aborts),
-      cmocka_unit_test(test_last_freed_block_reused_first),
-      cmocka_unit_test(test_calloc_of_last_freed_block_zeroes),
-      cmocka_unit_test(test_double_free_of_last_freed_aborts),
       cmocka_unit_test(test_cross_thread_double_free_aborts),
       cmocka_unit_test(test_interior_free_aborts),
 #if !defined(__SANITIZE_ADDRESS__)
