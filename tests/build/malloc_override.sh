@@ -8,6 +8,7 @@
 
 prog="$top_builddir/tests/build/malloc_check"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+malloc_copy
 
 check "the library exports no rt_ symbol and every malloc name" sh -c '
   syms=$(${NM:-nm} -D --defined-only "$1" | awk "{print \$3}")
@@ -30,8 +31,8 @@ done
 # Linked first instead of preloaded.
 if ${CC:-cc} -I"$top_srcdir/libruntime" -I"$top_builddir/libruntime" \
      "$top_srcdir/tests/build/malloc_check.c" -o "$tmp/linked" \
-     -L"$libs_dir" -lruntime-malloc -lruntime -lpthread 2> "$tmp/cc.log"; then
-  if LD_LIBRARY_PATH="$libs_dir" "$tmp/linked" owned > "$tmp/out" 2>&1; then
+     -L"$malloc_dir" -L"$libs_dir" -lruntime-malloc -lruntime -lpthread 2> "$tmp/cc.log"; then
+  if LD_LIBRARY_PATH="$malloc_dir:$libs_dir" "$tmp/linked" owned > "$tmp/out" 2>&1; then
     ok "linked first (-lruntime-malloc): owned"
   else
     diag "$(cat "$tmp/out")"; fail "linked first (-lruntime-malloc): owned"

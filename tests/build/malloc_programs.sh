@@ -8,6 +8,7 @@
 . "$top_srcdir/tests/helpers/malloc_lib.sh"
 
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+malloc_copy
 
 # The project's suites.  Left out, because under the override they test
 # something else than they are written for: test_faults arms the heap's
