@@ -7,6 +7,8 @@
  *                            the suite's scratch directory, as group setup
  *                            and teardown for cmocka_run_group_tests()
  *   ipv6_loopback_usable()   whether ::1 can be bound in this sandbox
+ *   call_path_use(fast)      the call path of signatures parsed from now
+ *                            on: the fast path, or libffi alone
  */
 #ifndef RT_TESTUTIL_H
 #define RT_TESTUTIL_H
@@ -58,6 +60,17 @@ __attribute__((unused)) static bool ipv6_loopback_usable(void)
   bool ok = bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
   close(fd);
   return ok;
+}
+
+/* Signatures parsed from now on get the fast path (FAST) or go through
+ * libffi alone (RT_CALL_NO_FASTPATH=1, read when a signature is made):
+ * the call suites run every case both ways. */
+__attribute__((unused)) static void call_path_use(bool fast)
+{
+  if (fast)
+    unsetenv("RT_CALL_NO_FASTPATH");
+  else
+    setenv("RT_CALL_NO_FASTPATH", "1", 1);
 }
 
 #endif /* RT_TESTUTIL_H */

@@ -14,18 +14,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 #include "test_call_abi_targets.h"
-
-static void use_path(bool fast)
-{
-  if (fast)
-    unsetenv("RT_CALL_NO_FASTPATH");
-  else
-    setenv("RT_CALL_NO_FASTPATH", "1", 1);
-}
 
 static rt_fn *fn_new(vfn f, const char *sig)
 {
@@ -61,7 +55,7 @@ static void expect_path(const rt_fn *fn, bool fast, bool structs)
 
 static void run_many64(bool fast)
 {
-  use_path(fast);
+  call_path_use(fast);
   rt_buf b = RT_BUF_INIT;
   rt_buf_append_char(&b, '(');
   for (int k = 0; k < 16; k++)
@@ -128,7 +122,7 @@ static void run_case(const struct at_case *c, bool fast)
 
 static void run_cases(bool fast)
 {
-  use_path(fast);
+  call_path_use(fast);
   for (size_t i = 0; i < at_ncases; i++)
     run_case(&at_cases[i], fast);
 }
@@ -140,7 +134,7 @@ static void test_structs_ffi(void **state) { (void)state; run_cases(false); }
  * on the stack as in registers. */
 static void run_null_agg(bool fast)
 {
-  use_path(fast);
+  call_path_use(fast);
   const struct at_case *c = &at_cases[0];
   rt_fn *fn = fn_new(c->fn, c->sig);
   rt_value a[18];
@@ -171,7 +165,7 @@ static void test_null_agg_ffi(void **state) { (void)state; run_null_agg(false); 
 
 static void run_errors(bool fast)
 {
-  use_path(fast);
+  call_path_use(fast);
   rt_fn *f = fn_new((vfn)at_fails, "(i32) -> i32");
   rt_fn *g = fn_new((vfn)at_fails_f, "(f64) -> f64");
   rt_value a = {RT_TYPE_I32, 0, {.i32 = 41}}, r;
@@ -210,7 +204,7 @@ static size_t live_blocks(void)
 
 static void run_struct_strs(bool fast)
 {
-  use_path(fast);
+  call_path_use(fast);
   size_t before = live_blocks();
   rt_fn *one = fn_new((vfn)at_one_str, "(i32) -> {str, i32}");
   rt_fn *two = fn_new((vfn)at_two_strs, "(i32) -> {str, i32, str}");

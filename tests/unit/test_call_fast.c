@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,17 +36,9 @@ typedef int64_t i64;
 #define COMMA ,
 
 /* Which path the signatures take; every test runs under both. */
-static void use_path(bool fast)
-{
-  if (fast)
-    unsetenv("RT_CALL_NO_FASTPATH");
-  else
-    setenv("RT_CALL_NO_FASTPATH", "1", 1);
-}
-
 static rt_fn *fn_new(vfn f, const char *sig, bool fast)
 {
-  use_path(fast);
+  call_path_use(fast);
   rt_fn *fn = NULL;
   if (rt_fn_new(f, sig, &fn) != 0)
     fail_msg("rt_fn_new '%s': %s", sig, rt_last_error());
@@ -593,7 +587,7 @@ static u64 x8(int8_t a, uint16_t b, int32_t c, i64 d)
 
 static void run_closures(bool fast)
 {
-  use_path(fast);
+  call_path_use(fast);
   entry_decoded = fast;
   /* In order in the general registers. */
   static const rt_type_kind k1[] = {RT_TYPE_I8, RT_TYPE_U16, RT_TYPE_I32,

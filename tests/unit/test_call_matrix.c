@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <float.h>
 #include <limits.h>
 #include <math.h>
@@ -142,10 +144,7 @@ static bool want_fast;
 static void use_path(bool fast)
 {
   want_fast = fast;
-  if (fast)
-    unsetenv("RT_CALL_NO_FASTPATH");
-  else
-    setenv("RT_CALL_NO_FASTPATH", "1", 1);
+  call_path_use(fast);
 }
 
 static void expect_path(const char *sig, bool fast_shape)

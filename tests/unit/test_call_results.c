@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -133,14 +135,6 @@ static const struct shape shapes[] = {
 #define SI_SIG "(i64) -> {str, i32}"
 
 /* ---- helpers ------------------------------------------------------------- */
-
-static void use_path(bool fast)
-{
-  if (fast)
-    unsetenv("RT_CALL_NO_FASTPATH");
-  else
-    setenv("RT_CALL_NO_FASTPATH", "1", 1);
-}
 
 static rt_fn *fn_new(vfn f, const char *sig)
 {
@@ -285,12 +279,12 @@ static void test_classes_across_threads(void **state)
   struct handoff *h = calloc(1, sizeof *h);
   assert_non_null(h);
   for (size_t p = 0; p < NPATHS; p++) {
-    use_path(p == 0);
+    call_path_use(p == 0);
     for (size_t i = 0; i < NSHAPES; i++)
       h->fns[p][i] = fn_new(shapes[i].fn, shapes[i].sig);
     h->fns[p][NSHAPES] = fn_new((vfn)r_si, SI_SIG);
   }
-  use_path(true);
+  call_path_use(true);
   warm_threads();
   size_t before = live_blocks();
   pthread_t t;
@@ -368,7 +362,7 @@ static void *reuse_thread(void *arg)
 
 static void run_reuse(bool fast)
 {
-  use_path(fast);
+  call_path_use(fast);
   struct reuse u = {fn_new(shapes[1].fn, shapes[1].sig), fast, NULL};
   size_t before = live_blocks();
   pthread_t t;
@@ -378,7 +372,7 @@ static void run_reuse(bool fast)
     fail_msg("%s path: %s", fast ? "fast" : "libffi", u.bad);
   assert_int_equal(live_blocks(), before);
   rt_fn_free(u.fn);
-  use_path(true);
+  call_path_use(true);
 }
 
 static void test_reuse_fast(void **state) { (void)state; run_reuse(true); }
@@ -388,7 +382,7 @@ static void test_reuse_ffi(void **state) { (void)state; run_reuse(false); }
  * not called, RET untouched, even with blocks in the thread's cache. */
 static void run_enomem(bool fast)
 {
-  use_path(fast);
+  call_path_use(fast);
   for (size_t i = 0; i < NSHAPES; i++) {
     rt_fn *fn = fn_new(shapes[i].fn, shapes[i].sig);
     rt_value a = {RT_TYPE_I64, 0, {.i64 = 3}}, r;
@@ -407,7 +401,7 @@ static void run_enomem(bool fast)
     rt_value_clear(&r);
     rt_fn_free(fn);
   }
-  use_path(true);
+  call_path_use(true);
 }
 
 static void test_enomem_fast(void **state) { (void)state; run_enomem(true); }

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,10 +159,7 @@ static void abi_prepare(void)
   for (size_t i = 0; i < at_ncases; i++) {
     const struct at_case *c = &at_cases[i];
     for (int p = 0; p < 2; p++) {
-      if (p)
-        setenv("RT_CALL_NO_FASTPATH", "1", 1);
-      else
-        unsetenv("RT_CALL_NO_FASTPATH");
+      call_path_use(p == 0);
       if (rt_fn_new(c->fn, c->sig, &abi[i].fn[p]) != 0)
         fail_msg("rt_fn_new '%s': %s", c->sig, rt_last_error());
       const rt_sig *s = rt_fn_sig(abi[i].fn[p]);
@@ -170,7 +169,7 @@ static void abi_prepare(void)
         if (rt_value_parse(rt_sig_arg(s, k), c->args[k], &abi[i].args[p][k]))
           fail_msg("%s: argument %zu: %s", c->sig, k + 1, rt_last_error());
     }
-    unsetenv("RT_CALL_NO_FASTPATH");
+    call_path_use(true);
     assert_false(rt_sig_fastpath(rt_fn_sig(abi[i].fn[1])));
     c->direct(abi[i].args[0], abi[i].want);
   }
