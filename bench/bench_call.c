@@ -4,8 +4,11 @@
  * prepared cif, and rt_call; and a native call through an rt_closure
  * against a pointer call and a bare libffi closure.  Prints
  * `ratio: call.<shape>: rt/ffi_call = X` and `ratio: call.<shape>:
- * rt/pointer = Y` (time ratios; lower is better).
+ * rt/pointer = Y` (time ratios; lower is better).  The targets are in a
+ * shared object opened like a plugin (bench_call_targets.c); a last
+ * `where:` line repeats i32x2 with its target in this executable.
  */
+#include <dlfcn.h>
 #include <ffi.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,58 +16,19 @@
 
 #include <runtime.h>
 
+#include "bench_call_targets.h"
+
 #define ITERS 200000
 #define REPEATS 21
 #define MAXA 20
 
 typedef int64_t i64;
-struct vec2 {
-  double x, y;
-};
-struct rec24 {
-  i64 a, b, c;
-};
 
+/* The targets live in a shared object of their own, opened as a host
+ * opens a plugin (bench_call_targets.c says why); one copy of add2 lives
+ * here too, to show what the target's place costs. */
 #define NOINLINE __attribute__((noinline))
-
-NOINLINE static int32_t add2(int32_t a, int32_t b) { return a + b; }
-NOINLINE static double sum4(double a, double b, double c, double d)
-{
-  return a + b + c + d;
-}
-NOINLINE static void *advance(void *p, size_t n) { return (char *)p + n; }
-NOINLINE static i64 mixed6(int32_t a, double b, void *c, size_t d, float e,
-                           i64 f)
-{
-  return a + (i64)b + (c != NULL) + (i64)d + (i64)e + f;
-}
-NOINLINE static i64 int10(i64 a, i64 b, i64 c, i64 d, i64 e, i64 f, i64 g,
-                          i64 h, i64 i, i64 j)
-{
-  return a + b + c + d + e + f + g + h + i + j;
-}
-NOINLINE static double mixed16(i64 a, i64 b, i64 c, i64 d, i64 e, i64 f,
-                               i64 g, i64 h, double p, double q, double r,
-                               double s, double t, double u, double v,
-                               double w, i64 i, i64 j, double x, double y)
-{
-  return (double)(a + b + c + d + e + f + g + h + i + j) + p + q + r + s + t +
-         u + v + w + x + y;
-}
-NOINLINE static struct vec2 rot90(struct vec2 v)
-{
-  return (struct vec2){-v.y, v.x};
-}
-NOINLINE static struct rec24 rot3(struct rec24 r)
-{
-  return (struct rec24){r.b, r.c, r.a};
-}
-static char *the_str;
-NOINLINE static char *same_str(const char *s)
-{
-  (void)s;
-  return the_str; /* a runtime-heap string: no copy measured */
-}
+NOINLINE static int32_t add2_here(int32_t a, int32_t b) { return a + b; }
 
 static double now_ns(void)
 {
@@ -75,23 +39,53 @@ static double now_ns(void)
 
 /* The function pointers are volatile so the compiler cannot inline or
  * hoist the direct calls. */
-static int32_t (*volatile p_add2)(int32_t, int32_t) = add2;
-static double (*volatile p_sum4)(double, double, double, double) = sum4;
-static void *(*volatile p_advance)(void *, size_t) = advance;
-static i64 (*volatile p_mixed6)(int32_t, double, void *, size_t, float,
-                                i64) = mixed6;
+static int32_t (*volatile p_add2)(int32_t, int32_t);
+static double (*volatile p_sum4)(double, double, double, double);
+static void *(*volatile p_advance)(void *, size_t);
+static i64 (*volatile p_mixed6)(int32_t, double, void *, size_t, float, i64);
 static i64 (*volatile p_int10)(i64, i64, i64, i64, i64, i64, i64, i64, i64,
-                               i64) = int10;
+                               i64);
 static double (*volatile p_mixed16)(i64, i64, i64, i64, i64, i64, i64, i64,
                                     double, double, double, double, double,
                                     double, double, double, i64, i64, double,
-                                    double) = mixed16;
-static struct vec2 (*volatile p_rot90)(struct vec2) = rot90;
-static struct rec24 (*volatile p_rot3)(struct rec24) = rot3;
-static char *(*volatile p_same_str)(const char *) = same_str;
+                                    double);
+static struct bct_vec2 (*volatile p_rot90)(struct bct_vec2);
+static struct bct_rec24 (*volatile p_rot3)(struct bct_rec24);
+static char *(*volatile p_same_str)(const char *);
 static int32_t (*volatile p_closure)(int32_t, int32_t);
 static volatile uint64_t sink;
 static char buf[64];
+static char *the_str;
+
+/* Opens the targets' module and points p_* at its functions. */
+static void *target(void *h, const char *name)
+{
+  void *p = dlsym(h, name);
+  if (!p)
+    fprintf(stderr, "bench_call: %s: %s\n", BENCH_CALL_TARGETS, dlerror());
+  return p;
+}
+
+#define TARGET(var, name) (((var) = (__typeof__(var))target(h, name)) != NULL)
+
+static int load_targets(void)
+{
+  void *h = dlopen(BENCH_CALL_TARGETS, RTLD_NOW | RTLD_LOCAL);
+  if (!h) {
+    fprintf(stderr, "bench_call: %s (build it with `make bench-build`)\n",
+            dlerror());
+    return 1;
+  }
+  char **str = target(h, "bct_the_str");
+  if (!str || !TARGET(p_add2, "bct_add2") || !TARGET(p_sum4, "bct_sum4") ||
+      !TARGET(p_advance, "bct_advance") || !TARGET(p_mixed6, "bct_mixed6") ||
+      !TARGET(p_int10, "bct_int10") || !TARGET(p_mixed16, "bct_mixed16") ||
+      !TARGET(p_rot90, "bct_rot90") || !TARGET(p_rot3, "bct_rot3") ||
+      !TARGET(p_same_str, "bct_same_str"))
+    return 1;
+  *str = the_str;
+  return 0; /* the module stays open */
+}
 
 /* One loop of direct calls per shape (WHICH is the index in benches[]),
  * the switch outside the loop. */
@@ -102,8 +96,8 @@ static char buf[64];
   break
 static void direct_loop(int which)
 {
-  struct vec2 v = {1.5, 2.5};
-  struct rec24 r = {1, 2, 3};
+  struct bct_vec2 v = {1.5, 2.5};
+  struct bct_rec24 r = {1, 2, 3};
   switch (which) {
   case 0: LOOP(sink += (uint64_t)p_add2(i, 7));
   case 1: LOOP(sink += (uint64_t)p_sum4(i, 1.5, 2.5, 3.5));
@@ -148,7 +142,7 @@ static double ffi_once(ffi_cif *cif, struct bench *b, size_t n)
     ffi_arg a;
     double d;
     void *p;
-    struct rec24 r;
+    struct bct_rec24 r;
   } r;
   double t0 = now_ns();
   for (int i = 0; i < ITERS; i++) {
@@ -185,9 +179,23 @@ static double rt_once(const rt_fn *fn, const struct bench *b, size_t n)
 
 static double best(double a, double b) { return a < b ? a : b; }
 
+/* Off for the comparison of where the target lives: its figures are
+ * printed as `where:` lines, not as the shapes' ratios. */
+static bool headline = true;
+static double module_pointer_ns; /* call.i32x2's pointer call */
+
 static void report(const char *name, const char *what, double tp, double tf,
                    double tr, const char *path)
 {
+  if (!headline) {
+    printf("where: %s with its target in the executable: pointer %.2f ns, "
+           "rt %.2f ns, rt/pointer = %.2f (the pointer call into the "
+           "targets' module: %.2f ns)\n", name, tp, tr, tr / tp,
+           module_pointer_ns);
+    return;
+  }
+  if (strcmp(name, "call.i32x2") == 0)
+    module_pointer_ns = tp;
   printf("%-14s %-44s pointer %6.2f ns  ffi %6.2f ns  rt %6.2f ns  (%s)\n",
          name, what, tp, tf, tr, path);
   printf("ratio: %s: rt/pointer = %.2f\n", name, tr / tp);
@@ -259,7 +267,7 @@ static int run_closure(int which)
   }
   double tp = 1e9, tf = 1e9, tr = 1e9;
   for (int r = 0; r < REPEATS; r++) {
-    p_closure = add2;
+    p_closure = p_add2;
     tp = best(tp, direct_once(which));
     p_closure = (int32_t (*)(int32_t, int32_t))ffi_ptr;
     tf = best(tf, direct_once(which));
@@ -280,8 +288,8 @@ static int run_closure(int which)
 
 int main(void)
 {
-  static struct vec2 vec = {1.5, 2.5};
-  static struct rec24 rec = {1, 2, 3};
+  static struct bct_vec2 vec = {1.5, 2.5};
+  static struct bct_rec24 rec = {1, 2, 3};
   static ffi_type *vec_el[] = {&ffi_type_double, &ffi_type_double, NULL};
   static ffi_type *rec_el[] = {&ffi_type_sint64, &ffi_type_sint64,
                                &ffi_type_sint64, NULL};
@@ -289,18 +297,20 @@ int main(void)
   static ffi_type rec_t = {0, 0, FFI_TYPE_STRUCT, rec_el};
   ffi_type *s64 = &ffi_type_sint64, *dbl = &ffi_type_double;
   the_str = rt_strdup("same");
+  if (!the_str || load_targets() != 0)
+    return 1;
   struct bench benches[] = {
-      {"call.i32x2", "(i32, i32) -> i32", (void (*)(void))add2,
+      {"call.i32x2", "(i32, i32) -> i32", (void (*)(void))p_add2,
        {I32(5), I32(7)}, &ffi_type_sint32,
        {&ffi_type_sint32, &ffi_type_sint32}, false},
-      {"call.f64x4", "(f64, f64, f64, f64) -> f64", (void (*)(void))sum4,
+      {"call.f64x4", "(f64, f64, f64, f64) -> f64", (void (*)(void))p_sum4,
        {F64(1), F64(1.5), F64(2.5), F64(3.5)}, dbl, {dbl, dbl, dbl, dbl},
        false},
-      {"call.ptr_size", "(ptr, size) -> ptr", (void (*)(void))advance,
+      {"call.ptr_size", "(ptr, size) -> ptr", (void (*)(void))p_advance,
        {{RT_TYPE_PTR, 0, {.ptr = buf}}, {RT_TYPE_SIZE, 0, {.size = 3}}},
        &ffi_type_pointer, {&ffi_type_pointer, &ffi_type_uint64}, false},
       {"call.mixed6", "(i32, f64, ptr, size, f32, i64) -> i64",
-       (void (*)(void))mixed6,
+       (void (*)(void))p_mixed6,
        {I32(1), F64(2.5), {RT_TYPE_PTR, 0, {.ptr = buf}},
         {RT_TYPE_SIZE, 0, {.size = 3}}, {RT_TYPE_F32, 0, {.f32 = 1.5f}},
         I64(-4)},
@@ -309,12 +319,12 @@ int main(void)
         &ffi_type_float, s64},
        false},
       {"call.int10", "(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> i64",
-       (void (*)(void))int10,
+       (void (*)(void))p_int10,
        {I64(0), I64(1), I64(2), I64(3), I64(4), I64(5), I64(6), I64(7),
         I64(8), I64(9)},
        s64, {s64, s64, s64, s64, s64, s64, s64, s64, s64, s64}, false},
       {"call.mixed16", "(i64 x8, f64 x8, i64, i64, f64, f64) -> f64",
-       (void (*)(void))mixed16,
+       (void (*)(void))p_mixed16,
        {I64(0), I64(1), I64(2), I64(3), I64(4), I64(5), I64(6), I64(7),
         F64(0.5), F64(1.5), F64(2.5), F64(3.5), F64(4.5), F64(5.5), F64(6.5),
         F64(7.5), I64(8), I64(9), F64(8.5), F64(9.5)},
@@ -322,12 +332,12 @@ int main(void)
        {s64, s64, s64, s64, s64, s64, s64, s64, dbl, dbl, dbl, dbl, dbl, dbl,
         dbl, dbl, s64, s64, dbl, dbl},
        false},
-      {"call.vec2", "({f64, f64}) -> {f64, f64}", (void (*)(void))rot90,
+      {"call.vec2", "({f64, f64}) -> {f64, f64}", (void (*)(void))p_rot90,
        {{RT_TYPE_STRUCT, 0, {.agg = &vec}}}, &vec_t, {&vec_t}, true},
       {"call.rec24", "({i64, i64, i64}) -> {i64, i64, i64}",
-       (void (*)(void))rot3, {{RT_TYPE_STRUCT, 0, {.agg = &rec}}}, &rec_t,
+       (void (*)(void))p_rot3, {{RT_TYPE_STRUCT, 0, {.agg = &rec}}}, &rec_t,
        {&rec_t}, true},
-      {"call.str_ret", "(str) -> str", (void (*)(void))same_str,
+      {"call.str_ret", "(str) -> str", (void (*)(void))p_same_str,
        {{RT_TYPE_STR, 0, {.str = "x"}}}, &ffi_type_pointer,
        {&ffi_type_pointer}, false},
   };
@@ -340,6 +350,16 @@ int main(void)
       return 1;
   if (run_closure(nb) != 0)
     return 1;
+  /* The same i32x2 call with its target in this executable: the pointer
+   * call stays within the module, rt_call crosses twice. */
+  struct bench here = benches[0];
+  here.fn = (void (*)(void))add2_here;
+  int32_t (*in_module)(int32_t, int32_t) = p_add2;
+  p_add2 = add2_here;
+  headline = false;
+  if (run(0, &here) != 0)
+    return 1;
+  p_add2 = in_module;
   rt_free(the_str);
   if (rt_failures) {
     fprintf(stderr, "bench_call: %u timed rt_call loop(s) had failing calls: "
