@@ -16,13 +16,17 @@ int rt_fn_new_sig(void (*fnptr)(void), rt_sig *sig, rt_fn **out)
   if (!fnptr || !sig || !out)
     return rt__error(RT_EINVAL, "rt_fn_new_sig: %s is NULL",
                      !fnptr ? "FNPTR" : !sig ? "SIG" : "OUT");
-  rt_fn *fn = rt_calloc(1, sizeof *fn);
+  rt_fn *fn = rt_calloc(1, sizeof *fn + sig->plan_bytes);
   if (!fn)
     return RT_ENOMEM;
   fn->fp = fnptr;
   fn->sig = rt_sig_ref(sig);
   fn->nargs = sig->nargs;
   fn->plan = sig->plan;
+  if (sig->plan_bytes) {
+    memcpy(fn->tail, sig->plan, sig->plan_bytes);
+    fn->plan = (const struct rt__plan *)fn->tail;
+  }
   rt__fast_fn(fn);
   *out = fn;
   return 0;

@@ -44,6 +44,8 @@ struct rt_sig {
   rt__invoker fast;      /* the fast path, or NULL for ffi_call */
   struct rt__plan *plan; /* the universal-prototype plan (callfast.c), if
                             FAST is its invoker; owned */
+  size_t plan_bytes;     /* PLAN's size if FAST is its invoker, else 0:
+                            each rt_fn keeps a copy (struct rt_fn) */
   size_t nret_strs;      /* str members of a struct result ... */
   size_t *ret_strs;      /* ... and their offsets (in the same block) */
   ffi_type **ffi_args;
@@ -84,6 +86,12 @@ struct rt_fn {
   /* The first 8 bytes of a result (its kind, flags 0), stored whole by
    * the integer shapes before the call. */
   uint64_t ret_word;
+  /* A copy of SIG's plan (SIG->plan_bytes of it) when SIG's fast path is
+   * the plan's: at a constant offset from the rt_fn, so that a call's
+   * loads of the words' places do not wait for a load of the plan's
+   * address (PLAN points here then; bench_call: mixed6 5.57 -> 4.95 ns,
+   * int10 6.19 -> 6.00). */
+  _Alignas(16) unsigned char tail[];
 };
 
 /* The hot call path's functions start on a 64-byte boundary, so that
@@ -252,29 +260,32 @@ static inline RT_ALWAYS_INLINE void rt__ret_block_take(const rt_sig *sig,
  * aside), rather than hand the block to two results. */
 RT_HIDDEN RT_NORETURN void rt__rc_twice(const void *mem);
 
-/* Give back block MEM of class C (from a value's RT__VALUE_RC). */
+/* Give back block MEM of class C (from a value's RT__VALUE_RC).  Slot 0
+ * first, at a constant address, with a branch rather than a computed
+ * index: in a loop of calls and clears the block then travels slot 0 ->
+ * result -> slot 0, and the store that puts it back does not wait for
+ * the loads that look for a free slot (measured: 10.5 -> 10.0 ns a call
+ * and clear of a 16-byte result). */
 static inline void rt__rc_put(void *mem, unsigned c)
 {
   void **slot = rt__rcache.slot[c];
   if (RT_LIKELY(rt__rcache.state == RT__RC_LIVE && rt__rc_usable())) {
-    unsigned empty = RT__RC_SLOTS;
     bool twice = false;
 #pragma GCC unroll 8
-    for (unsigned i = RT__RC_SLOTS; i-- > 0;) {
-      void *s = slot[i];
-      twice |= s == mem;
-      empty = s == NULL ? i : empty;
-    }
+    for (unsigned i = 0; i < RT__RC_SLOTS; i++)
+      twice |= slot[i] == mem;
     if (RT_UNLIKELY(twice))
       rt__rc_twice(mem);
-    if (RT_LIKELY(empty < RT__RC_SLOTS)) {
-      slot[empty] = mem;
-      return;
+#pragma GCC unroll 8
+    for (unsigned i = 0; i < RT__RC_SLOTS; i++) {
+      if (RT_LIKELY(slot[i] == NULL)) {
+        slot[i] = mem;
+        return;
+      }
     }
   }
   rt__rc_put_slow(mem, c);
 }
-
 
 /* The thread's last error code (error.c), in the static TLS block so
  * that rt_call can clear it on entry and look at it after the call for

@@ -290,8 +290,10 @@ int rt__fast_prepare(rt_sig *s)
     for (size_t i = 0; i < s->nargs; i++)
       narrow |= arg_is_narrow(s->args[i]);
     s->fast = int_invokers[narrow][int_res_of(s->ret)][s->nargs];
+    s->plan_bytes = 0; /* the plan is the closures' only */
   } else if (float_invoker(s) != NULL) {
     s->fast = float_invoker(s);
+    s->plan_bytes = 0;
   }
   return 0;
 }

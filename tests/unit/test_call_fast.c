@@ -11,6 +11,10 @@
  *    f32) narrowed from a register whose upper bits are garbage;
  *  - wrong tags, a wrong count and NULLs refused with the same message
  *    whatever the invoker, RET untouched and the function not called;
+ *  - struct arguments of whole eightbytes read straight from their
+ *    memory, with every register result class, NULL memory and wrong
+ *    tags named by position, and the structs that cannot be (12 bytes,
+ *    on the stack);
  *  - closures of each entry form (arguments in order in the general
  *    registers, in the floating ones, or anywhere) decoding narrow
  *    arguments and returning narrow results.
@@ -525,6 +529,181 @@ static void run_errors(bool fast)
 static void test_errors_fast(void **s) { (void)s; run_errors(true); }
 static void test_errors_ffi(void **s) { (void)s; run_errors(false); }
 
+/* ---- struct words ---------------------------------------------------- */
+
+/* Plans whose struct arguments are whole eightbytes take each word
+ * straight from the struct's memory (the struct slot invokers); the
+ * rest (a 12-byte struct, a struct on the stack) keep the filling
+ * invokers.  Every result class, arguments of both classes in one
+ * struct, a word the shape has and no argument fills next to a struct,
+ * 32-bit arguments with garbage in the union, and NULL struct memory
+ * and wrong tags named by position. */
+struct sw_ii { i64 a, b; };
+struct sw_dd { double x, y; };
+struct sw_di { double d; i64 i; };
+struct sw_id { i64 i; double d; };
+struct sw_if { int32_t i; float f; };
+struct sw_ff { float a, b; };
+struct sw_i2 { int32_t a, b; };
+struct sw_t12 { int32_t a, b, c; };
+
+NOINLINE static i64 sw_pair(struct sw_ii p, i64 k) { return p.a * 3 + p.b * 5 + k; }
+NOINLINE static double sw_mix(int32_t a, struct sw_if s, float f,
+                              struct sw_dd v)
+{
+  return a * 2.0 + s.i * 3.0 + s.f * 5.0 + f * 7.0 + v.x * 11.0 + v.y;
+}
+NOINLINE static struct sw_dd sw_rot(struct sw_dd v)
+{
+  return (struct sw_dd){-v.y, v.x};
+}
+NOINLINE static struct sw_id sw_swap(struct sw_di v, i64 k)
+{
+  return (struct sw_id){v.i + k, v.d * 2};
+}
+NOINLINE static struct sw_di sw_back(uint32_t u, struct sw_id v)
+{
+  return (struct sw_di){v.d - u, v.i ^ (i64)u};
+}
+NOINLINE static struct sw_ii sw_ints(struct sw_ii p, struct sw_i2 q)
+{
+  return (struct sw_ii){p.b - q.a, p.a + q.b};
+}
+NOINLINE static struct sw_i2 sw_small(struct sw_ff v)
+{
+  return (struct sw_i2){(int32_t)(v.a * 4), (int32_t)(v.b * -8)};
+}
+NOINLINE static struct sw_ff sw_smallf(struct sw_i2 v, double d)
+{
+  return (struct sw_ff){(float)v.a + (float)d, (float)v.b * 0.5f};
+}
+NOINLINE static i64 sw_first(struct sw_dd v, i64 k) { return (i64)(v.x * v.y) + k; }
+NOINLINE static i64 sw_twelve(struct sw_t12 t, i64 k) { return t.a + t.b * 7 + t.c * 13 + k; }
+NOINLINE static i64 sw_late(i64 a, i64 b, i64 c, i64 d, i64 e, i64 f,
+                            struct sw_ii p)
+{
+  return a + b + c + d + e + f + p.a * 100 + p.b;
+}
+
+#define SW_RESULT(fn, want)                                                   \
+  do {                                                                        \
+    __typeof__(want) w_ = (want);                                             \
+    assert_int_equal(r.kind, RT_TYPE_STRUCT);                                 \
+    assert_non_null(r.v.agg);                                                 \
+    assert_memory_equal(r.v.agg, &w_, sizeof w_);                             \
+    rt_value_clear(&r);                                                       \
+    rt_fn_free(fn);                                                           \
+  } while (0)
+
+static rt_value sv(void *p)
+{
+  rt_value v = {RT_TYPE_STRUCT, 0, {.agg = p}};
+  return v;
+}
+
+static void run_struct_words(bool fast)
+{
+  rt_value r;
+  struct sw_ii ii = {-40000000000, 123456789};
+  struct sw_dd dd = {1.25, -3.5};
+  struct sw_di di = {0.75, -9};
+  struct sw_id id = {77, 1e-3};
+  struct sw_if sf = {-6, 2.5f};
+  struct sw_ff ff = {1.5f, -0.25f};
+  struct sw_i2 i2 = {-8, 9};
+  struct sw_t12 t12 = {1, -2, 3};
+
+  rt_fn *f = fn_new((vfn)sw_pair, "({i64, i64}, i64) -> i64", fast);
+  rt_value a1[] = {sv(&ii), v64(RT_TYPE_I64, 5)};
+  call_ok(f, a1, 2, &r);
+  assert_int_equal(r.v.i64, sw_pair(ii, 5));
+  rt_fn_free(f);
+
+  f = fn_new((vfn)sw_mix, "(i32, {i32, f32}, f32, {f64, f64}) -> f64", fast);
+  rt_value a2[] = {g32(RT_TYPE_I32, (uint32_t)-3), sv(&sf), gf32(0.5f),
+                   sv(&dd)};
+  call_ok(f, a2, 4, &r);
+  assert_int_equal(r.kind, RT_TYPE_F64);
+  assert_true(r.v.f64 == sw_mix(-3, sf, 0.5f, dd));
+  /* NULL struct memory and wrong tags, named by position; the function
+   * is not called and RET is untouched. */
+  const rt_sig *sig = rt_fn_sig(f);
+  for (size_t p = 1; p < 4; p += 2) {
+    rt_value bad[4];
+    memcpy(bad, a2, sizeof bad);
+    bad[p].v.agg = NULL;
+    rt_value keep = {RT_TYPE_U8, 0, {.u8 = 7}};
+    assert_int_equal(rt_call(f, bad, 4, &keep), RT_EINVAL);
+    char want[200];
+    snprintf(want, sizeof want, "rt_call %s: argument %zu (%s) has no "
+             "struct memory (v.agg is NULL)", rt_sig_text(sig), p + 1,
+             rt_type_name(rt_sig_arg(sig, p)));
+    assert_string_equal(rt_last_error(), want);
+    bad[p] = v64(RT_TYPE_PTR, 0);
+    assert_int_equal(rt_call(f, bad, 4, &keep), RT_EINVAL);
+    snprintf(want, sizeof want, "rt_call %s: argument %zu is ptr, expected "
+             "%s", rt_sig_text(sig), p + 1, rt_type_name(rt_sig_arg(sig, p)));
+    assert_string_equal(rt_last_error(), want);
+    assert_int_equal(keep.kind, RT_TYPE_U8);
+    assert_int_equal(keep.v.u8, 7);
+  }
+  rt_fn_free(f);
+
+  f = fn_new((vfn)sw_rot, "({f64, f64}) -> {f64, f64}", fast);
+  call_ok(f, (rt_value[]){sv(&dd)}, 1, &r);
+  SW_RESULT(f, sw_rot(dd));
+
+  f = fn_new((vfn)sw_swap, "({f64, i64}, i64) -> {i64, f64}", fast);
+  call_ok(f, (rt_value[]){sv(&di), v64(RT_TYPE_I64, 1000)}, 2, &r);
+  SW_RESULT(f, sw_swap(di, 1000));
+
+  f = fn_new((vfn)sw_back, "(u32, {i64, f64}) -> {f64, i64}", fast);
+  call_ok(f, (rt_value[]){g32(RT_TYPE_U32, 4000000000u), sv(&id)}, 2, &r);
+  SW_RESULT(f, sw_back(4000000000u, id));
+
+  f = fn_new((vfn)sw_ints, "({i64, i64}, {i32, i32}) -> {i64, i64}", fast);
+  call_ok(f, (rt_value[]){sv(&ii), sv(&i2)}, 2, &r);
+  SW_RESULT(f, sw_ints(ii, i2));
+
+  f = fn_new((vfn)sw_small, "({f32, f32}) -> {i32, i32}", fast);
+  call_ok(f, (rt_value[]){sv(&ff)}, 1, &r);
+  SW_RESULT(f, sw_small(ff));
+
+  f = fn_new((vfn)sw_smallf, "({i32, i32}, f64) -> {f32, f32}", fast);
+  call_ok(f, (rt_value[]){sv(&i2), vf64(0.5)}, 2, &r);
+  SW_RESULT(f, sw_smallf(i2, 0.5));
+
+  /* One general word filled, the shape's second one not: it repeats the
+   * first argument (a struct) and the callee never reads it. */
+  f = fn_new((vfn)sw_first, "({f64, f64}, i64) -> i64", fast);
+  call_ok(f, (rt_value[]){sv(&dd), v64(RT_TYPE_I64, -1)}, 2, &r);
+  assert_int_equal(r.v.i64, sw_first(dd, -1));
+  rt_fn_free(f);
+
+  /* Not whole eightbytes, and a struct that finds no registers: the
+   * filling invokers, same results. */
+  f = fn_new((vfn)sw_twelve, "({i32, i32, i32}, i64) -> i64", fast);
+  call_ok(f, (rt_value[]){sv(&t12), v64(RT_TYPE_I64, 4)}, 2, &r);
+  assert_int_equal(r.v.i64, sw_twelve(t12, 4));
+  rt_fn_free(f);
+  f = fn_new((vfn)sw_late, "(i64, i64, i64, i64, i64, i64, {i64, i64}) -> i64",
+             fast);
+  rt_value a3[7];
+  for (int i = 0; i < 6; i++)
+    a3[i] = v64(RT_TYPE_I64, (u64)(i + 1));
+  a3[6] = sv(&ii);
+  call_ok(f, a3, 7, &r);
+  assert_int_equal(r.v.i64, sw_late(1, 2, 3, 4, 5, 6, ii));
+  a3[6].v.agg = NULL;
+  assert_int_equal(rt_call(f, a3, 7, &r), RT_EINVAL);
+  assert_non_null(strstr(rt_last_error(), "argument 7 ({i64, i64}) has no "
+                                          "struct memory"));
+  rt_fn_free(f);
+}
+
+static void test_struct_words_fast(void **s) { (void)s; run_struct_words(true); }
+static void test_struct_words_ffi(void **s) { (void)s; run_struct_words(false); }
+
 /* ---- closures ------------------------------------------------------------ */
 
 static bool entry_decoded; /* the fast path: closures are entries */
@@ -656,6 +835,8 @@ int main(void)
       cmocka_unit_test(test_narrow_fast),   cmocka_unit_test(test_narrow_ffi),
       cmocka_unit_test(test_results_fast),  cmocka_unit_test(test_results_ffi),
       cmocka_unit_test(test_errors_fast),   cmocka_unit_test(test_errors_ffi),
+      cmocka_unit_test(test_struct_words_fast),
+      cmocka_unit_test(test_struct_words_ffi),
       cmocka_unit_test(test_closures_fast), cmocka_unit_test(test_closures_ffi),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
