@@ -58,3 +58,15 @@ TARGET char *bct_same_str(const char *s)
   (void)s;
   return bct_the_str;
 }
+
+/* A callback's caller: a plugin calling a function pointer the host gave
+ * it (a host function, or a closure whose handler is in the host), N
+ * times; returns the sum so the calls cannot be dropped. */
+TARGET int64_t bct_call_back(int32_t (*volatile *fp)(int32_t, int32_t),
+                             int n)
+{
+  int64_t sum = 0;
+  for (int i = 0; i < n; i++)
+    sum += (*fp)(i, 7);
+  return sum;
+}

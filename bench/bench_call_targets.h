@@ -28,5 +28,6 @@ struct bct_vec2 bct_rot90(struct bct_vec2 v);
 struct bct_rec24 bct_rot3(struct bct_rec24 r);
 extern char *bct_the_str;
 char *bct_same_str(const char *s);
+int64_t bct_call_back(int32_t (*volatile *fp)(int32_t, int32_t), int n);
 
 #endif

@@ -46,6 +46,7 @@ struct rt_sig {
                             FAST is its invoker; owned */
   size_t plan_bytes;     /* PLAN's size if FAST is its invoker, else 0:
                             each rt_fn keeps a copy (struct rt_fn) */
+  size_t plan_size;      /* PLAN's size (a closure entry's copy) */
   size_t nret_strs;      /* str members of a struct result ... */
   size_t *ret_strs;      /* ... and their offsets (in the same block) */
   ffi_type **ffi_args;
@@ -128,11 +129,16 @@ RT_HIDDEN int rt__plan_invoke(const rt_fn *fn, const rt_value *args,
 struct rt_closure {
   void *fc; /* the libffi closure, or NULL with an entry */
   int entry;
-  const struct rt__plan *plan; /* SIG's, with an entry: one load less */
+  const struct rt__plan *plan; /* with an entry: TAIL */
   unsigned char eform;         /* how the entry decodes (callplan.c) */
+  void (*dec)(void);           /* its decoder, for some forms */
   rt_sig *sig;
   rt_closure_handler handler;
   void *userdata;
+  /* With an entry, a copy of SIG's plan (SIG->plan_size of it), at a
+   * constant offset from the closure: the entry's loads of the plan wait
+   * for the load of the closure only. */
+  _Alignas(16) unsigned char tail[];
 };
 RT_HIDDEN int rt__plan_entry_take(rt_closure *c, void (**fnptr)(void));
 RT_HIDDEN void rt__plan_entry_release(int entry);

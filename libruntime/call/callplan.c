@@ -601,7 +601,7 @@ int rt__plan_prepare(rt_sig *s)
   p->eform = entry_form(p);
   p->call = callers[rc][shape];
   s->plan = p;
-  s->plan_bytes = bytes;
+  s->plan_bytes = s->plan_size = bytes;
   /* Scalars only: an invoker that calls the function itself. */
   bool scalar = !p->has_agg && p->use != RU_STRUCT;
   s->fast = scalar ? scalar_invokers[rc][shape] : struct_invoker(rc, shape);
@@ -825,6 +825,13 @@ static inline u64 bits(double d)
 #define RT_NO_SLP
 #endif
 
+/* The plan of a closure with an entry: its copy in the closure, at a
+ * constant offset (no load). */
+static inline const struct rt__plan *closure_plan(const rt_closure *c)
+{
+  return (const struct rt__plan *)(const void *)c->tail;
+}
+
 /* Argument I of a closure call, decoded from its register word X: the
  * kind and no flags (one 8-byte store), the value extended by its type
  * (which also drops the upper bits the C caller leaves unspecified). */
@@ -867,35 +874,49 @@ static inline RT_ALWAYS_INLINE u64 entry_finish(const rt_closure *c,
  * plan gets every register spilled by the entry and decodes through each
  * argument's word. */
 #define GA(i, x) entry_arg(args, &op[i], i, x)
-/* The same for up to NGP - 1 arguments, with the closure in the last
- * general register (which no argument uses): the entry then jumps here
- * without a frame of its own, and this returns to the C caller. */
-__attribute__((noinline, aligned(64))) RT_NO_SLP static u64
-entry_gp_short(EGP_SHORT, const rt_closure *c)
-{
-  const struct rt__plan *p = c->plan;
-  const struct op *op = p->ops;
-  size_t n = p->nops;
-  rt_value args[NGP - 1];
-  switch (n) {
-#ifndef __x86_64__
-  case 7: GA(6, g6); /* fall through */
-  case 6: GA(5, g5);
-    __attribute__((fallthrough)); /* (a comment would not reach past #endif) */
-#endif
-  case 5: GA(4, g4); /* fall through */
-  case 4: GA(3, g3); /* fall through */
-  case 3: GA(2, g2); /* fall through */
-  case 2: GA(1, g1); /* fall through */
-  case 1: GA(0, g0); /* fall through */
-  default: break;
+/* The same for N < NGP arguments, with the closure in the last general
+ * register (which no argument uses): the entry then jumps here without
+ * a frame of its own, and this returns to the C caller.  One decoder per
+ * count (the closure keeps its own: no dispatch on the count). */
+#define DEC_0 args[0] = (rt_value)RT_VALUE_INIT; /* never read */
+#define DEC_1 GA(0, g0);
+#define DEC_2 DEC_1 GA(1, g1);
+#define DEC_3 DEC_2 GA(2, g2);
+#define DEC_4 DEC_3 GA(3, g3);
+#define DEC_5 DEC_4 GA(4, g4);
+#define DEC_6 DEC_5 GA(5, g5);
+#define DEC_7 DEC_6 GA(6, g6);
+typedef u64 (*gp_short_dec)(EGP_SHORT, const rt_closure *c);
+#define GP_SHORT(n_)                                                          \
+  __attribute__((noinline, aligned(64))) RT_NO_SLP static u64 egs_##n_(       \
+      EGP_SHORT, const rt_closure *c)                                         \
+  {                                                                           \
+    const struct rt__plan *p = closure_plan(c);                               \
+    const struct op *op = p->ops;                                             \
+    rt_value args[(n_) ? (n_) : 1];                                           \
+    (void)op;                                                                 \
+    DEC_##n_                                                                  \
+    return entry_finish(c, p, args, n_);                                      \
   }
-  return entry_finish(c, p, args, n);
-}
+GP_SHORT(0)
+GP_SHORT(1)
+GP_SHORT(2)
+GP_SHORT(3)
+GP_SHORT(4)
+GP_SHORT(5)
+#ifdef __x86_64__
+static const gp_short_dec gp_short_decs[NGP] = {egs_0, egs_1, egs_2,
+                                                egs_3, egs_4, egs_5};
+#else
+GP_SHORT(6)
+GP_SHORT(7)
+static const gp_short_dec gp_short_decs[NGP] = {
+    egs_0, egs_1, egs_2, egs_3, egs_4, egs_5, egs_6, egs_7};
+#endif
 
 __attribute__((noinline, aligned(64))) RT_NO_SLP static u64 entry_gp(EGP, const rt_closure *c)
 {
-  const struct rt__plan *p = c->plan;
+  const struct rt__plan *p = closure_plan(c);
   const struct op *op = p->ops;
   size_t n = p->nops;
   rt_value args[NGP];
@@ -918,7 +939,7 @@ __attribute__((noinline, aligned(64))) RT_NO_SLP static u64 entry_gp(EGP, const 
 
 __attribute__((noinline)) RT_NO_SLP static u64 entry_fp(EFP, const rt_closure *c)
 {
-  const struct rt__plan *p = c->plan;
+  const struct rt__plan *p = closure_plan(c);
   const struct op *op = p->ops;
   size_t n = p->nops;
   rt_value args[NFP];
@@ -939,7 +960,7 @@ __attribute__((noinline)) RT_NO_SLP static u64 entry_fp(EFP, const rt_closure *c
 __attribute__((noinline)) static u64 entry_mem(const u64 *w,
                                                const rt_closure *c)
 {
-  const struct rt__plan *p = c->plan;
+  const struct rt__plan *p = closure_plan(c);
   const struct op *op = p->ops;
   size_t n = p->nops;
   rt_value args[NGP + NFP];
@@ -952,7 +973,7 @@ __attribute__((noinline)) static u64 entry_mem(const u64 *w,
 static inline RT_ALWAYS_INLINE u64 entry_run(EGP, const rt_closure *c, EFP)
 {
   switch (c->eform) {
-  case EF_GP_SHORT: return entry_gp_short(EGW_SHORT, c);
+  case EF_GP_SHORT: return ((gp_short_dec)c->dec)(EGW_SHORT, c);
   case EF_GP: return entry_gp(EGW, c);
   case EF_FP: return entry_fp(EFW, c);
   default: {
@@ -994,8 +1015,11 @@ int rt__plan_entry_take(rt_closure *c, void (**fnptr)(void))
   if (!p || !p->entry_ok)
     return -1;
   unsigned cls = p->use == RU_F64 || p->use == RU_F32 ? E_F64 : E_INT;
-  c->plan = p;
+  memcpy(c->tail, p, c->sig->plan_size); /* rt_closure_new made room */
+  c->plan = closure_plan(c);
   c->eform = p->eform;
+  if (p->eform == EF_GP_SHORT)
+    c->dec = (void (*)(void))gp_short_decs[p->nops];
   for (unsigned k = 0; k < ENTRIES; k++) {
     rt_closure *none = NULL;
     if (__atomic_compare_exchange_n(&entry_slots[cls][k], &none, c, false,

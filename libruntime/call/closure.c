@@ -86,7 +86,7 @@ int rt_closure_new(const rt_sig *sig, rt_closure_handler handler,
   if (!sig || !handler || !out || !fnptr)
     return rt__error(RT_EINVAL, "rt_closure_new: %s is NULL",
                      !sig ? "SIG" : !handler ? "HANDLER" : !out ? "OUT" : "FNPTR");
-  rt_closure *c = rt_calloc(1, sizeof *c);
+  rt_closure *c = rt_calloc(1, sizeof *c + sig->plan_size);
   if (!c)
     return rt__error_context("rt_closure_new %s", sig->text);
   c->sig = rt_sig_ref((rt_sig *)sig);

@@ -83,6 +83,57 @@ static void test_integers(void **state)
   rt_closure_free(c);
 }
 
+/* Every count of integer arguments that a closure's entry decodes from
+ * the general registers, 0 to 6 (one decoder per count below 6): each
+ * argument arrives in its place with its kind, and nothing more. */
+static int weigh(const rt_sig *sig, const rt_value *a, size_t n,
+                 rt_value *ret, void *ud)
+{
+  assert_int_equal(n, (size_t)(uintptr_t)ud);
+  assert_int_equal(rt_sig_nargs(sig), n);
+  int64_t s = 1000;
+  for (size_t i = 0; i < n; i++) {
+    assert_int_equal(a[i].kind, RT_TYPE_I64);
+    s = s * 10 + a[i].v.i64;
+  }
+  ret->v.i64 = s;
+  return 0;
+}
+
+static void test_integer_counts(void **state)
+{
+  (void)state;
+  static const char *const sigs[] = {
+      "() -> i64", "(i64) -> i64", "(i64, i64) -> i64",
+      "(i64, i64, i64) -> i64", "(i64, i64, i64, i64) -> i64",
+      "(i64, i64, i64, i64, i64) -> i64",
+      "(i64, i64, i64, i64, i64, i64) -> i64"};
+  typedef int64_t i64;
+  for (uintptr_t n = 0; n < sizeof sigs / sizeof *sigs; n++) {
+    vfn fp;
+    rt_closure *c = make(sigs[n], weigh, (void *)n, &fp);
+    i64 want = 1000;
+    for (uintptr_t i = 0; i < n; i++)
+      want = want * 10 + (i64)(i + 1);
+    i64 got;
+    switch (n) {
+    case 0: got = ((i64 (*)(void))fp)(); break;
+    case 1: got = ((i64 (*)(i64))fp)(1); break;
+    case 2: got = ((i64 (*)(i64, i64))fp)(1, 2); break;
+    case 3: got = ((i64 (*)(i64, i64, i64))fp)(1, 2, 3); break;
+    case 4: got = ((i64 (*)(i64, i64, i64, i64))fp)(1, 2, 3, 4); break;
+    case 5: got = ((i64 (*)(i64, i64, i64, i64, i64))fp)(1, 2, 3, 4, 5); break;
+    default:
+      got = ((i64 (*)(i64, i64, i64, i64, i64, i64))fp)(1, 2, 3, 4, 5, 6);
+      break;
+    }
+    if (got != want)
+      fail_msg("%s: %lld, expected %lld", sigs[n], (long long)got,
+               (long long)want);
+    rt_closure_free(c);
+  }
+}
+
 /* ---- floats ------------------------------------------------------------ */
 
 static int float_ops(const rt_sig *sig, const rt_value *a, size_t n,
@@ -366,6 +417,7 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_integers),
+      cmocka_unit_test(test_integer_counts),
       cmocka_unit_test(test_floats),
       cmocka_unit_test(test_strings),
       cmocka_unit_test(test_structs),
