@@ -78,7 +78,7 @@ static bool run(const char *who, const char *work, const char *ops,
   bool got = f && fgets(line, sizeof line, f) != NULL;
   if (f)
     fclose(f);
-  int status;
+  int status = -1; /* no child, or wait4 failed */
   struct rusage ru;
   if (pid < 0 || wait4(pid, &status, 0, &ru) != pid || !WIFEXITED(status) ||
       WEXITSTATUS(status) != 0 || !got) {
