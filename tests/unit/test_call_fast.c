@@ -463,7 +463,8 @@ static rt_type_kind other_kind(rt_type_kind k)
 
 /* Signatures that reach every new invoker: integer shapes with wide and
  * narrow arguments and each result class, register-only plans, plans
- * with stack words (more than 16 arguments: the tags' loop). */
+ * with stack words (more than 16 arguments: the tags' loop; a count that
+ * is not a multiple of four: the vector check's tail). */
 static const char *const err_sigs[] = {
     "(i32, u32) -> i64", "(i32, u32) -> i32", "(u64, ptr) -> u32",
     "(i8, u64) -> i16", "(u16) -> void", "(str, i32) -> str",
@@ -472,7 +473,11 @@ static const char *const err_sigs[] = {
     "(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> i64",
     ("(i64, i64, i64, i64, i64, i64, i64, i64, f64, f64, f64, f64, f64, "
      "f64, f64, f64, i64, i64, f64, f64) -> f64"),
-    "(f64, i8, u16, f32) -> i64"};
+    "(f64, i8, u16, f32) -> i64",
+    /* 19 arguments, 5 on the stack: the tags four at a time, then a
+     * tail of three. */
+    ("(i64, i64, i64, i64, i64, i64, i64, f64, f64, f64, f64, f64, f64, "
+     "f64, f64, f64, i64, i64, i64) -> i64")};
 
 static void run_errors(bool fast)
 {
