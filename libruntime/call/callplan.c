@@ -29,10 +29,24 @@
  * registers.  Closures of register-only scalar signatures are entered
  * through a pool of precompiled entries that decode by the plan.
  *
- * Structs by value (arguments and results) are planned on x86-64 only;
- * on aarch64 they go to libffi (homogeneous floating aggregates and the
- * x8 result register would need prototypes of their own).  A plan that
- * needs more than PLAN_MAX_STACK stack words goes to libffi too.
+ * Structs by value (arguments and results) are planned on both ABIs.
+ * x86-64: a struct of up to 16 bytes by the SysV classes of its
+ * eightbytes, larger ones in stack words, a result over 16 bytes in
+ * memory at the hidden pointer g0.  AAPCS64: a homogeneous floating
+ * aggregate (HFA: 1-4 f32 or 1-4 f64 members once nested structs are
+ * flattened) one member per floating word (an f32 in the low half) if
+ * all of them find a register, else in stack words with every later
+ * floating argument on the stack too; another struct of up to 16 bytes
+ * in 1-2 general words (its memory as is) if both find one, else in
+ * stack words with every later integer argument on the stack too; a
+ * larger one as the address of a copy in the invoker's frame, passed as
+ * an integer argument; results: an HFA in v0..v3 (a prototype returning
+ * struct {double x 4}), another struct of up to 16 bytes in x0:x1, a
+ * larger one in memory at x8 (a prototype returning a struct of
+ * PLAN_MAX_RET bytes: the compiler passes its temporary in x8, and the
+ * result is copied out of it).  A plan that needs more than
+ * PLAN_MAX_STACK stack words, more than COPY_WORDS words of copies or a
+ * result over PLAN_MAX_RET bytes goes to libffi.
  */
 #include "call_int.h"
 
@@ -53,15 +67,21 @@ typedef uint64_t u64;
 
 #ifdef __x86_64__
 #define NGP 6 /* rdi rsi rdx rcx r8 r9 */
-#define PLAN_STRUCTS 1
+#define RET_MEM_GP0 1 /* a struct result's address takes g0 */
+#define COPY_WORDS 0
 #else
 #define NGP 8 /* x0..x7 */
-#define PLAN_STRUCTS 0
+#define RET_MEM_GP0 0 /* ... or x8, outside the prototype's words */
+/* The copies of struct arguments over 16 bytes (passed by reference),
+ * after the prototype's words in the invoker's word array. */
+#define COPY_WORDS 64
+#define PLAN_MAX_RET 512 /* the largest struct result returned at x8 */
 #endif
 #define NFP 8 /* xmm0..7, v0..7 */
 #define SLOT_WORDS (NGP + NFP + 16) /* the largest slot invoker's shape */
 #define PLAN_MAX_STACK 64
 #define PLAN_WORDS (NGP + NFP + PLAN_MAX_STACK)
+#define W_WORDS (PLAN_WORDS + COPY_WORDS) /* a struct invoker's word array */
 
 /* ---- the universal prototypes ----------------------------------------- */
 
@@ -154,6 +174,16 @@ struct r_di {
   double a;
   u64 b;
 };
+#ifdef __aarch64__
+/* An HFA result: its members in v0..v3 (an f32 in the low half). */
+struct r_hfa {
+  double a, b, c, d;
+};
+/* A struct result over 16 bytes: in memory at x8. */
+struct r_mem {
+  u64 w[PLAN_MAX_RET / 8];
+};
+#endif
 #define STORE_INT(x) out[0] = (x)
 #define STORE_ANY(x)                                                          \
   do {                                                                        \
@@ -166,7 +196,20 @@ struct r_di {
     (void)w; /* g0f0 reads no word */                                         \
     STORE(((RT(*) params)fp) args);                                           \
   }
-enum rclass { RC_INT, RC_F64, RC_II, RC_DD, RC_ID, RC_DI, RC_COUNT };
+/* RC_DD, RC_ID and RC_DI are x86-64's; RC_HFA and RC_MEM aarch64's. */
+enum rclass {
+  RC_INT,
+  RC_F64,
+  RC_II,
+  RC_DD,
+  RC_ID,
+  RC_DI,
+#ifdef __aarch64__
+  RC_HFA,
+  RC_MEM,
+#endif
+  RC_COUNT
+};
 
 #define X_INT(...) CALLER(int, u64, STORE_INT, __VA_ARGS__)
 #define X_F64(...) CALLER(f64, double, STORE_ANY, __VA_ARGS__)
@@ -174,16 +217,16 @@ enum rclass { RC_INT, RC_F64, RC_II, RC_DD, RC_ID, RC_DI, RC_COUNT };
 #define E_F64(name, ...) f64_##name,
 SHAPES(X_INT)
 SHAPES(X_F64)
-#if PLAN_STRUCTS
 #define X_II(...) CALLER(ii, struct r_ii, STORE_ANY, __VA_ARGS__)
+#define E_II(name, ...) ii_##name,
+SHAPES(X_II)
+#ifdef __x86_64__
 #define X_DD(...) CALLER(dd, struct r_dd, STORE_ANY, __VA_ARGS__)
 #define X_ID(...) CALLER(id, struct r_id, STORE_ANY, __VA_ARGS__)
 #define X_DI(...) CALLER(di, struct r_di, STORE_ANY, __VA_ARGS__)
-#define E_II(name, ...) ii_##name,
 #define E_DD(name, ...) dd_##name,
 #define E_ID(name, ...) id_##name,
 #define E_DI(name, ...) di_##name,
-SHAPES(X_II)
 SHAPES(X_DD)
 SHAPES(X_ID)
 SHAPES(X_DI)
@@ -196,12 +239,14 @@ static const unsigned char shape_dims[][3] = {SHAPES(DIMS)};
 static const plan_caller callers[][NSHAPES] = {
     [RC_INT] = {SHAPES(E_INT)},
     [RC_F64] = {SHAPES(E_F64)},
-#if PLAN_STRUCTS
     [RC_II] = {SHAPES(E_II)},
+#ifdef __x86_64__
     [RC_DD] = {SHAPES(E_DD)},
     [RC_ID] = {SHAPES(E_ID)},
     [RC_DI] = {SHAPES(E_DI)},
 #endif
+    /* (aarch64's RC_HFA and RC_MEM have none: their plans' CALL is NULL,
+     * and rt__plan_invoke hands them to their struct invoker.) */
 };
 
 /* ---- plans -------------------------------------------------------------- */
@@ -209,11 +254,14 @@ static const plan_caller callers[][NSHAPES] = {
 /* A scalar's word is its value's 8 bytes masked and extended (struct
  * rt__ext): an integer as its type extends, an f64 as is, an f32 with
  * the upper half zero.  One operation for all of them, no branch. */
-enum op_code { OP_SCALAR, OP_AGG, OP_AGG_MEM };
+enum op_code { OP_SCALAR, OP_AGG, OP_AGG_MEM, OP_HFA, OP_REF };
 
 /* Where one argument goes: the word of its value (a struct's first
  * eightbyte, or its first stack word) and of a struct's second
- * eightbyte, with an integer's extension. */
+ * eightbyte, with an integer's extension.  aarch64: an HFA (OP_HFA) in
+ * the floating words DST.. (one per member), DST2 its members' size; a
+ * struct passed by reference (OP_REF) as the address of its copy in DST,
+ * the copy at word DST2 of the invoker's word array. */
 struct op {
   unsigned char kind, code;
   uint16_t dst, dst2;
@@ -258,6 +306,9 @@ struct rt__plan {
   unsigned char ret_kind;
   uint16_t npad;
   uint32_t ret_size;
+  /* aarch64: an HFA result's member count and size (in the padding
+   * before RET_EXT: the plan's layout is x86-64's). */
+  unsigned char ret_hfa_n, ret_hfa_size;
   struct rt__ext ret_ext;
   const uint16_t *pad; /* the words no argument fills: zeroed */
   /* Scalar plans without a narrow argument (the slot invokers): per
@@ -291,6 +342,7 @@ enum { F_GP = 0x0000, F_FP = 0x4000, F_STK = 0x8000, F_IDX = 0x3fff };
 struct planner {
   unsigned gp, fp, stk;
   bool ok;
+  unsigned copy; /* aarch64: words of copies (COPY_WORDS at most) */
 };
 
 static bool kind_is_float(rt_type_kind k)
@@ -310,7 +362,7 @@ static uint16_t take_stack(struct planner *pl, size_t words)
   return w;
 }
 
-#if PLAN_STRUCTS
+#ifdef __x86_64__
 /* The SysV classes of a struct's eightbytes (size <= 16): INTEGER if any
  * integer-class scalar lies in it, else SSE.  Every scalar of the grammar
  * is naturally aligned, so none straddles two eightbytes. */
@@ -353,18 +405,115 @@ static void plan_struct_arg(struct planner *pl, const rt_type *t,
 }
 
 /* A struct result: in memory (address in the first integer register)
- * above 16 bytes, else in the register pair its eightbytes classify to. */
-static enum rclass plan_struct_ret(const rt_type *t, bool *mem)
+ * above 16 bytes, else in the register pair its eightbytes classify to.
+ * False if not planned (never here). */
+static bool plan_struct_ret(const rt_type *t, struct rt__plan *p,
+                            enum rclass *rc)
 {
-  *mem = t->size > 16;
-  if (*mem)
-    return RC_INT;
+  p->ret_mem = t->size > 16;
+  if (p->ret_mem) {
+    *rc = RC_INT;
+    return true;
+  }
   unsigned cls[2] = {C_NONE, C_NONE};
   classify(t, 0, cls);
   bool i0 = is_int_class(cls[0]), i1 = is_int_class(cls[1]);
   if (t->size <= 8)
-    return i0 ? RC_INT : RC_F64;
-  return i0 ? (i1 ? RC_II : RC_ID) : (i1 ? RC_DI : RC_DD);
+    *rc = i0 ? RC_INT : RC_F64;
+  else
+    *rc = i0 ? (i1 ? RC_II : RC_ID) : (i1 ? RC_DI : RC_DD);
+  return true;
+}
+#else /* AAPCS64 (the parameter passing rules' stages B and C) */
+/* Walk T's leaves: true while they are all floats of one kind (*K) and
+ * at most 4 of them (*N). */
+static bool hfa_walk(const rt_type *t, rt_type_kind *k, unsigned *n)
+{
+  if (t->kind == RT_TYPE_STRUCT) {
+    for (size_t i = 0; i < t->nmembers; i++)
+      if (!hfa_walk(t->members[i], k, n))
+        return false;
+    return true;
+  }
+  if (!kind_is_float(t->kind) || (*n && t->kind != *k))
+    return false;
+  *k = t->kind;
+  return ++*n <= 4;
+}
+
+/* T's member count (1..4) if it is a homogeneous floating aggregate,
+ * and their size in *MSIZE; else 0.  The members, of one type, lie one
+ * after the other with no padding: member I at I * *MSIZE. */
+static unsigned hfa_of(const rt_type *t, unsigned *msize)
+{
+  rt_type_kind k = RT_TYPE_VOID;
+  unsigned n = 0;
+  if (t->kind != RT_TYPE_STRUCT || !hfa_walk(t, &k, &n) || n == 0)
+    return 0;
+  *msize = k == RT_TYPE_F32 ? 4 : 8;
+  return t->size == (size_t)n * *msize ? n : 0;
+}
+
+/* A struct argument.  An HFA: one floating word per member if all of
+ * them find a register (C.2), else the struct in stack words and no
+ * floating register for any later argument (C.3, C.6).  Over 16 bytes
+ * otherwise: a copy made by the caller, its address an integer argument
+ * (B.4, then C.7 or C.14).  Else: 1 or 2 general words holding its
+ * memory if both find a register (C.10), else stack words and no
+ * general register for any later argument (C.11, C.13).  The grammar's
+ * alignments are at most 8, so no register pair or slot is rounded. */
+static void plan_struct_arg(struct planner *pl, const rt_type *t,
+                            struct op *op)
+{
+  op->size = (uint32_t)t->size;
+  size_t n8 = (t->size + 7) / 8;
+  unsigned msize, n = hfa_of(t, &msize);
+  if (n) {
+    if (pl->fp + n <= NFP) {
+      op->code = OP_HFA;
+      op->dst = take_fp(pl);
+      op->dst2 = (uint16_t)msize;
+      pl->fp += n - 1;
+      return;
+    }
+    pl->fp = NFP;
+  } else if (t->size > 16) {
+    op->code = OP_REF;
+    op->dst = pl->gp < NGP ? take_gp(pl) : take_stack(pl, 1);
+    op->dst2 = (uint16_t)(PLAN_WORDS + pl->copy);
+    pl->copy += (unsigned)n8;
+    if (pl->copy > COPY_WORDS)
+      pl->ok = false;
+    return;
+  } else if (pl->gp + n8 <= NGP) {
+    op->code = OP_AGG;
+    op->dst = take_gp(pl);
+    if (n8 == 2)
+      op->dst2 = take_gp(pl);
+    return;
+  } else {
+    pl->gp = NGP;
+  }
+  op->code = OP_AGG_MEM;
+  op->dst = take_stack(pl, n8);
+}
+
+/* A struct result: an HFA in v0..v3 (one member: the f64 class, the
+ * member in the low bytes of d0), another of up to 16 bytes in x0 or
+ * x0:x1, a larger one in memory at x8 (up to PLAN_MAX_RET bytes). */
+static bool plan_struct_ret(const rt_type *t, struct rt__plan *p,
+                            enum rclass *rc)
+{
+  unsigned msize, n = hfa_of(t, &msize);
+  if (n) {
+    p->ret_hfa_n = (unsigned char)n;
+    p->ret_hfa_size = (unsigned char)msize;
+    *rc = n == 1 ? RC_F64 : RC_HFA;
+    return true;
+  }
+  p->ret_mem = t->size > 16;
+  *rc = p->ret_mem ? RC_MEM : t->size > 8 ? RC_II : RC_INT;
+  return t->size <= PLAN_MAX_RET;
 }
 #endif
 
@@ -377,11 +526,7 @@ static void plan_arg(struct planner *pl, const rt_type *t, struct op *op)
     op->ext.b = 0; /* the bits as they are, an f32's upper half zero */
     op->dst = pl->fp < NFP ? take_fp(pl) : take_stack(pl, 1);
   } else if (t->kind == RT_TYPE_STRUCT) {
-#if PLAN_STRUCTS
     plan_struct_arg(pl, t, op);
-#else
-    pl->ok = false;
-#endif
   } else {
     op->dst = pl->gp < NGP ? take_gp(pl) : take_stack(pl, 1);
   }
@@ -403,13 +548,8 @@ static bool plan_ret(const rt_type *t, struct rt__plan *p, enum rclass *rc)
   case RT_TYPE_F64: p->use = RU_F64; *rc = RC_F64; return true;
   case RT_TYPE_F32: p->use = RU_F32; *rc = RC_F64; return true;
   case RT_TYPE_STRUCT:
-#if PLAN_STRUCTS
     p->use = RU_STRUCT;
-    *rc = plan_struct_ret(t, &p->ret_mem);
-    return true;
-#else
-    return false;
-#endif
+    return plan_struct_ret(t, p, rc);
   default: p->use = RU_INT; return true;
   }
 }
@@ -449,13 +589,15 @@ static void place_words(struct rt__plan *p, const unsigned char *d,
                         uint16_t *pad)
 {
   bool used[PLAN_WORDS] = {false};
-  if (p->ret_mem)
+  if (RET_MEM_GP0 && p->ret_mem)
     used[0] = true;
   for (size_t i = 0; i < p->nops; i++) {
     struct op *op = &p->ops[i];
     op->edst = entry_place(op->dst);
     op->dst = place(op->dst, d);
-    size_t n = op->code == OP_AGG_MEM ? (op->size + 7) / 8 : 1;
+    size_t n = op->code == OP_AGG_MEM ? (op->size + 7) / 8
+               : op->code == OP_HFA   ? op->size / op->dst2
+                                      : 1;
     for (size_t k = 0; k < n; k++)
       used[op->dst + k] = true;
     if (op->code == OP_AGG && op->size > 8)
@@ -543,7 +685,6 @@ static bool plan_slots(struct rt__plan *p, const unsigned char *d)
 static bool plan_aslots(struct rt__plan *p, const rt_sig *s,
                         const unsigned char *d)
 {
-#if PLAN_STRUCTS
   struct aslot *as = p->aslot;
   if (d[2] != 0 || p->ret_mem || s->nret_strs != 0)
     return false;
@@ -552,7 +693,8 @@ static bool plan_aslots(struct rt__plan *p, const rt_sig *s,
     bool ok = op->code == OP_SCALAR
                   ? kind_is_float(op->kind) || op->ext.m == ~(u64)0 ||
                         op->ext.m == 0xffffffffu
-                  : op->code == OP_AGG && (op->size == 8 || op->size == 16);
+                  : (op->code == OP_AGG && (op->size == 8 || op->size == 16)) ||
+                        (op->code == OP_HFA && op->dst2 == 8);
     if (!ok)
       return false;
   }
@@ -563,16 +705,17 @@ static bool plan_aslots(struct rt__plan *p, const rt_sig *s,
   for (size_t i = 0; i < p->nops; i++) {
     const struct op *op = &p->ops[i];
     uint32_t off = (uint32_t)(i * sizeof(rt_value) + offsetof(rt_value, v));
+    if (op->code == OP_HFA) { /* aarch64, f64 members: one word each */
+      for (unsigned k = 0; k < op->size / 8; k++)
+        as[op->dst + k] = (struct aslot){off, op->kind, (int16_t)(8 * k)};
+      continue;
+    }
     bool agg = op->code == OP_AGG;
     as[op->dst] = (struct aslot){off, op->kind, (int16_t)(agg ? 0 : -1)};
     if (agg && op->size == 16)
       as[op->dst2] = (struct aslot){off, op->kind, 8};
   }
   return true;
-#else
-  (void)p, (void)s, (void)d;
-  return false;
-#endif
 }
 
 static const rt__invoker aslot_invokers[RC_COUNT][NREG_SHAPES];
@@ -585,8 +728,8 @@ int rt__plan_prepare(rt_sig *s)
   if (!p)
     return RT_ENOMEM;
   enum rclass rc;
-  struct planner pl = {0, 0, 0, plan_ret(s->ret, p, &rc)};
-  if (p->ret_mem)
+  struct planner pl = {0, 0, 0, plan_ret(s->ret, p, &rc), 0};
+  if (RET_MEM_GP0 && p->ret_mem)
     pl.gp = 1;
   p->nops = s->nargs;
   memcpy(p->kinds, s->kinds, s->nargs);
@@ -615,7 +758,7 @@ int rt__plan_prepare(rt_sig *s)
       plan_slots(p, shape_dims[shape])) {
     rt__invoker x = exact_invoker(p, shape_dims[shape]);
     s->fast = x ? x : slot_invokers[slot_class(p)][shape];
-  } else if (!scalar && shape < NREG_SHAPES &&
+  } else if (!scalar && shape < NREG_SHAPES && aslot_invokers[rc][shape] &&
              plan_aslots(p, s, shape_dims[shape])) {
     s->fast = aslot_invokers[rc][shape];
   }
@@ -655,6 +798,19 @@ static inline void copy_upto8(u64 *dst, const void *src, size_t n)
   }
 }
 
+/* A struct's memory into whole words: its whole words, then the tail
+ * (the rest of the last word zero). */
+static inline void copy_words(u64 *d, const char *s, size_t size)
+{
+  size_t n = size / 8;
+  for (size_t i = 0; i < n; i++)
+    memcpy(&d[i], s + 8 * i, 8);
+  if (size % 8) {
+    d[n] = 0;
+    copy_upto8(&d[n], s + 8 * n, size % 8);
+  }
+}
+
 static inline RT_ALWAYS_INLINE void copy_agg(const struct op *op,
                                               const void *src, u64 *w)
 {
@@ -667,18 +823,30 @@ static inline RT_ALWAYS_INLINE void copy_agg(const struct op *op,
       memcpy(&w[op->dst2], (const char *)src + 8, 8);
     return;
   }
-  if (op->code == OP_AGG_MEM) { /* whole words, then the tail */
-    u64 *d = &w[op->dst];
+  if (op->code == OP_AGG_MEM) {
+    copy_words(&w[op->dst], src, size);
+    return;
+  }
+#ifdef __aarch64__
+  if (op->code == OP_HFA) { /* a member a word, an f32 in the low half */
     const char *s = src;
-    size_t n = size / 8;
-    for (size_t i = 0; i < n; i++)
-      memcpy(&d[i], s + 8 * i, 8);
-    if (size % 8) {
-      d[n] = 0;
-      copy_upto8(&d[n], s + 8 * n, size % 8);
+    if (op->dst2 == 8) {
+      memcpy(&w[op->dst], s, size);
+    } else {
+      for (size_t i = 0; i < size / 4; i++) {
+        uint32_t x;
+        memcpy(&x, s + 4 * i, 4);
+        w[op->dst + i] = x;
+      }
     }
     return;
   }
+  if (op->code == OP_REF) { /* a copy the callee may write to */
+    copy_words(&w[op->dst2], src, size);
+    w[op->dst] = (uintptr_t)&w[op->dst2];
+    return;
+  }
+#endif
   w[op->dst] = 0;
   copy_upto8(&w[op->dst], src, size < 8 ? size : 8);
   if (size > 8) {
@@ -762,7 +930,9 @@ static void take_result(const rt_fn *fn, const struct rt__plan *p,
 int rt__plan_invoke(const rt_fn *fn, const rt_value *a, rt_value *ret)
 {
   const struct rt__plan *p = fn_plan(fn);
-  u64 w[PLAN_WORDS], out[2];
+  if (!p->call) /* aarch64's HFA and memory results: no caller */
+    return fn->sig->fast(fn, a, ret);
+  u64 w[W_WORDS], out[2];
   int rc = fill(fn, p, a, w);
   if (RT_UNLIKELY(rc))
     return rc;
@@ -1122,7 +1292,7 @@ static inline RT_ALWAYS_INLINE int fill_struct(const rt_fn *fn,
                                rt_value *ret)                                 \
   {                                                                           \
     const struct rt__plan *p = fn_plan(fn);                                   \
-    u64 w[PLAN_WORDS];                                                        \
+    u64 w[W_WORDS];                                                           \
     int rc = fill_struct(fn, p, a, w);                                        \
     if (RT_UNLIKELY(rc))                                                      \
       return rc;                                                              \
@@ -1152,7 +1322,7 @@ static inline RT_ALWAYS_INLINE int fill_struct(const rt_fn *fn,
                                rt_value *ret)                                 \
   {                                                                           \
     const struct rt__plan *p = fn_plan(fn);                                   \
-    u64 w[PLAN_WORDS];                                                        \
+    u64 w[W_WORDS];                                                           \
     int rc = fill_struct(fn, p, a, w);                                        \
     if (RT_UNLIKELY(rc))                                                      \
       return rc;                                                              \
@@ -1167,22 +1337,66 @@ static inline RT_ALWAYS_INLINE int fill_struct(const rt_fn *fn,
     return rt__last_code;                                                     \
   }
 
-#if PLAN_STRUCTS
+#ifdef __aarch64__
+/* An HFA result: member I from the low bytes of d[I]. */
+static inline void take_hfa(const struct rt__plan *p, const struct r_hfa *r,
+                            void *mem)
+{
+  const double d[4] = {r->a, r->b, r->c, r->d};
+  char *m = mem;
+  for (unsigned i = 0; i < p->ret_hfa_n; i++) {
+    u64 x = bits(d[i]);
+    if (p->ret_hfa_size == 8) {
+      memcpy(m + 8 * i, &x, 8);
+    } else {
+      uint32_t lo = (uint32_t)x;
+      memcpy(m + 4 * i, &lo, 4);
+    }
+  }
+}
+
+/* aarch64: an HFA of 2-4 members (v0..v3), or a struct over 16 bytes
+ * returned at x8 (the prototype's struct is the compiler's temporary,
+ * whose first RET_SIZE bytes the callee wrote). */
+#define SINVOKER_A64(R, RT, TAKE, name, g, f, s, params, args)               \
+  static int sinv_##R##_##name(const rt_fn *fn, const rt_value *a,           \
+                               rt_value *ret)                                 \
+  {                                                                           \
+    const struct rt__plan *p = fn_plan(fn);                                   \
+    u64 w[W_WORDS];                                                           \
+    int rc = fill_struct(fn, p, a, w);                                        \
+    if (RT_UNLIKELY(rc))                                                      \
+      return rc;                                                              \
+    const rt_sig *sig = fn->sig;                                              \
+    unsigned fl_;                                                             \
+    void *mem = rt__ret_block(sig, p->ret_size, &fl_);                        \
+    if (RT_UNLIKELY(!mem))                                                    \
+      return rt__last_code;                                                   \
+    RT r_ = ((RT(*) params)fn->fp) args;                                      \
+    TAKE;                                                                     \
+    rt__ret_block_take(sig, mem, fl_, ret);                                   \
+    return rt__last_code;                                                     \
+  }
+#define TAKE_HFA take_hfa(p, &r_, mem)
+#define TAKE_MEM memcpy(mem, &r_, p->ret_size)
+#endif
+
 #define S_INT(...) SINVOKER1(int, u64, __VA_ARGS__)
 #define S_F64(...) SINVOKER1(f64, double, __VA_ARGS__)
 #define S_II(...) SINVOKER2(ii, struct r_ii, __VA_ARGS__)
-#define S_DD(...) SINVOKER2(dd, struct r_dd, __VA_ARGS__)
-#define S_ID(...) SINVOKER2(id, struct r_id, __VA_ARGS__)
-#define S_DI(...) SINVOKER2(di, struct r_di, __VA_ARGS__)
 #define SE_INT(name, ...) sinv_int_##name,
 #define SE_F64(name, ...) sinv_f64_##name,
 #define SE_II(name, ...) sinv_ii_##name,
-#define SE_DD(name, ...) sinv_dd_##name,
-#define SE_ID(name, ...) sinv_id_##name,
-#define SE_DI(name, ...) sinv_di_##name,
 SHAPES(S_INT)
 SHAPES(S_F64)
 SHAPES(S_II)
+#ifdef __x86_64__
+#define S_DD(...) SINVOKER2(dd, struct r_dd, __VA_ARGS__)
+#define S_ID(...) SINVOKER2(id, struct r_id, __VA_ARGS__)
+#define S_DI(...) SINVOKER2(di, struct r_di, __VA_ARGS__)
+#define SE_DD(name, ...) sinv_dd_##name,
+#define SE_ID(name, ...) sinv_id_##name,
+#define SE_DI(name, ...) sinv_di_##name,
 SHAPES(S_DD)
 SHAPES(S_ID)
 SHAPES(S_DI)
@@ -1191,19 +1405,24 @@ static const rt__invoker struct_invokers[RC_COUNT][NSHAPES] = {
     [RC_II] = {SHAPES(SE_II)},   [RC_DD] = {SHAPES(SE_DD)},
     [RC_ID] = {SHAPES(SE_ID)},   [RC_DI] = {SHAPES(SE_DI)},
 };
+#else
+#define S_HFA(...) SINVOKER_A64(hfa, struct r_hfa, TAKE_HFA, __VA_ARGS__)
+#define S_MEM(...) SINVOKER_A64(mem, struct r_mem, TAKE_MEM, __VA_ARGS__)
+#define SE_HFA(name, ...) sinv_hfa_##name,
+#define SE_MEM(name, ...) sinv_mem_##name,
+SHAPES(S_HFA)
+SHAPES(S_MEM)
+static const rt__invoker struct_invokers[RC_COUNT][NSHAPES] = {
+    [RC_INT] = {SHAPES(SE_INT)}, [RC_F64] = {SHAPES(SE_F64)},
+    [RC_II] = {SHAPES(SE_II)},   [RC_HFA] = {SHAPES(SE_HFA)},
+    [RC_MEM] = {SHAPES(SE_MEM)},
+};
+#endif
 
 static rt__invoker struct_invoker(enum rclass rc, int shape)
 {
   return struct_invokers[rc][shape];
 }
-#else
-static rt__invoker struct_invoker(enum rclass rc, int shape)
-{
-  (void)rc;
-  (void)shape;
-  return rt__plan_invoke; /* never reached: no struct is planned here */
-}
-#endif
 
 /* ---- slot invokers ---------------------------------------------------- */
 
@@ -1388,7 +1607,6 @@ static const rt__invoker slot_invokers[SC_COUNT][NSHAPES] = {
 
 /* ---- struct slot invokers ------------------------------------------------ */
 
-#if PLAN_STRUCTS
 /* Register-only plans with struct arguments of whole eightbytes, or a
  * struct result in registers (plan_aslots): like the slot invokers, one
  * per shape and result class that checks the tags (one branch), then
@@ -1491,29 +1709,33 @@ static inline RT_ALWAYS_INLINE int aslot_srcs(const rt_fn *fn,
 #define A_INT(...) ASLOT1(int, u64, __VA_ARGS__)
 #define A_F64(...) ASLOT1(f64, double, __VA_ARGS__)
 #define A_II(...) ASLOT2(ii, struct r_ii, __VA_ARGS__)
-#define A_DD(...) ASLOT2(dd, struct r_dd, __VA_ARGS__)
-#define A_ID(...) ASLOT2(id, struct r_id, __VA_ARGS__)
-#define A_DI(...) ASLOT2(di, struct r_di, __VA_ARGS__)
 REG_SHAPES(A_INT)
 REG_SHAPES(A_F64)
 REG_SHAPES(A_II)
-REG_SHAPES(A_DD)
-REG_SHAPES(A_ID)
-REG_SHAPES(A_DI)
 #define AE_INT(name, ...) ainv_int_##name,
 #define AE_F64(name, ...) ainv_f64_##name,
 #define AE_II(name, ...) ainv_ii_##name,
+#ifdef __x86_64__
+#define A_DD(...) ASLOT2(dd, struct r_dd, __VA_ARGS__)
+#define A_ID(...) ASLOT2(id, struct r_id, __VA_ARGS__)
+#define A_DI(...) ASLOT2(di, struct r_di, __VA_ARGS__)
+REG_SHAPES(A_DD)
+REG_SHAPES(A_ID)
+REG_SHAPES(A_DI)
 #define AE_DD(name, ...) ainv_dd_##name,
 #define AE_ID(name, ...) ainv_id_##name,
 #define AE_DI(name, ...) ainv_di_##name,
+#endif
+/* (aarch64: HFA results of 2-4 members and results in memory keep the
+ * struct invokers: no row.) */
 static const rt__invoker aslot_invokers[RC_COUNT][NREG_SHAPES] = {
     [RC_INT] = {REG_SHAPES(AE_INT)}, [RC_F64] = {REG_SHAPES(AE_F64)},
-    [RC_II] = {REG_SHAPES(AE_II)},   [RC_DD] = {REG_SHAPES(AE_DD)},
-    [RC_ID] = {REG_SHAPES(AE_ID)},   [RC_DI] = {REG_SHAPES(AE_DI)},
-};
-#else
-static const rt__invoker aslot_invokers[RC_COUNT][NREG_SHAPES];
+    [RC_II] = {REG_SHAPES(AE_II)},
+#ifdef __x86_64__
+    [RC_DD] = {REG_SHAPES(AE_DD)},   [RC_ID] = {REG_SHAPES(AE_ID)},
+    [RC_DI] = {REG_SHAPES(AE_DI)},
 #endif
+};
 
 /* Integer arguments only, exactly filling a shape with stack words
  * (NGP + S of them): word I is argument I, so the offsets are constants

@@ -257,6 +257,254 @@ static void sixth_gp_stack_ok_d(const rt_value *args, void *ret)
                           AGG(12, struct at_big)));
 }
 
+/* ---- AAPCS64: HFAs, general-register structs, structs by reference -- */
+
+/* HFAs of f32 in and out; 1 + 1 + 2 + 4 members fill v0..v7 exactly. */
+static struct at_f3 hfa_fa(struct at_f1 a, float k, struct at_ff b,
+                           struct at_f4 d)
+{
+  return (struct at_f3){a.a * k + d.d, b.a - d.a * 0.5f, b.b + d.b - d.c};
+}
+static void hfa_fa_d(const rt_value *args, void *ret)
+{
+  STORE(ret, struct at_f3,
+        hfa_fa(AGG(0, struct at_f1), args[1].v.f32, AGG(2, struct at_ff),
+               AGG(3, struct at_f4)));
+}
+
+static struct at_f4 hfa_fb(struct at_f3 a, int32_t i, struct at_f1 b)
+{
+  return (struct at_f4){a.c, a.b * (float)i, a.a - b.a, b.a * 3};
+}
+static void hfa_fb_d(const rt_value *args, void *ret)
+{
+  STORE(ret, struct at_f4,
+        hfa_fb(AGG(0, struct at_f3), args[1].v.i32, AGG(2, struct at_f1)));
+}
+
+static struct at_ff hfa_fc(struct at_f4 a, double k)
+{
+  return (struct at_ff){a.a + a.b * (float)k, a.c - a.d};
+}
+static void hfa_fc_d(const rt_value *args, void *ret)
+{
+  STORE(ret, struct at_ff, hfa_fc(AGG(0, struct at_f4), args[1].v.f64));
+}
+
+static struct at_f1 hfa_fd(struct at_ff a, struct at_ff b)
+{
+  return (struct at_f1){a.a * b.b - a.b * b.a};
+}
+static void hfa_fd_d(const rt_value *args, void *ret)
+{
+  STORE(ret, struct at_f1, hfa_fd(AGG(0, struct at_ff), AGG(1, struct at_ff)));
+}
+
+/* HFAs of f64; 1 + 3 + 4 members fill v0..v7 exactly. */
+static struct at_d4 hfa_da(struct at_d1 a, struct at_d3 b, struct at_d4 c)
+{
+  return (struct at_d4){a.a + c.d, b.a * c.c, b.b - c.b, b.c / c.a};
+}
+static void hfa_da_d(const rt_value *args, void *ret)
+{
+  STORE(ret, struct at_d4,
+        hfa_da(AGG(0, struct at_d1), AGG(1, struct at_d3), AGG(2, struct at_d4)));
+}
+
+static struct at_d3 hfa_db(struct at_d2 a, float k, struct at_d2 b)
+{
+  return (struct at_d3){a.a * k, a.b - b.a, b.b * 0.5};
+}
+static void hfa_db_d(const rt_value *args, void *ret)
+{
+  STORE(ret, struct at_d3,
+        hfa_db(AGG(0, struct at_d2), args[1].v.f32, AGG(2, struct at_d2)));
+}
+
+static struct at_d2 hfa_dc(struct at_d4 a, int64_t i, struct at_d1 b)
+{
+  return (struct at_d2){a.a + a.b + (double)i, a.c * a.d - b.a};
+}
+static void hfa_dc_d(const rt_value *args, void *ret)
+{
+  STORE(ret, struct at_d2,
+        hfa_dc(AGG(0, struct at_d4), args[1].v.i64, AGG(2, struct at_d1)));
+}
+
+static struct at_d1 hfa_dd(struct at_d3 a) { return (struct at_d1){a.a - a.b * a.c}; }
+static void hfa_dd_d(const rt_value *args, void *ret)
+{
+  STORE(ret, struct at_d1, hfa_dd(AGG(0, struct at_d3)));
+}
+
+/* After six doubles a 3-member HFA no longer fits (v6, v7 are free): it
+ * goes to the stack, and so do the f64 and f32 after it (AAPCS64 C.3:
+ * no floating register is used after an HFA went to the stack). */
+static double hfa_late(double a, double b, double c, double d, double e,
+                       double f, struct at_d3 s, double g, float h)
+{
+  return a - b * 2 + c * 3 - d * 4 + e * 5 - f * 6 + s.a * 7 - s.b * 8 +
+         s.c * 9 - g * 10 + h * 11;
+}
+static void hfa_late_d(const rt_value *args, void *ret)
+{
+  STORE(ret, double,
+        hfa_late(args[0].v.f64, args[1].v.f64, args[2].v.f64, args[3].v.f64,
+                 args[4].v.f64, args[5].v.f64, AGG(6, struct at_d3),
+                 args[7].v.f64, args[8].v.f32));
+}
+
+/* The same with v7 left free: {f32, f32} needs two, the f32 and the
+ * 1-member HFA after it take the stack too. */
+static struct at_ff hfa_late2(double a, double b, double c, double d,
+                              double e, double f, double g, struct at_ff s,
+                              float h, struct at_f1 t)
+{
+  return (struct at_ff){(float)(a + b - c + d - e + f - g) + s.a,
+                        s.b * h - t.a};
+}
+static void hfa_late2_d(const rt_value *args, void *ret)
+{
+  STORE(ret, struct at_ff,
+        hfa_late2(args[0].v.f64, args[1].v.f64, args[2].v.f64, args[3].v.f64,
+                  args[4].v.f64, args[5].v.f64, args[6].v.f64,
+                  AGG(7, struct at_ff), args[8].v.f32, AGG(9, struct at_f1)));
+}
+
+/* A 16-byte struct after seven integers: x7 is free but it needs two
+ * registers, so it goes to the stack, and so do the integer and the
+ * 8-byte struct after it (C.11). */
+static int64_t late_li(int64_t a, int64_t b, int64_t c, int64_t d, int64_t e,
+                       int64_t f, int64_t g, struct at_li s, int64_t h,
+                       struct at_ii t)
+{
+  return a - b * 2 + c * 3 - d * 4 + e * 5 - f * 6 + g * 7 + s.a * 8 -
+         s.b * 9 + h * 10 + t.a * 11 - t.b * 12;
+}
+static void late_li_d(const rt_value *args, void *ret)
+{
+  STORE(ret, int64_t,
+        late_li(args[0].v.i64, args[1].v.i64, args[2].v.i64, args[3].v.i64,
+                args[4].v.i64, args[5].v.i64, args[6].v.i64,
+                AGG(7, struct at_li), args[8].v.i64, AGG(9, struct at_ii)));
+}
+
+/* Structs of 24 and 40 bytes: by reference to a caller's copy on
+ * AAPCS64, which the callee may write to (test_call_abi checks that the
+ * caller's structs are unchanged). */
+static int64_t by_ref(struct at_s24 a, int32_t k, struct at_s40 b)
+{
+  a.a += k;
+  a.c *= 2;
+  a.f -= 1;
+  b.v[3] = -b.v[3];
+  b.f += 1;
+  return a.a * 3 + a.b + (int64_t)a.c + (int64_t)(a.f * 4) + b.v[0] - b.v[3] +
+         (int64_t)b.f;
+}
+static void by_ref_d(const rt_value *args, void *ret)
+{
+  STORE(ret, int64_t,
+        by_ref(AGG(0, struct at_s24), args[1].v.i32, AGG(2, struct at_s40)));
+}
+
+/* The same after eight integers: the copies' addresses on the stack. */
+static struct at_s24 by_ref_stack(int64_t a, int64_t b, int64_t c, int64_t d,
+                                  int64_t e, int64_t f, int64_t g, int64_t h,
+                                  struct at_s24 s, struct at_s40 t)
+{
+  s.a = s.a * 2 + a - b + c - d + e - f + g - h;
+  s.b ^= (int32_t)t.v[1];
+  t.v[0] = 0;
+  s.c += t.f + (double)t.v[0];
+  s.f *= -2;
+  return s;
+}
+static void by_ref_stack_d(const rt_value *args, void *ret)
+{
+  STORE(ret, struct at_s24,
+        by_ref_stack(args[0].v.i64, args[1].v.i64, args[2].v.i64,
+                     args[3].v.i64, args[4].v.i64, args[5].v.i64,
+                     args[6].v.i64, args[7].v.i64, AGG(8, struct at_s24),
+                     AGG(9, struct at_s40)));
+}
+
+/* Struct results of 1, 8, 12, 16 and 64 bytes (3: bytes3, 24: memret). */
+static struct at_r1 ret1(uint8_t k) { return (struct at_r1){(uint8_t)(k * 3 + 1)}; }
+static void ret1_d(const rt_value *args, void *ret)
+{
+  STORE(ret, struct at_r1, ret1(args[0].v.u8));
+}
+static struct at_r8 ret8(int64_t k, double x)
+{
+  return (struct at_r8){(int32_t)k * 5, (int16_t)(x * 7), (int8_t)-k,
+                        (int8_t)(k >> 8)};
+}
+static void ret8_d(const rt_value *args, void *ret)
+{
+  STORE(ret, struct at_r8, ret8(args[0].v.i64, args[1].v.f64));
+}
+static struct at_r12 ret12(int64_t k, double x)
+{
+  return (struct at_r12){(int32_t)k, (int32_t)(x * 3), (int32_t)(k >> 33)};
+}
+static void ret12_d(const rt_value *args, void *ret)
+{
+  STORE(ret, struct at_r12, ret12(args[0].v.i64, args[1].v.f64));
+}
+static struct at_r16 ret16(int64_t k, double x)
+{
+  return (struct at_r16){k * 3 - 1, (int32_t)x, (int32_t)k};
+}
+static void ret16_d(const rt_value *args, void *ret)
+{
+  STORE(ret, struct at_r16, ret16(args[0].v.i64, args[1].v.f64));
+}
+static struct at_r64 ret64(int64_t k, double x, struct at_ii t)
+{
+  struct at_r64 r;
+  for (int i = 0; i < 8; i++)
+    r.v[i] = k * (i + 1) - (int64_t)(x * i) + (i & 1 ? t.a : t.b);
+  return r;
+}
+static void ret64_d(const rt_value *args, void *ret)
+{
+  STORE(ret, struct at_r64,
+        ret64(args[0].v.i64, args[1].v.f64, AGG(2, struct at_ii)));
+}
+
+/* Nested structs that flatten to HFAs ({{f32, f32}, f32}: 3 x f32;
+ * {f64, {f64, {f64, f64}}}: 4 x f64), and one of mixed kinds that does
+ * not ({f32, f32, {f64}}: 16 bytes in two general registers on
+ * AAPCS64). */
+static struct at_nd nested(struct at_nf a, struct at_nd b, struct at_nx c)
+{
+  return (struct at_nd){b.x.y.d + a.c, {b.x.y.c * a.x.a, {b.x.b - c.x.b,
+                                                          b.a + a.x.b + c.a - c.e}}};
+}
+static void nested_d(const rt_value *args, void *ret)
+{
+  STORE(ret, struct at_nd,
+        nested(AGG(0, struct at_nf), AGG(1, struct at_nd), AGG(2, struct at_nx)));
+}
+static struct at_nf nested_f(struct at_nd a, struct at_nx b)
+{
+  return (struct at_nf){{(float)a.a, (float)(a.x.y.c * b.x.b)},
+                        (float)a.x.b + b.a};
+}
+static void nested_f_d(const rt_value *args, void *ret)
+{
+  STORE(ret, struct at_nf, nested_f(AGG(0, struct at_nd), AGG(1, struct at_nx)));
+}
+static struct at_nx nested_x(struct at_nx a, float k)
+{
+  return (struct at_nx){a.a * k, a.e + k, {a.x.b - k}};
+}
+static void nested_x_d(const rt_value *args, void *ret)
+{
+  STORE(ret, struct at_nx, nested_x(AGG(0, struct at_nx), args[1].v.f32));
+}
+
 #define AT_BIG "{i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64}"
 #define AT_BIGS AT_BIG ", " AT_BIG ", " AT_BIG ", " AT_BIG ", " AT_BIG ", " AT_BIG
 #define AT_BIGV(x)                                                            \
@@ -309,6 +557,65 @@ const struct at_case at_cases[] = {
      {"1", "2", "3", "4", "5", "{6, 7.5, -8.25}", "0.5", AT_BIGV(""),
       AT_BIGV("-"), AT_BIGV("10"), AT_BIGV("2"), AT_BIGV("-3"), AT_BIGV("7")},
      sixth_gp_stack_ok_d, true},
+    /* AAPCS64's cases (see above), on x86-64 too. */
+    {"({f32}, f32, {f32, f32}, {f32, f32, f32, f32}) -> {f32, f32, f32}",
+     (vfn)hfa_fa, {"{1.5}", "-2", "{0.25, 3}", "{4, -5.5, 6.125, 1e-3}"},
+     hfa_fa_d, false},
+    {"({f32, f32, f32}, i32, {f32}) -> {f32, f32, f32, f32}", (vfn)hfa_fb,
+     {"{1, -2.5, 3e20}", "-7", "{0.375}"}, hfa_fb_d, false},
+    {"({f32, f32, f32, f32}, f64) -> {f32, f32}", (vfn)hfa_fc,
+     {"{1, 2, 3, -4}", "0.5"}, hfa_fc_d, false},
+    {"({f32, f32}, {f32, f32}) -> {f32}", (vfn)hfa_fd,
+     {"{1.25, -2}", "{3, 4.5}"}, hfa_fd_d, false},
+    {"({f64}, {f64, f64, f64}, {f64, f64, f64, f64}) -> {f64, f64, f64, f64}",
+     (vfn)hfa_da, {"{1e300}", "{-1.5, 2.25, 3}", "{0.1, 0.2, -0.3, 4e-300}"},
+     hfa_da_d, false},
+    {"({f64, f64}, f32, {f64, f64}) -> {f64, f64, f64}", (vfn)hfa_db,
+     {"{1.5, -2}", "0.25", "{3.5, 1e-310}"}, hfa_db_d, false},
+    {"({f64, f64, f64, f64}, i64, {f64}) -> {f64, f64}", (vfn)hfa_dc,
+     {"{1, 2, 3, 4}", "-9000000000", "{0.5}"}, hfa_dc_d, false},
+    {"({f64, f64, f64}) -> {f64}", (vfn)hfa_dd, {"{1.5, -2, 0.125}"},
+     hfa_dd_d, false},
+    {"(f64, f64, f64, f64, f64, f64, {f64, f64, f64}, f64, f32) -> f64",
+     (vfn)hfa_late,
+     {"1", "2", "3", "4", "5", "6", "{7.5, -8.25, 9.125}", "-10.5", "11.25"},
+     hfa_late_d, false},
+    {"(f64, f64, f64, f64, f64, f64, f64, {f32, f32}, f32, {f32}) -> "
+     "{f32, f32}",
+     (vfn)hfa_late2,
+     {"1", "2", "3", "4", "5", "6", "7", "{0.5, -1.5}", "2.5", "{-3.75}"},
+     hfa_late2_d, false},
+    {"(i64, i64, i64, i64, i64, i64, i64, {i64, i32}, i64, {i32, i32}) -> i64",
+     (vfn)late_li,
+     {"1", "2", "3", "4", "5", "6", "7", "{-8000000000, 9}", "10",
+      "{-11, 12}"},
+     late_li_d, false},
+    {"({i64, i32, f32, f64}, i32, {i64, i64, i64, i64, f32}) -> i64",
+     (vfn)by_ref, {"{100, -7, 0.75, 2.5}", "5", "{1, 2, 3, 4, 0.5}"}, by_ref_d, false},
+    {"(i64, i64, i64, i64, i64, i64, i64, i64, {i64, i32, f32, f64}, "
+     "{i64, i64, i64, i64, f32}) -> {i64, i32, f32, f64}",
+     (vfn)by_ref_stack,
+     {"1", "2", "3", "4", "5", "6", "7", "8", "{100, 0x5555, 3.5, -2.5}",
+      "{9, 0x0f0f, -3, 4, 1.25}"},
+     by_ref_stack_d, false},
+    {"(u8) -> {u8}", (vfn)ret1, {"77"}, ret1_d, false},
+    {"(i64, f64) -> {i32, i16, i8, i8}", (vfn)ret8, {"-123456", "99.5"}, ret8_d,
+     false},
+    {"(i64, f64) -> {i32, i32, i32}", (vfn)ret12, {"-123456789012", "-7.25"},
+     ret12_d, false},
+    {"(i64, f64) -> {i64, i32, i32}", (vfn)ret16, {"0x123456789", "-65536.5"},
+     ret16_d, false},
+    {"(i64, f64, {i32, i32}) -> {i64, i64, i64, i64, i64, i64, i64, i64}",
+     (vfn)ret64, {"1000000000007", "3.5", "{-1, 2}"}, ret64_d, false},
+    {"({{f32, f32}, f32}, {f64, {f64, {f64, f64}}}, {f32, f32, {f64}}) -> "
+     "{f64, {f64, {f64, f64}}}",
+     (vfn)nested, {"{{1.5, -2}, 3}", "{0.5, {1.25, {-2.5, 8}}}", "{4, -0.5, {-9.75}}"},
+     nested_d, false},
+    {"({f64, {f64, {f64, f64}}}, {f32, f32, {f64}}) -> {{f32, f32}, f32}",
+     (vfn)nested_f, {"{0.5, {1.25, {-2.5, 8}}}", "{4, -0.5, {-9.75}}"}, nested_f_d,
+     false},
+    {"({f32, f32, {f64}}, f32) -> {f32, f32, {f64}}", (vfn)nested_x,
+     {"{4, -0.5, {-9.75}}", "0.5"}, nested_x_d, false},
 };
 const size_t at_ncases = sizeof at_cases / sizeof *at_cases;
 

@@ -21,6 +21,28 @@ struct at_u8x3 { uint8_t a, b, c; };
 struct at_si { char *s; int32_t n; };
 struct at_sis { char *s; int32_t n; const char *t; };
 struct at_big_strs { char *a; int64_t x; char *b; int64_t y; char *c; };
+/* AAPCS64's cases (results without padding: their bytes are compared): homogeneous floating aggregates (HFAs: 1-4 members,
+ * all f32 or all f64, nested structs flattened), structs of up to 16
+ * bytes in general registers, larger ones passed by reference. */
+struct at_f1 { float a; };
+struct at_f3 { float a, b, c; };
+struct at_f4 { float a, b, c, d; };
+struct at_d1 { double a; };
+struct at_d2 { double a, b; };
+struct at_d3 { double a, b, c; };
+struct at_d4 { double a, b, c, d; };
+struct at_nf { struct { float a, b; } x; float c; };
+struct at_nd { double a; struct { double b; struct { double c, d; } y; } x; };
+struct at_nx { float a, e; struct { double b; } x; };
+struct at_li { int64_t a; int32_t b; };
+struct at_ii { int32_t a, b; };
+struct at_s24 { int64_t a; int32_t b; float f; double c; };
+struct at_s40 { int64_t v[4]; float f; };
+struct at_r1 { uint8_t a; };
+struct at_r8 { int32_t a; int16_t b; int8_t c, d; };
+struct at_r16 { int64_t a; int32_t b, c; };
+struct at_r12 { int32_t a, b, c; };
+struct at_r64 { int64_t v[8]; };
 
 /* (i64, f64, i8, f32) x 16 -> u64: a hash of every argument's bits. */
 extern const vfn at_many64;

@@ -157,8 +157,8 @@ static void expect_path(const char *sig, bool fast_shape)
   rt_sig_free(s);
 }
 
-/* Structs by value are planned on x86-64 only (aarch64: libffi). */
-#if defined(__x86_64__)
+/* Structs by value are planned on x86-64 and aarch64. */
+#if defined(__x86_64__) || defined(__aarch64__)
 #define PLANNED_STRUCTS true
 #else
 #define PLANNED_STRUCTS false
@@ -180,7 +180,14 @@ static void check_paths(void)
   expect_path("({i32}) -> i32", PLANNED_STRUCTS);
   expect_path("(i32) -> {i32}", PLANNED_STRUCTS);
   expect_path("(i32) -> {i64, i64, i64}", PLANNED_STRUCTS);
-  /* 64 stack words fit the largest prototype, 65 do not. */
+  expect_path("({f32, f32, f32, f32}, {f64}) -> {f64, {f64, f64}}",
+              PLANNED_STRUCTS);
+  expect_path("(f64, f64, f64, f64, f64, f64, f64, {f32, f32}, f32) -> f32",
+              PLANNED_STRUCTS);
+  /* 64 stack words fit the largest prototype, 65 do not; on aarch64,
+   * which passes a struct over 16 bytes as the address of a copy, 64
+   * words of copies fit, 65 do not (and results in memory of up to 512
+   * bytes are planned; x86-64's of any size). */
   char *sig = NULL;
   rt_buf b = RT_BUF_INIT;
   for (int i = 0; i < 64; i++)
@@ -192,6 +199,22 @@ static void check_paths(void)
   assert_true(rt_asprintf(&sig, "(i64, i64, i64, i64, i64, i64, {%s, i8}) -> void",
                           b.data) > 0);
   expect_path(sig, false);
+  rt_free(sig);
+  assert_true(rt_asprintf(&sig, "(i32) -> {%s}", b.data) > 0);
+  expect_path(sig, PLANNED_STRUCTS);
+  rt_free(sig);
+  assert_true(rt_asprintf(&sig, "(i32) -> {%s, i8}", b.data) > 0);
+#if defined(__x86_64__)
+  expect_path(sig, true);
+#else
+  expect_path(sig, false);
+#endif
+  rt_free(sig);
+  rt_buf_free(&b);
+  for (int i = 0; i < 40; i++)
+    rt_buf_append_str(&b, i ? ", i64" : "i64");
+  assert_true(rt_asprintf(&sig, "({%s}, {%s}) -> i32", b.data, b.data) > 0);
+  expect_path(sig, false); /* 80 words */
   rt_free(sig);
   rt_buf_free(&b);
 }
