@@ -391,14 +391,16 @@ static void late_li_d(const rt_value *args, void *ret)
 
 /* Structs of 24 and 40 bytes: by reference to a caller's copy on
  * AAPCS64, which the callee may write to (test_call_abi checks that the
- * caller's structs are unchanged). */
+ * caller's structs are unchanged).  The writes are volatile, so that
+ * they reach the argument's memory rather than stay in registers. */
+#define SCRIBBLE(lv, val) (*(volatile __typeof__(lv) *)&(lv) = (val))
 static int64_t by_ref(struct at_s24 a, int32_t k, struct at_s40 b)
 {
-  a.a += k;
-  a.c *= 2;
-  a.f -= 1;
-  b.v[3] = -b.v[3];
-  b.f += 1;
+  SCRIBBLE(a.a, a.a + k);
+  SCRIBBLE(a.c, a.c * 2);
+  SCRIBBLE(a.f, a.f - 1);
+  SCRIBBLE(b.v[3], -b.v[3]);
+  SCRIBBLE(b.f, b.f + 1);
   return a.a * 3 + a.b + (int64_t)a.c + (int64_t)(a.f * 4) + b.v[0] - b.v[3] +
          (int64_t)b.f;
 }
@@ -413,11 +415,11 @@ static struct at_s24 by_ref_stack(int64_t a, int64_t b, int64_t c, int64_t d,
                                   int64_t e, int64_t f, int64_t g, int64_t h,
                                   struct at_s24 s, struct at_s40 t)
 {
-  s.a = s.a * 2 + a - b + c - d + e - f + g - h;
-  s.b ^= (int32_t)t.v[1];
-  t.v[0] = 0;
-  s.c += t.f + (double)t.v[0];
-  s.f *= -2;
+  SCRIBBLE(s.a, s.a * 2 + a - b + c - d + e - f + g - h);
+  SCRIBBLE(s.b, s.b ^ (int32_t)t.v[1]);
+  SCRIBBLE(t.v[0], 0);
+  SCRIBBLE(s.c, s.c + t.f + (double)t.v[0]);
+  SCRIBBLE(s.f, s.f * -2);
   return s;
 }
 static void by_ref_stack_d(const rt_value *args, void *ret)
