@@ -5,7 +5,10 @@
 # suites that run in one process run under qemu-user.  Above all the call
 # matrix (test_call_abi, test_call_matrix: every case through the fast
 # path and through libffi, compared with the direct C call's bits), which
-# on this x86-64 machine never runs the aarch64 register plan otherwise.
+# on this x86-64 machine never runs the aarch64 register plan otherwise:
+# scalars, and structs as AAPCS64 passes them (HFAs in SIMD registers,
+# the NSRN/NGRN = 8 stack cases, copies passed by reference, results in
+# v0..v3, x0:x1 and at x8).
 #
 # Output: TAP, one line per CMocka test, numbered across the suites.
 # Skips (1..0 # SKIP) when the cross toolchain, qemu or the arm64
