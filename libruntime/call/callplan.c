@@ -1299,7 +1299,8 @@ static inline RT_ALWAYS_INLINE int fill_struct(const rt_fn *fn,
  * a struct of up to 8 bytes in the register, or (integer class) a struct
  * in memory whose address comes back in the register. */
 #define SINVOKER1(R, RT, name, g, f, s, params, args)                         \
-  static int sinv_##R##_##name(const rt_fn *fn, const rt_value *a,           \
+  RT_CALL_ALIGN static int sinv_##R##_##name(const rt_fn *fn,              \
+                                             const rt_value *a,            \
                                rt_value *ret)                                 \
   {                                                                           \
     const struct rt__plan *p = fn_plan(fn);                                   \
@@ -1329,7 +1330,8 @@ static inline RT_ALWAYS_INLINE int fill_struct(const rt_fn *fn,
   }
 /* The two-eightbyte struct returns: both registers into the storage. */
 #define SINVOKER2(R, RT, name, g, f, s, params, args)                         \
-  static int sinv_##R##_##name(const rt_fn *fn, const rt_value *a,           \
+  RT_CALL_ALIGN static int sinv_##R##_##name(const rt_fn *fn,              \
+                                             const rt_value *a,            \
                                rt_value *ret)                                 \
   {                                                                           \
     const struct rt__plan *p = fn_plan(fn);                                   \
@@ -1370,7 +1372,8 @@ static inline void take_hfa(const struct rt__plan *p, const struct r_hfa *r,
  * returned at x8 (the prototype's struct is the compiler's temporary,
  * whose first RET_SIZE bytes the callee wrote). */
 #define SINVOKER_A64(R, RT, TAKE, name, g, f, s, params, args)               \
-  static int sinv_##R##_##name(const rt_fn *fn, const rt_value *a,           \
+  RT_CALL_ALIGN static int sinv_##R##_##name(const rt_fn *fn,              \
+                                             const rt_value *a,            \
                                rt_value *ret)                                 \
   {                                                                           \
     const struct rt__plan *p = fn_plan(fn);                                   \
