@@ -158,9 +158,13 @@ void rt_free(void *p)
   uintptr_t a = (uintptr_t)p;
   if (RT_LIKELY(segmap_get(a) == SM_FAST)) {
     struct segment *s = (struct segment *)(a & ~(uintptr_t)SEG_MASK);
-    struct page *pg = page_of(s, p);
-    bool exact;
-    uint32_t idx = block_index_exact(pg, p, &exact);
+    struct window *wn = &s->win[(a & SEG_MASK) >> WIN_SHIFT];
+    uint64_t recip = LOAD(wn->recip);
+    unsigned __int128 prod =
+        (unsigned __int128)(a + LOAD(wn->nbase)) * recip;
+    bool exact = (uint64_t)prod < recip;
+    uint32_t idx = (uint32_t)(prod >> 64);
+    struct page *pg = wn->pg;
     struct bitpair *b = page_bits(pg, idx);
     uint64_t bit = block_bit(idx), f = LOAD(b->free);
     /* A page not in use is never exact; indices past the capacity have a

@@ -188,6 +188,28 @@ static inline uint64_t block_bit(uint32_t idx)
 }
 
 /*
+ * What rt_free's fast path needs of the page an address falls in, per
+ * 64 KiB window of a paged segment (a tiny page is one window, a small
+ * one two, a medium one eight): copies of the page's reciprocal and
+ * negated base, and its record.  Found from the address with constant
+ * shifts, so the free's chain of dependent loads is this entry, then the
+ * block's bits; through the segment header (page shift, record stride)
+ * and then the descriptor it was one load longer, and a multiplication
+ * (glibc-thread, a free per allocation).  recip and nbase are 0 while
+ * the page is not in use (no pointer is exact then), and pg always
+ * points at the record of the page the window is in, so that the fast
+ * path may read the bits before it tests exactness.
+ */
+#define WIN_SHIFT 16
+#define NWIN (SEG_SIZE >> WIN_SHIFT)
+struct window {
+  _Atomic uint64_t recip;
+  _Atomic uintptr_t nbase;
+  struct page *pg;
+  uint64_t unused;
+};
+
+/*
  * Segment header, at the start of every mapping.  For small and medium
  * segments the page records follow it; a large block
  * has just the header and its data.
@@ -216,6 +238,7 @@ struct segment {
   size_t dirty_end;        /* large: bytes from the start maybe mapped in */
   uint64_t freed_ms;       /* cached (large or empty): since when */
   uint64_t purge_at;       /* abandoned: its owner's purge deadline, or 0 */
+  alignas(64) struct window win[NWIN]; /* paged: see struct window */
   /* Page records: each page's descriptor followed by its bits, room for
    * the smallest class of the kind, so that a free finds both in the same
    * memory page. */

@@ -82,6 +82,21 @@ static void page_extend(struct page *pg)
   pg->zmark = page_frees(pg);
 }
 
+/* Set the windows of PG (struct window) to RECIP and NBASE. */
+static void page_windows(struct page *pg, uint64_t recip, uintptr_t nbase)
+{
+  struct segment *s = page_segment(pg);
+  unsigned per = 1u << (s->page_shift - WIN_SHIFT);
+  struct window *w = &s->win[page_index(pg) * per];
+  for (unsigned i = 0; i < per; i++) {
+    /* The reciprocal 0 while the base is not the page's. */
+    if (recip == 0)
+      STORE(w[i].recip, 0);
+    STORE(w[i].nbase, nbase);
+    STORE(w[i].recip, recip);
+  }
+}
+
 static void page_format(struct page *pg, unsigned cls)
 {
   struct segment *s = page_segment(pg);
@@ -120,6 +135,7 @@ static void page_format(struct page *pg, unsigned cls)
   STORE(pg->bsize, (uint32_t)bsize);
   STORE(pg->recip, UINT64_MAX / bsize + 1);
   STORE(pg->capacity, cap);
+  page_windows(pg, LOAD(pg->recip), LOAD(pg->nbase));
   page_extend(pg);
 }
 

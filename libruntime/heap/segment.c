@@ -52,6 +52,11 @@ static void segment_format(struct segment *s, enum seg_kind kind)
   s->first_page = (uint16_t)((hdr + ((size_t)1 << shift) - 1) >> shift);
   s->free_pages = (uint16_t)(s->npages - s->first_page);
   s->map_size = SEG_SIZE;
+  for (size_t w = 0; w < NWIN; w++) {
+    STORE(s->win[w].recip, 0);
+    STORE(s->win[w].nbase, 0);
+    s->win[w].pg = seg_page(s, w >> (shift - WIN_SHIFT));
+  }
 }
 
 static struct segment *segment_create(enum seg_kind kind)
@@ -180,6 +185,7 @@ static void page_clear(struct heap_counters *st, struct page *pg)
   STORE(pg->capacity, 0);
   STORE(pg->recip, 0);
   STORE(pg->nbase, 0);
+  page_windows(pg, 0, 0);
   STORE(pg->bsize, 0);
   pg->flags = PG_DIRTY;
   uint64_t bit = (uint64_t)1 << page_index(pg);
