@@ -158,7 +158,7 @@ void rt_free(void *p)
   uintptr_t a = (uintptr_t)p;
   if (RT_LIKELY(segmap_get(a) == SM_FAST)) {
     struct segment *s = (struct segment *)(a & ~(uintptr_t)SEG_MASK);
-    struct window *wn = &s->win[(a & SEG_MASK) >> WIN_SHIFT];
+    struct window *wn = seg_window(s, a);
     uint64_t recip = LOAD(wn->recip);
     unsigned __int128 prod =
         (unsigned __int128)(a + LOAD(wn->nbase)) * recip;

@@ -245,6 +245,15 @@ struct segment {
   alignas(64) struct page pages[];
 };
 
+_Static_assert(sizeof(struct window) == 32, "window entries are 32 bytes");
+
+/* The window of S that address A falls in: one shift and one mask. */
+static inline struct window *seg_window(struct segment *s, uintptr_t a)
+{
+  return (struct window *)((char *)s->win +
+                           ((a >> (WIN_SHIFT - 5)) & ((NWIN - 1) << 5)));
+}
+
 /* Page I of S (records are page_stride bytes apart). */
 static inline struct page *seg_page(struct segment *s, size_t i)
 {
