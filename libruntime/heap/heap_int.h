@@ -238,6 +238,12 @@ struct segment {
   size_t dirty_end;        /* large: bytes from the start maybe mapped in */
   uint64_t freed_ms;       /* cached (large or empty): since when */
   uint64_t purge_at;       /* abandoned: its owner's purge deadline, or 0 */
+  /* Pages with blocks other threads freed since their owner last
+   * collected, a bit per page: set by the freer that finds the page's
+   * pending count 0, cleared by the owner as it collects.  A hint for
+   * page_reclaim (the counts are the truth), on a line of its own, since
+   * other threads write it. */
+  alignas(64) _Atomic uint64_t rmap;
   alignas(64) struct window win[NWIN]; /* paged: see struct window */
   /* Page records: each page's descriptor followed by its bits, room for
    * the smallest class of the kind, so that a free finds both in the same

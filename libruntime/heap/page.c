@@ -151,6 +151,15 @@ static void page_collect(struct heap_counters *st, struct page *pg)
   uint32_t pending = atomic_load_explicit(&pg->rpending, memory_order_acquire);
   if (pending == 0)
     return;
+  /* The hint off before the count is read again: a freer that finds the
+   * count 0 after this sets it again (page_reclaim).  Not read when
+   * nothing is pending: other threads write its line. */
+  struct segment *s = page_segment(pg);
+  uint64_t bit = (uint64_t)1 << (LOAD(pg->start_off) >> s->page_shift);
+  if (LOAD(s->rmap) & bit) {
+    atomic_fetch_and_explicit(&s->rmap, ~bit, memory_order_acquire);
+    pending = atomic_load_explicit(&pg->rpending, memory_order_acquire);
+  }
   uint32_t n = 0;
   for (uint32_t w = 0; w < (pg->fresh + 63) / 64 && n < pending; w++) {
     struct bitpair *b = page_word(pg, w);

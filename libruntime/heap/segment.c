@@ -52,6 +52,7 @@ static void segment_format(struct segment *s, enum seg_kind kind)
   s->first_page = (uint16_t)((hdr + ((size_t)1 << shift) - 1) >> shift);
   s->free_pages = (uint16_t)(s->npages - s->first_page);
   s->map_size = SEG_SIZE;
+  STORE(s->rmap, 0);
   for (size_t w = 0; w < NWIN; w++) {
     STORE(s->win[w].recip, 0);
     STORE(s->win[w].nbase, 0);

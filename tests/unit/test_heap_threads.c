@@ -320,6 +320,41 @@ static void test_remote_frees_in_other_pages_reused_before_fresh_memory(
   rt_free(next);
 }
 
+/* Full pages that another thread emptied while older full pages of the
+ * class stay live (a consumer that frees the newest blocks first, as
+ * xmalloc-test's stack of batches does) are used again before a new
+ * page: the producer's footprint stays that of its live blocks.  6 KiB
+ * blocks, 21 to a (128 KiB) page, a class no earlier test of this
+ * thread uses: pages 0-59 stay live, 60-64 are freed by another thread,
+ * page 65 is the current one, full.  page_find looks at a few of the
+ * full pages only, which do not reach the emptied ones here. */
+static void test_emptied_pages_behind_live_ones_reused(void **state)
+{
+  (void)state;
+  enum { PER_PAGE = 21, PAGES = 66, LIVE = 60, FREED = 5 };
+  static void *blk[PAGES * PER_PAGE], *again[FREED * PER_PAGE];
+  for (int i = 0; i < PAGES * PER_PAGE; i++)
+    assert_non_null(blk[i] = rt_alloc(6144));
+  struct block_set set = {blk + LIVE * PER_PAGE, FREED * PER_PAGE};
+  pthread_t t;
+  assert_int_equal(pthread_create(&t, NULL, free_set, &set), 0);
+  assert_int_equal(pthread_join(t, NULL), 0);
+  for (int i = 0; i < FREED * PER_PAGE; i++) {
+    assert_non_null(again[i] = rt_alloc(6144));
+    int found = 0;
+    for (int j = 0; j < set.n; j++)
+      found |= again[i] == set.p[j];
+    if (!found)
+      fail_msg("block %d (%p) is fresh memory, not one of the %d blocks "
+               "the other thread freed", i, again[i], set.n);
+  }
+  for (int i = 0; i < FREED * PER_PAGE; i++)
+    rt_free(again[i]);
+  for (int i = 0; i < PAGES * PER_PAGE; i++)
+    if (i < LIVE * PER_PAGE || i >= (LIVE + FREED) * PER_PAGE)
+      rt_free(blk[i]);
+}
+
 static void test_producer_consumer(void **state)
 {
   (void)state;
@@ -417,6 +452,7 @@ int main(void)
       cmocka_unit_test(test_stats_exact_across_remote_frees),
       cmocka_unit_test(test_producer_consumer),
       cmocka_unit_test(test_remote_frees_reused_before_fresh_blocks),
+      cmocka_unit_test(test_emptied_pages_behind_live_ones_reused),
       cmocka_unit_test(
           test_remote_frees_in_other_pages_reused_before_fresh_memory),
       cmocka_unit_test(test_fork_from_threaded_parent),
