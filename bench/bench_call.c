@@ -21,7 +21,11 @@
 #include "bench_call_targets.h"
 
 #define ITERS 200000
-#define REPEATS 21
+/* Best of ROUNDS x REPEATS interleaved runs of each contender: every
+ * round measures every shape in turn, so a burst of interference from
+ * the machine's other work spoils a round, not a shape. */
+#define ROUNDS 5
+#define REPEATS 5
 #define MAXA 20
 
 typedef int64_t i64;
@@ -142,7 +146,13 @@ struct bench {
   bool clear_ret; /* the result owns struct storage */
 };
 
-static double ffi_once(ffi_cif *cif, struct bench *b, size_t n)
+/* A shape's best times so far: pointer, ffi_call, rt. */
+struct best {
+  double tp, tf, tr;
+  bool fast;
+};
+
+static double ffi_once(ffi_cif *cif, const struct bench *b, size_t n)
 {
   void *av[MAXA];
   for (size_t i = 0; i < n; i++)
@@ -213,7 +223,8 @@ static void report(const char *name, const char *what, double tp, double tf,
   printf("ratio: %s: rt/ffi_call = %.2f\n", name, tr / tf);
 }
 
-static int run(int which, struct bench *b)
+/* One round of B (WHICH is its index in benches[]): its bests in BT. */
+static int run(int which, struct bench *b, struct best *bt)
 {
   rt_fn *fn;
   if (rt_fn_new(b->fn, b->sig, &fn) != 0) {
@@ -227,17 +238,20 @@ static int run(int which, struct bench *b)
     fprintf(stderr, "bench_call: %s: ffi_prep_cif failed\n", b->sig);
     return 1;
   }
-  double tp = 1e9, tf = 1e9, tr = 1e9;
-  /* Interleaved repeats, best of each: the machine is shared and noisy. */
   for (int r = 0; r < REPEATS; r++) {
-    tp = best(tp, direct_once(which));
-    tf = best(tf, ffi_once(&cif, b, n));
-    tr = best(tr, rt_once(fn, b, n));
+    bt->tp = best(bt->tp, direct_once(which));
+    bt->tf = best(bt->tf, ffi_once(&cif, b, n));
+    bt->tr = best(bt->tr, rt_once(fn, b, n));
   }
-  report(b->name, b->sig, tp, tf, tr,
-         rt_sig_fastpath(rt_fn_sig(fn)) ? "fast path" : "libffi");
+  bt->fast = rt_sig_fastpath(rt_fn_sig(fn));
   rt_fn_free(fn);
   return 0;
+}
+
+static void report_bench(const struct bench *b, const struct best *bt)
+{
+  report(b->name, b->sig, bt->tp, bt->tf, bt->tr,
+         bt->fast ? "fast path" : "libffi");
 }
 
 /* ---- closures ------------------------------------------------------------ */
@@ -256,7 +270,8 @@ static void ffi_add(ffi_cif *cif, void *resp, void **av, void *ud)
   *(ffi_arg *)resp = (ffi_arg)(*(int32_t *)av[0] + *(int32_t *)av[1]);
 }
 
-static int run_closure(void)
+/* One round of the closure contenders; their bests in *TP, *TF, *TR. */
+static int run_closure(double *tp, double *tf, double *tr)
 {
   rt_sig *sig;
   rt_closure *c;
@@ -279,17 +294,14 @@ static int run_closure(void)
   /* Closures are callbacks: the calls are made by the plugin (the
    * targets' module) and the handlers live in this executable, the
    * host; the pointer call is the plugin calling a host function. */
-  double tp = 1e9, tf = 1e9, tr = 1e9;
   for (int r = 0; r < REPEATS; r++) {
     p_closure = add2_here;
-    tp = best(tp, call_back_once());
+    *tp = best(*tp, call_back_once());
     p_closure = (int32_t (*)(int32_t, int32_t))ffi_ptr;
-    tf = best(tf, call_back_once());
+    *tf = best(*tf, call_back_once());
     p_closure = (int32_t (*)(int32_t, int32_t))rt_ptr;
-    tr = best(tr, call_back_once());
+    *tr = best(*tr, call_back_once());
   }
-  report("closure.i32x2", "native call, (i32, i32) -> i32", tp, tf, tr,
-         "called by a module; vs a bare libffi closure");
   ffi_closure_free(fc);
   rt_closure_free(c);
   rt_sig_free(sig);
@@ -359,21 +371,33 @@ int main(void)
   benches[5].sig = "(i64, i64, i64, i64, i64, i64, i64, i64, f64, f64, f64, "
                    "f64, f64, f64, f64, f64, i64, i64, f64, f64) -> f64";
   int nb = (int)(sizeof benches / sizeof *benches);
-  for (int i = 0; i < nb; i++)
-    if (run(i, &benches[i]) != 0)
-      return 1;
-  if (run_closure() != 0)
-    return 1;
   /* The same i32x2 call with its target in this executable: the pointer
    * call stays within the module, rt_call crosses twice. */
   struct bench here = benches[0];
   here.fn = (void (*)(void))add2_here;
   int32_t (*in_module)(int32_t, int32_t) = p_add2;
-  p_add2 = add2_here;
+  struct best bests[sizeof benches / sizeof *benches], bhere, bclo;
+  for (int i = 0; i <= nb + 1; i++) {
+    struct best *bt = i < nb ? &bests[i] : i == nb ? &bhere : &bclo;
+    *bt = (struct best){1e9, 1e9, 1e9, false};
+  }
+  for (int round = 0; round < ROUNDS; round++) {
+    for (int i = 0; i < nb; i++)
+      if (run(i, &benches[i], &bests[i]) != 0)
+        return 1;
+    if (run_closure(&bclo.tp, &bclo.tf, &bclo.tr) != 0)
+      return 1;
+    p_add2 = add2_here;
+    if (run(0, &here, &bhere) != 0)
+      return 1;
+    p_add2 = in_module;
+  }
+  for (int i = 0; i < nb; i++)
+    report_bench(&benches[i], &bests[i]);
+  report("closure.i32x2", "native call, (i32, i32) -> i32", bclo.tp,
+         bclo.tf, bclo.tr, "called by a module; vs a bare libffi closure");
   headline = false;
-  if (run(0, &here) != 0)
-    return 1;
-  p_add2 = in_module;
+  report_bench(&here, &bhere);
   rt_free(the_str);
   if (rt_failures) {
     fprintf(stderr, "bench_call: %u timed rt_call loop(s) had failing calls: "
