@@ -1328,8 +1328,9 @@ static inline RT_ALWAYS_INLINE int fill_struct(const rt_fn *fn,
     rt__ret_block_take(sig, mem, fl_, ret);                                   \
     return rt__last_code;                                                     \
   }
-/* The two-eightbyte struct returns: both registers into the storage. */
-#define SINVOKER2(R, RT, name, g, f, s, params, args)                         \
+/* The struct results taken whole from the result registers: TAKE
+ * stores R_ (the prototype's result) into MEM. */
+#define SINVOKER_TAKE(R, RT, TAKE, name, g, f, s, params, args)              \
   RT_CALL_ALIGN static int sinv_##R##_##name(const rt_fn *fn,              \
                                              const rt_value *a,            \
                                rt_value *ret)                                 \
@@ -1345,10 +1346,13 @@ static inline RT_ALWAYS_INLINE int fill_struct(const rt_fn *fn,
     if (RT_UNLIKELY(!mem))                                                    \
       return rt__last_code;                                                   \
     RT r_ = ((RT(*) params)fn->fp) args;                                      \
-    memcpy(mem, &r_, sizeof r_);                                              \
+    TAKE;                                                                     \
     rt__ret_block_take(sig, mem, fl_, ret);                                   \
     return rt__last_code;                                                     \
   }
+/* The two-eightbyte struct returns: both registers into the storage. */
+#define TAKE_ALL memcpy(mem, &r_, sizeof r_)
+#define SINVOKER2(R, RT, ...) SINVOKER_TAKE(R, RT, TAKE_ALL, __VA_ARGS__)
 
 #ifdef __aarch64__
 /* An HFA result: member I from the low bytes of d[I]. */
@@ -1370,27 +1374,8 @@ static inline void take_hfa(const struct rt__plan *p, const struct r_hfa *r,
 
 /* aarch64: an HFA of 2-4 members (v0..v3), or a struct over 16 bytes
  * returned at x8 (the prototype's struct is the compiler's temporary,
- * whose first RET_SIZE bytes the callee wrote). */
-#define SINVOKER_A64(R, RT, TAKE, name, g, f, s, params, args)               \
-  RT_CALL_ALIGN static int sinv_##R##_##name(const rt_fn *fn,              \
-                                             const rt_value *a,            \
-                               rt_value *ret)                                 \
-  {                                                                           \
-    const struct rt__plan *p = fn_plan(fn);                                   \
-    u64 w[W_WORDS];                                                           \
-    int rc = fill_struct(fn, p, a, w);                                        \
-    if (RT_UNLIKELY(rc))                                                      \
-      return rc;                                                              \
-    const rt_sig *sig = fn->sig;                                              \
-    unsigned fl_;                                                             \
-    void *mem = rt__ret_block(sig, p->ret_size, &fl_);                        \
-    if (RT_UNLIKELY(!mem))                                                    \
-      return rt__last_code;                                                   \
-    RT r_ = ((RT(*) params)fn->fp) args;                                      \
-    TAKE;                                                                     \
-    rt__ret_block_take(sig, mem, fl_, ret);                                   \
-    return rt__last_code;                                                     \
-  }
+ * whose first RET_SIZE bytes the callee wrote): SINVOKER_TAKE with
+ * TAKE_HFA or TAKE_MEM. */
 #define TAKE_HFA take_hfa(p, &r_, mem)
 #define TAKE_MEM memcpy(mem, &r_, p->ret_size)
 #endif
@@ -1420,8 +1405,8 @@ static const rt__invoker struct_invokers[RC_COUNT][NSHAPES] = {
     [RC_ID] = {SHAPES(SE_ID)},   [RC_DI] = {SHAPES(SE_DI)},
 };
 #else
-#define S_HFA(...) SINVOKER_A64(hfa, struct r_hfa, TAKE_HFA, __VA_ARGS__)
-#define S_MEM(...) SINVOKER_A64(mem, struct r_mem, TAKE_MEM, __VA_ARGS__)
+#define S_HFA(...) SINVOKER_TAKE(hfa, struct r_hfa, TAKE_HFA, __VA_ARGS__)
+#define S_MEM(...) SINVOKER_TAKE(mem, struct r_mem, TAKE_MEM, __VA_ARGS__)
 #define SE_HFA(name, ...) sinv_hfa_##name,
 #define SE_MEM(name, ...) sinv_mem_##name,
 SHAPES(S_HFA)
@@ -1690,6 +1675,18 @@ static inline RT_ALWAYS_INLINE int aslot_srcs(const rt_fn *fn,
     int rc = aslot_srcs(fn, p, a, src, (g) + (f));                            \
     if (RT_UNLIKELY(rc))                                                      \
       return rc;
+/* The end of a struct result's invoker: the storage taken before the
+ * call, the result registers stored into it. */
+#define ASLOT_STRUCT(RT, params, args)                                        \
+    unsigned fl_;                                                             \
+    void *mem = rt__ret_block(fn->sig, p->ret_size, &fl_);                    \
+    if (RT_UNLIKELY(!mem))                                                    \
+      return rt__last_code;                                                   \
+    RT r_ = ((RT(*) params)fn->fp) args;                                      \
+    memcpy(mem, &r_, sizeof r_);                                              \
+    rt__ret_block_take(fn->sig, mem, fl_, ret);                               \
+    return rt__last_code;                                                     \
+  }
 /* The integer and floating classes: a scalar result, or a struct of up
  * to 8 bytes in the register. */
 #define ASLOT1(R, RT, name, g, f, s, params, args)                            \
@@ -1699,27 +1696,11 @@ static inline RT_ALWAYS_INLINE int aslot_srcs(const rt_fn *fn,
       take_scalar(p, raw_of_##RT(r_), ret);                                   \
       return rt__last_code;                                                   \
     }                                                                         \
-    unsigned fl_;                                                             \
-    void *mem = rt__ret_block(fn->sig, p->ret_size, &fl_);                    \
-    if (RT_UNLIKELY(!mem))                                                    \
-      return rt__last_code;                                                   \
-    RT r_ = ((RT(*) params)fn->fp) args;                                      \
-    memcpy(mem, &r_, sizeof r_);                                              \
-    rt__ret_block_take(fn->sig, mem, fl_, ret);                               \
-    return rt__last_code;                                                     \
-  }
+  ASLOT_STRUCT(RT, params, args)
 /* The two-eightbyte struct returns. */
 #define ASLOT2(R, RT, name, g, f, s, params, args)                            \
   ASLOT_HEAD(R, name, g, f)                                                   \
-    unsigned fl_;                                                             \
-    void *mem = rt__ret_block(fn->sig, p->ret_size, &fl_);                    \
-    if (RT_UNLIKELY(!mem))                                                    \
-      return rt__last_code;                                                   \
-    RT r_ = ((RT(*) params)fn->fp) args;                                      \
-    memcpy(mem, &r_, sizeof r_);                                              \
-    rt__ret_block_take(fn->sig, mem, fl_, ret);                               \
-    return rt__last_code;                                                     \
-  }
+  ASLOT_STRUCT(RT, params, args)
 #define A_INT(...) ASLOT1(int, u64, __VA_ARGS__)
 #define A_F64(...) ASLOT1(f64, double, __VA_ARGS__)
 #define A_II(...) ASLOT2(ii, struct r_ii, __VA_ARGS__)
