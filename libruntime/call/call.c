@@ -22,11 +22,8 @@ int rt_fn_new_sig(void (*fnptr)(void), rt_sig *sig, rt_fn **out)
   fn->fp = fnptr;
   fn->sig = rt_sig_ref(sig);
   fn->nargs = sig->nargs;
-  fn->plan = sig->plan;
-  if (sig->plan_bytes) {
+  if (sig->plan_bytes)
     memcpy(fn->tail, sig->plan, sig->plan_bytes);
-    fn->plan = (const struct rt__plan *)fn->tail;
-  }
   rt__fast_fn(fn);
   *out = fn;
   return 0;

@@ -78,7 +78,6 @@ struct rt_fn {
   void (*fp)(void);
   size_t nargs;       /* SIG's */
   rt_sig *sig;
-  const struct rt__plan *plan; /* SIG's, read without going through SIG */
   /* integer fast path only (rt__fast_fn): */
   unsigned char kinds[RT_FN_INLINE]; /* SIG's argument kinds */
   unsigned char ret_kind;
@@ -90,7 +89,7 @@ struct rt_fn {
   /* A copy of SIG's plan (SIG->plan_bytes of it) when SIG's fast path is
    * the plan's: at a constant offset from the rt_fn, so that a call's
    * loads of the words' places do not wait for a load of the plan's
-   * address (PLAN points here then; bench_call: mixed6 5.57 -> 4.95 ns,
+   * address (callplan.c, fn_plan; bench_call: mixed6 5.57 -> 4.95 ns,
    * int10 6.19 -> 6.00). */
   _Alignas(16) unsigned char tail[];
 };
@@ -129,7 +128,6 @@ RT_HIDDEN int rt__plan_invoke(const rt_fn *fn, const rt_value *args,
 struct rt_closure {
   void *fc; /* the libffi closure, or NULL with an entry */
   int entry;
-  const struct rt__plan *plan; /* with an entry: TAIL */
   unsigned char eform;         /* how the entry decodes (callplan.c) */
   void (*dec)(void);           /* its decoder, for some forms */
   rt_sig *sig;

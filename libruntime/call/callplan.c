@@ -1203,7 +1203,6 @@ int rt__plan_entry_take(rt_closure *c, void (**fnptr)(void))
     return -1;
   unsigned cls = p->use == RU_F64 || p->use == RU_F32 ? E_F64 : E_INT;
   memcpy(c->tail, p, c->sig->plan_size); /* rt_closure_new made room */
-  c->plan = closure_plan(c);
   c->eform = p->eform;
   if (p->eform == EF_GP_SHORT)
     c->dec = (void (*)(void))gp_short_decs[p->nops];
