@@ -304,13 +304,11 @@ struct rt__plan {
   bool has_agg; /* some argument is a struct */
   bool entry_ok; /* a closure may use an entry: registers only, no struct */
   unsigned char ret_kind;
-  uint16_t npad;
   uint32_t ret_size;
   /* aarch64: an HFA result's member count and size (in the padding
    * before RET_EXT: the plan's layout is x86-64's). */
   unsigned char ret_hfa_n, ret_hfa_size;
   struct rt__ext ret_ext;
-  const uint16_t *pad; /* the words no argument fills: zeroed */
   /* Scalar plans without a narrow argument (the slot invokers): per
    * parameter word of the shape, where its value is in ARGS and the kind
    * that argument must have (a word no argument fills repeats the first
@@ -584,30 +582,20 @@ static uint16_t place(uint16_t w, const unsigned char *d)
   return (uint16_t)(d[0] + d[1] + i);
 }
 
-/* Map the ops' words to the shape; list the words nothing fills. */
-static void place_words(struct rt__plan *p, const unsigned char *d,
-                        uint16_t *pad)
+/* Map the ops' words to the shape.  The shape's words that no argument
+ * fills are passed as they are: the callee never reads them.  (Zeroing
+ * them, through a list of their indices, cost the struct invokers a
+ * store to a computed address before the loads of the call: rec24
+ * 14.1 -> 12.2 ns without it, a 24-byte struct to a sum 13.6 -> 9.0.) */
+static void place_words(struct rt__plan *p, const unsigned char *d)
 {
-  bool used[PLAN_WORDS] = {false};
-  if (RET_MEM_GP0 && p->ret_mem)
-    used[0] = true;
   for (size_t i = 0; i < p->nops; i++) {
     struct op *op = &p->ops[i];
     op->edst = entry_place(op->dst);
     op->dst = place(op->dst, d);
-    size_t n = op->code == OP_AGG_MEM ? (op->size + 7) / 8
-               : op->code == OP_HFA   ? op->size / op->dst2
-                                      : 1;
-    for (size_t k = 0; k < n; k++)
-      used[op->dst + k] = true;
     if (op->code == OP_AGG && op->size > 8)
-      used[op->dst2 = place(op->dst2, d)] = true;
+      op->dst2 = place(op->dst2, d);
   }
-  p->npad = 0;
-  for (unsigned w = 0; w < (unsigned)d[0] + d[1] + d[2]; w++)
-    if (!used[w])
-      pad[p->npad++] = (uint16_t)w;
-  p->pad = pad;
 }
 
 static const rt__invoker scalar_invokers[RC_COUNT][NSHAPES];
@@ -675,18 +663,24 @@ static bool plan_slots(struct rt__plan *p, const unsigned char *d)
 }
 
 /* Whether a plan with structs can use a struct slot invoker (below):
- * registers only, no struct result in memory and no str member in the
- * result, every integer argument 32 or 64 bits wide (as for the slot
- * invokers), every struct argument whole eightbytes, 8 or 16 bytes (its
- * words are loaded straight from its memory: a 12-byte struct's second
- * word would read past it).  Sets up P's aslots in AS, one per word of
- * the shape D (a word no argument fills repeats the first argument's
- * value: the callee never reads it). */
+ * registers only, no str member in the result, every integer argument
+ * 32 or 64 bits wide (as for the slot invokers), every struct argument
+ * whole eightbytes, 8 or 16 bytes (its words are loaded straight from
+ * its memory: a 12-byte struct's second word would read past it); a
+ * struct result in registers, or (x86-64) in memory, its address in the
+ * first integer word.  Sets up P's aslots in AS, one per word of the
+ * shape D (a word no argument fills repeats the first argument's value:
+ * the callee never reads it; the invoker puts the result's address in
+ * its word).  (Stack words, tried: a struct in stack words, loaded word
+ * by word through its aslots, was slower than the struct invoker's copy:
+ * bench_call's rec24 12.2 -> 13.9 ns.) */
 static bool plan_aslots(struct rt__plan *p, const rt_sig *s,
                         const unsigned char *d)
 {
   struct aslot *as = p->aslot;
-  if (d[2] != 0 || p->ret_mem || s->nret_strs != 0)
+  unsigned nw = (unsigned)d[0] + d[1] + d[2];
+  if (d[2] != 0 || (p->ret_mem && !RET_MEM_GP0) || s->nret_strs != 0 ||
+      (p->nops == 0 && nw != 0))
     return false;
   for (size_t i = 0; i < p->nops; i++) {
     const struct op *op = &p->ops[i];
@@ -698,7 +692,6 @@ static bool plan_aslots(struct rt__plan *p, const rt_sig *s,
     if (!ok)
       return false;
   }
-  unsigned nw = (unsigned)d[0] + d[1];
   for (unsigned w = 0; w < nw; w++)
     as[w] = (struct aslot){(uint32_t)offsetof(rt_value, v),
                            p->nops ? p->ops[0].kind : 0, -1};
@@ -722,8 +715,7 @@ static const rt__invoker aslot_invokers[RC_COUNT][NREG_SHAPES];
 
 int rt__plan_prepare(rt_sig *s)
 {
-  size_t bytes = sizeof(struct rt__plan) + s->nargs * sizeof(struct op) +
-                 PLAN_WORDS * sizeof(uint16_t);
+  size_t bytes = sizeof(struct rt__plan) + s->nargs * sizeof(struct op);
   struct rt__plan *p = rt_calloc(1, bytes);
   if (!p)
     return RT_ENOMEM;
@@ -743,8 +735,7 @@ int rt__plan_prepare(rt_sig *s)
     rt_free(p);
     return 0;
   }
-  uint16_t *pad = (uint16_t *)&p->ops[s->nargs];
-  place_words(p, shape_dims[shape], pad);
+  place_words(p, shape_dims[shape]);
   p->entry_ok = pl.stk == 0 && !p->has_agg && p->use != RU_STRUCT;
   p->ret_word = rt__kind_word(s->ret->kind);
   p->eform = entry_form(p);
@@ -830,8 +821,17 @@ static inline RT_ALWAYS_INLINE void copy_agg(const struct op *op,
     u64 *d = &w[op->dst];
     const char *s = src;
     size_t n = size / 8;
-    for (size_t i = 0; i < n; i++)
-      memcpy(&d[i], s + 8 * i, 8);
+    for (size_t i = 0; i < n; i++) {
+      u64 x;
+      memcpy(&x, s + 8 * i, 8);
+      /* An empty barrier (no instruction): without it gcc turns the loop
+       * into a call to memcpy (a call, and overlapping 16-byte stores
+       * under the 8-byte loads that pass these words on), measured slower:
+       * a 24-byte struct in and out, in a loop of calls, 13.1-14.2 ns
+       * with memcpy, 10.9 without. */
+      __asm__("" : "+r"(x));
+      d[i] = x;
+    }
     if (size % 8) {
       d[n] = 0;
       copy_upto8(&d[n], s + 8 * n, size % 8);
@@ -901,8 +901,6 @@ __attribute__((noinline)) static int fill_aggs(const rt_fn *fn,
 static inline int fill(const rt_fn *fn, const struct rt__plan *p,
                        const rt_value *a, u64 *w)
 {
-  for (unsigned i = 0; i < p->npad; i++)
-    w[p->pad[i]] = 0;
   if (RT_UNLIKELY(p->has_agg))
     return fill_aggs(fn, p, a, w);
   unsigned bad = 0;
@@ -1289,8 +1287,6 @@ static inline RT_ALWAYS_INLINE int fill_struct(const rt_fn *fn,
                                                const struct rt__plan *p,
                                                const rt_value *a, u64 *w)
 {
-  for (unsigned i = 0; i < p->npad; i++)
-    w[p->pad[i]] = 0;
   return fill_aggs_in(fn, p, a, w);
 }
 
@@ -1664,14 +1660,14 @@ static inline RT_ALWAYS_INLINE int aslot_srcs(const rt_fn *fn,
 #undef AD
 #define AW(i) ld64(src[i])
 #define AD(i) dbl(ld64(src[i]))
-#define ASLOT_HEAD(R, name, g, f)                                             \
+#define ASLOT_HEAD(R, name, g, f, s)                                          \
   RT_CALL_ALIGN static int ainv_##R##_##name(const rt_fn *fn,                \
                                              const rt_value *a,             \
                                              rt_value *ret)                 \
   {                                                                           \
     const struct rt__plan *p = fn_plan(fn);                                   \
-    const char *src[(g) + (f) + 1];                                           \
-    int rc = aslot_srcs(fn, p, a, src, (g) + (f));                            \
+    const char *src[(g) + (f) + (s) + 1];                                     \
+    int rc = aslot_srcs(fn, p, a, src, (g) + (f) + (s));                      \
     if (RT_UNLIKELY(rc))                                                      \
       return rc;
 /* The end of a struct result's invoker: the storage taken before the
@@ -1686,19 +1682,33 @@ static inline RT_ALWAYS_INLINE int aslot_srcs(const rt_fn *fn,
     rt__ret_block_take(fn->sig, mem, fl_, ret);                               \
     return rt__last_code;                                                     \
   }
-/* The integer and floating classes: a scalar result, or a struct of up
- * to 8 bytes in the register. */
+/* The integer and floating classes: a scalar result, a struct of up
+ * to 8 bytes in the register, or (the integer class, x86-64) a struct
+ * in memory, the storage's address in word 0. */
+#define ASLOT_MEM_int RET_MEM_GP0
+#define ASLOT_MEM_f64 0
 #define ASLOT1(R, RT, name, g, f, s, params, args)                            \
-  ASLOT_HEAD(R, name, g, f)                                                   \
+  ASLOT_HEAD(R, name, g, f, s)                                                \
     if (p->use != RU_STRUCT) {                                                \
       RT r_ = ((RT(*) params)fn->fp) args;                                    \
       take_scalar(p, raw_of_##RT(r_), ret);                                   \
       return rt__last_code;                                                   \
     }                                                                         \
+    if (ASLOT_MEM_##R && p->ret_mem) {                                        \
+      unsigned fl_;                                                           \
+      void *mem = rt__ret_block(fn->sig, p->ret_size, &fl_);                  \
+      if (RT_UNLIKELY(!mem))                                                  \
+        return rt__last_code;                                                 \
+      u64 at_ = (uintptr_t)mem;                                               \
+      src[0] = (const char *)&at_;                                            \
+      ((RT(*) params)fn->fp) args;                                            \
+      rt__ret_block_take(fn->sig, mem, fl_, ret);                             \
+      return rt__last_code;                                                   \
+    }                                                                         \
   ASLOT_STRUCT(RT, params, args)
 /* The two-eightbyte struct returns. */
 #define ASLOT2(R, RT, name, g, f, s, params, args)                            \
-  ASLOT_HEAD(R, name, g, f)                                                   \
+  ASLOT_HEAD(R, name, g, f, s)                                                \
   ASLOT_STRUCT(RT, params, args)
 #define A_INT(...) ASLOT1(int, u64, __VA_ARGS__)
 #define A_F64(...) ASLOT1(f64, double, __VA_ARGS__)

@@ -179,6 +179,61 @@ static void run_null_agg(bool fast)
 static void test_null_agg_fast(void **state) { (void)state; run_null_agg(true); }
 static void test_null_agg_ffi(void **state) { (void)state; run_null_agg(false); }
 
+static size_t live_blocks(void);
+
+/* A result in memory from a register-only call (x86-64: a struct slot
+ * invoker, the result's address in the first word): a wrong tag or a
+ * struct without memory is refused with the argument named, before any
+ * storage is taken (no new heap block) and with the result untouched. */
+static void run_mem_result_errors(bool fast)
+{
+  call_path_use(fast);
+  const char *sig = "(i32, f32, ptr, {f64, f64}, f64) -> "
+                    "{i64, i64, i64, i64, i64, i64, i64, i64}";
+  const struct at_case *c = NULL;
+  for (size_t i = 0; i < at_ncases && !c; i++)
+    if (strcmp(at_cases[i].sig, sig) == 0)
+      c = &at_cases[i];
+  assert_non_null(c);
+  rt_fn *fn = fn_new(c->fn, c->sig);
+  static struct at_d2 dd = {0.5, -3};
+  rt_value a[5] = {{RT_TYPE_I32, 0, {.i32 = 1}},
+                   {RT_TYPE_F32, 0, {.f32 = 2}},
+                   {RT_TYPE_PTR, 0, {.ptr = NULL}},
+                   {RT_TYPE_STRUCT, 0, {.agg = NULL}},
+                   {RT_TYPE_F64, 0, {.f64 = 4}}};
+  rt_value r = {RT_TYPE_U8, 0, {.u8 = 7}};
+  size_t live = live_blocks();
+  assert_int_equal(rt_call(fn, a, 5, &r), RT_EINVAL);
+  assert_non_null(strstr(rt_last_error(), "argument 4 ({f64, f64}) has no "
+                                          "struct memory"));
+  a[3].v.agg = &dd;
+  a[1] = (rt_value){RT_TYPE_F64, 0, {.f64 = 2}};
+  assert_int_equal(rt_call(fn, a, 5, &r), RT_EINVAL);
+  assert_non_null(strstr(rt_last_error(), "argument 2 is f64, expected f32"));
+  assert_int_equal(r.kind, RT_TYPE_U8);
+  assert_int_equal(r.v.u8, 7);
+  assert_int_equal(live_blocks(), live);
+  /* And with the arguments right, the call goes through. */
+  a[1] = (rt_value){RT_TYPE_F32, 0, {.f32 = 2}};
+  assert_int_equal(rt_call(fn, a, 5, &r), 0);
+  assert_int_equal(r.kind, RT_TYPE_STRUCT);
+  assert_int_equal(((const int64_t *)r.v.agg)[1], 8);
+  rt_value_clear(&r);
+  rt_fn_free(fn);
+}
+
+static void test_mem_result_errors_fast(void **state)
+{
+  (void)state;
+  run_mem_result_errors(true);
+}
+static void test_mem_result_errors_ffi(void **state)
+{
+  (void)state;
+  run_mem_result_errors(false);
+}
+
 /* ---- the error rule ---------------------------------------------------------- */
 
 static void run_errors(bool fast)
@@ -267,6 +322,8 @@ int main(void)
       cmocka_unit_test(test_structs_ffi),
       cmocka_unit_test(test_null_agg_fast),
       cmocka_unit_test(test_null_agg_ffi),
+      cmocka_unit_test(test_mem_result_errors_fast),
+      cmocka_unit_test(test_mem_result_errors_ffi),
       cmocka_unit_test(test_errors_fast),
       cmocka_unit_test(test_errors_ffi),
       cmocka_unit_test(test_struct_strs_fast),

@@ -475,6 +475,49 @@ static void ret64_d(const rt_value *args, void *ret)
         ret64(args[0].v.i64, args[1].v.f64, AGG(2, struct at_ii)));
 }
 
+/* Results in memory from register-only calls (x86-64: the struct slot
+ * invokers, the result's address in the first integer word): no
+ * argument, every integer register taken, and floats of both widths
+ * beside a two-eightbyte struct in SSE registers. */
+static struct at_r64 ret64_none(void)
+{
+  struct at_r64 r;
+  for (int i = 0; i < 8; i++)
+    r.v[i] = (int64_t)0x0102030405060708 * (i + 1);
+  return r;
+}
+static void ret64_none_d(const rt_value *args, void *ret)
+{
+  (void)args;
+  STORE(ret, struct at_r64, ret64_none());
+}
+static struct at_r64 ret64_full(int64_t a, int64_t b, uint32_t c, int64_t d,
+                                int32_t e)
+{
+  struct at_r64 r = {{a, b, c, d, e, a ^ b, (int64_t)c - d, e * 3}};
+  return r;
+}
+static void ret64_full_d(const rt_value *args, void *ret)
+{
+  STORE(ret, struct at_r64,
+        ret64_full(args[0].v.i64, args[1].v.i64, args[2].v.u32, args[3].v.i64,
+                   args[4].v.i32));
+}
+static struct at_r64 ret64_mix(int32_t a, float b, void *p, struct at_d2 d,
+                               double e)
+{
+  struct at_r64 r = {{a, (int64_t)(b * 4), (int64_t)(uintptr_t)p,
+                      (int64_t)(d.a * 8), (int64_t)(d.b * 16),
+                      (int64_t)(e * 2), a + 1, -a}};
+  return r;
+}
+static void ret64_mix_d(const rt_value *args, void *ret)
+{
+  STORE(ret, struct at_r64,
+        ret64_mix(args[0].v.i32, args[1].v.f32, args[2].v.ptr,
+                  AGG(3, struct at_d2), args[4].v.f64));
+}
+
 /* Nested structs that flatten to HFAs ({{f32, f32}, f32}: 3 x f32;
  * {f64, {f64, {f64, f64}}}: 4 x f64), and one of mixed kinds that does
  * not ({f32, f32, {f64}}: 16 bytes in two general registers on
@@ -609,6 +652,16 @@ const struct at_case at_cases[] = {
      ret16_d, false},
     {"(i64, f64, {i32, i32}) -> {i64, i64, i64, i64, i64, i64, i64, i64}",
      (vfn)ret64, {"1000000000007", "3.5", "{-1, 2}"}, ret64_d, false},
+    {"() -> {i64, i64, i64, i64, i64, i64, i64, i64}", (vfn)ret64_none, {""},
+     ret64_none_d, false},
+    {"(i64, i64, u32, i64, i32) -> {i64, i64, i64, i64, i64, i64, i64, i64}",
+     (vfn)ret64_full, {"-9000000000000000000", "77", "4294967295", "-1", "-5"},
+     ret64_full_d, false},
+    {"(i32, f32, ptr, {f64, f64}, f64) -> "
+     "{i64, i64, i64, i64, i64, i64, i64, i64}",
+     (vfn)ret64_mix, {"-2000000000", "-1.25", "0x7fff12345678", "{0.5, -3}",
+                      "1e15"},
+     ret64_mix_d, false},
     {"({{f32, f32}, f32}, {f64, {f64, {f64, f64}}}, {f32, f32, {f64}}) -> "
      "{f64, {f64, {f64, f64}}}",
      (vfn)nested, {"{{1.5, -2}, 3}", "{0.5, {1.25, {-2.5, 8}}}", "{4, -0.5, {-9.75}}"},
