@@ -213,6 +213,32 @@ static inline bool rt__rc_usable(void)
 RT_HIDDEN void *rt__rc_new(const rt_sig *sig, unsigned c);
 RT_HIDDEN void rt__rc_put_slow(void *mem, unsigned c);
 
+/* The cache class of a result of SIZE bytes (RT__RC_CLASSES or more:
+ * none). */
+static inline unsigned rt__rc_class(size_t size)
+{
+  return size > 16 ? (unsigned)((size - 1) / 16) : 0;
+}
+
+/* A block of cache class C for a result without str members (SIG's),
+ * with the flags RET must get. */
+static inline RT_ALWAYS_INLINE void *rt__rc_take(const rt_sig *sig,
+                                                 unsigned c, unsigned *flags)
+{
+  *flags = RT_VALUE_OWNED | (c + 1) << RT__VALUE_RC_SHIFT;
+  void **slot = rt__rcache.slot[c];
+  if (RT_LIKELY(rt__rc_usable())) {
+    for (unsigned i = 0; i < RT__RC_SLOTS; i++) {
+      void *mem = slot[i];
+      if (RT_LIKELY(mem != NULL)) {
+        slot[i] = NULL;
+        return mem;
+      }
+    }
+  }
+  return rt__rc_new(sig, c);
+}
+
 /* Storage for a struct result of SIZE bytes (SIG's), inlined into the
  * invokers, with the flags RET must get (rt__ret_block_take). */
 static inline RT_ALWAYS_INLINE void *rt__ret_block(const rt_sig *sig,
@@ -223,21 +249,9 @@ static inline RT_ALWAYS_INLINE void *rt__ret_block(const rt_sig *sig,
     *flags = RT_VALUE_OWNED | RT__VALUE_STRS;
     return rt__ret_struct_alloc(sig);
   }
-  unsigned c = size > 16 ? (unsigned)((size - 1) / 16) : 0;
-  if (RT_LIKELY(c < RT__RC_CLASSES)) {
-    *flags = RT_VALUE_OWNED | (c + 1) << RT__VALUE_RC_SHIFT;
-    void **slot = rt__rcache.slot[c];
-    if (RT_LIKELY(rt__rc_usable())) {
-      for (unsigned i = 0; i < RT__RC_SLOTS; i++) {
-        void *mem = slot[i];
-        if (RT_LIKELY(mem != NULL)) {
-          slot[i] = NULL;
-          return mem;
-        }
-      }
-    }
-    return rt__rc_new(sig, c);
-  }
+  unsigned c = rt__rc_class(size);
+  if (RT_LIKELY(c < RT__RC_CLASSES))
+    return rt__rc_take(sig, c, flags);
   *flags = RT_VALUE_OWNED;
   void *mem = rt_alloc((size + 7) / 8 * 8);
   return RT_LIKELY(mem != NULL) ? mem : rt__ret_struct_nomem(sig);

@@ -329,6 +329,9 @@ struct rt__plan {
   uint64_t ret_word;
   bool slots;
   unsigned char eform; /* how a closure entry decodes (enum eform) */
+  /* A struct result's cache class plus 1 (rt__rc_take), 0 when the
+   * result has str members or no cache class fits it. */
+  unsigned char ret_rc;
   size_t nops;
   struct op ops[];
 };
@@ -740,6 +743,9 @@ int rt__plan_prepare(rt_sig *s)
   p->ret_word = rt__kind_word(s->ret->kind);
   p->eform = entry_form(p);
   p->call = callers[rc][shape];
+  if (p->use == RU_STRUCT && s->nret_strs == 0 &&
+      rt__rc_class(p->ret_size) < RT__RC_CLASSES)
+    p->ret_rc = (unsigned char)(rt__rc_class(p->ret_size) + 1);
   s->plan = p;
   s->plan_bytes = s->plan_size = bytes;
   /* Scalars only: an invoker that calls the function itself. */
@@ -757,6 +763,17 @@ int rt__plan_prepare(rt_sig *s)
 }
 
 /* ---- calls -------------------------------------------------------------- */
+
+/* Storage for P's struct result (FN's): from the result cache when the
+ * plan has a class for it, with no look at the signature. */
+static inline RT_ALWAYS_INLINE void *plan_ret_block(const rt_fn *fn,
+                                                    const struct rt__plan *p,
+                                                    unsigned *flags)
+{
+  if (RT_LIKELY(p->ret_rc != 0))
+    return rt__rc_take(fn->sig, p->ret_rc - 1u, flags);
+  return rt__ret_block(fn->sig, p->ret_size, flags);
+}
 
 /* The plan of a function whose invoker is the plan's: the copy in the
  * rt_fn, at a constant offset (no load). */
@@ -948,7 +965,7 @@ int rt__plan_invoke(const rt_fn *fn, const rt_value *a, rt_value *ret)
   void *mem = NULL;
   unsigned fl = 0;
   if (RT_UNLIKELY(p->use == RU_STRUCT)) {
-    if (!(mem = rt__ret_block(fn->sig, p->ret_size, &fl)))
+    if (!(mem = plan_ret_block(fn, p, &fl)))
       return rt__last_code;
     if (p->ret_mem)
       w[0] = (uintptr_t)mem;
@@ -1310,7 +1327,7 @@ static inline RT_ALWAYS_INLINE int fill_struct(const rt_fn *fn,
     }                                                                         \
     const rt_sig *sig = fn->sig;                                              \
     unsigned fl_;                                                             \
-    void *mem = rt__ret_block(sig, p->ret_size, &fl_);                        \
+    void *mem = plan_ret_block(fn, p, &fl_);                                  \
     if (RT_UNLIKELY(!mem))                                                    \
       return rt__last_code;                                                   \
     if (p->ret_mem) {                                                         \
@@ -1337,7 +1354,7 @@ static inline RT_ALWAYS_INLINE int fill_struct(const rt_fn *fn,
       return rc;                                                              \
     const rt_sig *sig = fn->sig;                                              \
     unsigned fl_;                                                             \
-    void *mem = rt__ret_block(sig, p->ret_size, &fl_);                        \
+    void *mem = plan_ret_block(fn, p, &fl_);                                  \
     if (RT_UNLIKELY(!mem))                                                    \
       return rt__last_code;                                                   \
     RT r_ = ((RT(*) params)fn->fp) args;                                      \
@@ -1674,7 +1691,7 @@ static inline RT_ALWAYS_INLINE int aslot_srcs(const rt_fn *fn,
  * call, the result registers stored into it. */
 #define ASLOT_STRUCT(RT, params, args)                                        \
     unsigned fl_;                                                             \
-    void *mem = rt__ret_block(fn->sig, p->ret_size, &fl_);                    \
+    void *mem = plan_ret_block(fn, p, &fl_);                                  \
     if (RT_UNLIKELY(!mem))                                                    \
       return rt__last_code;                                                   \
     RT r_ = ((RT(*) params)fn->fp) args;                                      \
@@ -1696,7 +1713,7 @@ static inline RT_ALWAYS_INLINE int aslot_srcs(const rt_fn *fn,
     }                                                                         \
     if (ASLOT_MEM_##R && p->ret_mem) {                                        \
       unsigned fl_;                                                           \
-      void *mem = rt__ret_block(fn->sig, p->ret_size, &fl_);                  \
+      void *mem = plan_ret_block(fn, p, &fl_);                                \
       if (RT_UNLIKELY(!mem))                                                  \
         return rt__last_code;                                                 \
       u64 at_ = (uintptr_t)mem;                                               \
