@@ -68,10 +68,6 @@ static _Atomic(realloc_fn *) next_realloc;
 static _Atomic(memalign_fn *) next_memalign;
 static _Atomic(usable_fn *) next_usable;
 
-/* The heap's segment map (rt__heap_segmap), read by free() itself; set by
- * the constructor, NULL until then (then rt__heap_maybe_owns decides). */
-static const _Atomic uint8_t *_Atomic heap_map;
-
 __attribute__((constructor)) static void resolve_next(void)
 {
   /* Casts through void * of dlsym's result: POSIX guarantees they work. */
@@ -83,7 +79,6 @@ __attribute__((constructor)) static void resolve_next(void)
   atomic_store_explicit(&next_realloc, r, memory_order_release);
   atomic_store_explicit(&next_memalign, m, memory_order_release);
   atomic_store_explicit(&next_usable, u, memory_order_release);
-  atomic_store_explicit(&heap_map, rt__heap_segmap(), memory_order_relaxed);
 }
 
 __attribute__((noinline)) static void foreign_free(void *p)
@@ -119,28 +114,9 @@ static size_t foreign_usable(void *p)
  * that these are jumps to it. */
 static inline void *do_malloc(size_t n) { return rt_alloc(n); }
 
-/* Not in a paged segment: a large block, NULL, the next allocator's, or
- * anything under a tool (which marks every segment so). */
-__attribute__((noinline)) static void free_other(void *p)
-{
-  if (rt__heap_maybe_owns(p))
-    rt_free(p);
-  else if (p != NULL)
-    foreign_free(p);
-}
-
-/* One load of the segment map, inline, and a jump to rt_free. */
-static inline void do_free(void *p)
-{
-  uintptr_t i = (uintptr_t)p >> RT_HEAP_SEG_SHIFT;
-  const _Atomic uint8_t *map = atomic_load_explicit(&heap_map, memory_order_relaxed);
-  if (LIKELY(map != NULL && i < RT_HEAP_SEGMAP_LEN &&
-             atomic_load_explicit(&map[i], memory_order_acquire) ==
-                 RT_HEAP_SM_FAST))
-    rt_free(p);
-  else
-    free_other(p);
-}
+/* A jump to the heap, which tests the segment map once, frees what is
+ * its own and hands the rest (NULL aside) to foreign_free. */
+static inline void do_free(void *p) { rt__heap_free(p, foreign_free); }
 
 EXPORT void *malloc(size_t n) { return do_malloc(n); }
 

@@ -16,10 +16,10 @@ static inline uint32_t block_index_exact(const struct page *pg, const void *p,
                                          bool *exact)
 {
   uint64_t recip = LOAD(pg->recip);
-  unsigned __int128 prod =
-      (unsigned __int128)((uintptr_t)p + LOAD(pg->nbase)) * recip;
-  *exact = (uint64_t)prod < recip;
-  return (uint32_t)(prod >> 64);
+  uint64_t lo;
+  uint32_t idx = (uint32_t)mul_hilo((uintptr_t)p + LOAD(pg->nbase), recip, &lo);
+  *exact = lo < recip;
+  return idx;
 }
 
 static inline uint32_t block_index(const struct page *pg, const void *p)

@@ -157,20 +157,21 @@ __attribute__((noinline)) static void free_careful(void *p)
     free_remote(p);
 }
 
-/* The fast path: a valid, live small or medium block, without tools; the
- * rest (NULL, large blocks, anything suspect, tools) takes the careful
- * path, which also words the report. */
-void rt_free(void *p)
+/* The fast path: a valid, live small or medium block, without tools, is
+ * freed and true returned; anything else (NULL, large blocks, anything
+ * suspect, tools, foreign pointers) returns false untouched, for the
+ * caller's careful path, which also words the report.  Shared by rt_free
+ * and the malloc override's rt__heap_free (owns_probe.c). */
+static inline RT_ALWAYS_INLINE bool free_fast(void *p)
 {
   uintptr_t a = (uintptr_t)p;
   if (RT_LIKELY(segmap_get(a) == SM_FAST)) {
     struct segment *s = (struct segment *)(a & ~(uintptr_t)SEG_MASK);
     struct window *wn = seg_window(s, a);
     uint64_t recip = LOAD(wn->recip);
-    unsigned __int128 prod =
-        (unsigned __int128)(a + LOAD(wn->nbase)) * recip;
-    bool exact = (uint64_t)prod < recip;
-    uint32_t idx = (uint32_t)(prod >> 64);
+    uint64_t lo;
+    uint32_t idx = (uint32_t)mul_hilo(a + LOAD(wn->nbase), recip, &lo);
+    bool exact = lo < recip;
     struct page *pg = wn->pg;
     struct bitpair *b = page_bits(pg, idx);
     uint64_t bit = block_bit(idx), f = LOAD(b->free);
@@ -185,9 +186,16 @@ void rt_free(void *p)
         free_local(pg, idx, f, p, 0, false);
       else
         free_remote(p);
-      return;
+      return true;
     }
   }
+  return false;
+}
+
+void rt_free(void *p)
+{
+  if (RT_LIKELY(free_fast(p)))
+    return;
   free_careful(p);
 }
 

@@ -187,6 +187,23 @@ static inline uint64_t block_bit(uint32_t idx)
   return (uint64_t)1 << (idx & 63);
 }
 
+/* The 128-bit product of A and B: the high half returned, the low one in
+ * *LO (block indices by reciprocal).  By hand on x86-64: for an
+ * unsigned __int128, GCC 12 keeps the low half in a callee-saved register
+ * and pushes and pops two of them on rt_free's fast path. */
+static inline uint64_t mul_hilo(uint64_t a, uint64_t b, uint64_t *lo)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+  uint64_t hi;
+  __asm__("mulq %3" : "=a"(*lo), "=d"(hi) : "a"(a), "rm"(b) : "cc");
+  return hi;
+#else
+  unsigned __int128 prod = (unsigned __int128)a * b;
+  *lo = (uint64_t)prod;
+  return (uint64_t)(prod >> 64);
+#endif
+}
+
 /*
  * What rt_free's fast path needs of the page an address falls in, per
  * 64 KiB window of a paged segment (a tiny page is one window, a small

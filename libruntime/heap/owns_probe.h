@@ -14,13 +14,11 @@
  * window).  Not whether P is a live block: that is rt_heap_owns(). */
 RT_API bool rt__heap_maybe_owns(const void *p);
 
-/* The segment map itself, for a test inlined in free(): byte
- * A >> RT_HEAP_SEG_SHIFT (below RT_HEAP_SEGMAP_LEN) is RT_HEAP_SM_FAST iff
- * address A lies in a paged segment, whose whole window is the heap's
- * (other values: ask rt__heap_maybe_owns). */
-#define RT_HEAP_SEG_SHIFT 22
-#define RT_HEAP_SEGMAP_LEN ((size_t)1 << (47 - RT_HEAP_SEG_SHIFT))
-#define RT_HEAP_SM_FAST 2
-RT_API const _Atomic uint8_t *rt__heap_segmap(void);
+/* free() of the malloc override: P freed as rt_free() does (aborting
+ * with a message if it lies in the heap's memory but is not a live
+ * block), or, if it does not lie in memory the heap mapped
+ * (rt__heap_maybe_owns), handed to OTHER (the allocator that was there
+ * before); NULL is neither. */
+RT_API void rt__heap_free(void *p, void (*other)(void *));
 
 #endif
