@@ -48,6 +48,8 @@ page_pop(struct page *pg, uint64_t fs, bool tooled)
   STORE(pg->use, LOAD(pg->use) + USE_ALLOC);
   if (tooled)
     tool_alloc(p, bsize, 0);
+  else
+    __builtin_prefetch(p, 1, 3);
   return p;
 }
 
