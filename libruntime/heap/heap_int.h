@@ -159,6 +159,9 @@ struct page {
    * every allocation is of a block released then, never handed out
    * before, so it reads zero (calloc; see block_fresh_zero()). */
   uint32_t zmark;
+  /* Idle pages (PG_DIRTY): when the page went idle, rt__now_ms() modulo
+   * 2^32 (segment_abandon purges the ones idle for PURGE_DELAY_MS). */
+  uint32_t idle_ms;
   struct page *next, *prev;   /* partial or full queue of the heap */
   _Atomic uint64_t folded;    /* allocations already added to a heap's count */
   /* Third line: frees by other threads announced and not yet collected:

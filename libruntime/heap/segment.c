@@ -107,6 +107,19 @@ static unsigned segment_purge_mask(struct segment *s, uint64_t mask)
   return n;
 }
 
+/* The idle pages of S that went idle before THEN (rt__now_ms() time). */
+static uint64_t segment_idle_since(struct segment *s, uint64_t then)
+{
+  uint64_t old = 0;
+  for (uint64_t m = s->dirty_map; m; m &= m - 1) {
+    unsigned i = (unsigned)__builtin_ctzll(m);
+    /* Modulo 2^32 ms: an interval under 49 days. */
+    if ((int32_t)(seg_page(s, i)->idle_ms - (uint32_t)then) <= 0)
+      old |= (uint64_t)1 << i;
+  }
+  return old;
+}
+
 /* Return all the unused pages' memory of S to the OS. */
 static void segment_purge(struct segment *s)
 {
@@ -189,6 +202,7 @@ static void page_clear(struct heap_counters *st, struct page *pg)
   page_windows(pg, 0, 0);
   STORE(pg->bsize, 0);
   pg->flags = PG_DIRTY;
+  pg->idle_ms = (uint32_t)rt__now_ms();
   uint64_t bit = (uint64_t)1 << page_index(pg);
   atomic_fetch_and_explicit(&s->formatted, ~bit, RELAXED);
   s->dirty_map |= bit;

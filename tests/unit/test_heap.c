@@ -312,6 +312,72 @@ static void test_idle_pages_purged_after_delay(void **state)
   assert_true(r.intact);
 }
 
+/* A thread that exits returns to the OS the idle pages that have been
+ * idle for the purge delay, without waiting for a tick it will never see
+ * (doc/architecture.md "Thread exit"), and leaves the ones it has just
+ * released for the next thread; its live blocks stay intact and can be
+ * freed by another thread. */
+enum { EXIT_OLD_N = PURGE_N, EXIT_NEW_PER_PAGE = 21, /* 6 KiB blocks */
+       EXIT_NEW_N = 30 * EXIT_NEW_PER_PAGE };
+
+struct exit_purge {
+  int failed;
+  unsigned char *old[EXIT_OLD_N], *young[EXIT_NEW_N];
+};
+
+static void *exit_purge_thread(void *arg)
+{
+  struct exit_purge *r = arg;
+  for (int i = 0; i < EXIT_OLD_N; i++)
+    if ((r->old[i] = rt_alloc(8000)) == NULL)
+      r->failed = 1;
+    else
+      memset(r->old[i], 0x77, 8000);
+  for (int i = 0; i < EXIT_NEW_N; i++)
+    if ((r->young[i] = rt_alloc(6000)) == NULL)
+      r->failed = 1;
+    else
+      memset(r->young[i], 0x55, 6000);
+  if (r->failed)
+    return NULL;
+  /* The last block of each keeps its segment. */
+  for (int i = 0; i < EXIT_OLD_N - 1; i++)
+    rt_free(r->old[i]); /* 29 pages idle: their aging starts */
+  sleep_ms(60);
+  for (int i = 0; i < EXIT_NEW_N - 1; i++)
+    rt_free(r->young[i]); /* a tick purges the pages aged first */
+  return NULL; /* at once */
+}
+
+static void test_idle_pages_purged_at_thread_exit(void **state)
+{
+  (void)state;
+  static struct exit_purge r;
+  memset(&r, 0, sizeof r);
+  pthread_t t;
+  assert_int_equal(pthread_create(&t, NULL, exit_purge_thread, &r), 0);
+  pthread_join(t, NULL);
+  assert_int_equal(r.failed, 0);
+  int old_left = 0, young_left = 0;
+  for (int i = 0; i < EXIT_OLD_N - 1; i++)
+    old_left += block_resident(r.old[i], 8000);
+  for (int i = 0; i < EXIT_NEW_N - 1; i++)
+    young_left += block_resident(r.young[i], 6000);
+  /* Idle for 60 ms: gone, by the tick or at the exit (before: the pages
+   * the tick had not aged yet, about 12, stayed). */
+  assert_in_range(old_left, 0, PER_PAGE);
+  /* Just released: kept for the next thread. */
+  assert_true(young_left >= (EXIT_NEW_N - 1) / 2);
+  unsigned char *lasts[2] = {r.old[EXIT_OLD_N - 1], r.young[EXIT_NEW_N - 1]};
+  size_t sizes[2] = {8000, 6000};
+  for (int i = 0; i < 2; i++) {
+    assert_true(rt_heap_owns(lasts[i]));
+    assert_int_equal(count_nonzero(lasts[i], sizes[i]), sizes[i]);
+    rt_free(lasts[i]);
+    assert_false(rt_heap_owns(lasts[i]));
+  }
+}
+
 /* A freed large block's span is reused by the next large block that
  * fits, without a new mapping; what the old block wrote is not seen by
  * rt_calloc, nor kept past a smaller block; rt_heap_owns stays exact. */
@@ -913,6 +979,7 @@ int main(int argc, char **argv)
       cmocka_unit_test(test_calloc_zeroes),
       cmocka_unit_test(test_calloc_zeroes_reused_blocks),
       cmocka_unit_test(test_idle_pages_purged_after_delay),
+      cmocka_unit_test(test_idle_pages_purged_at_thread_exit),
       cmocka_unit_test(test_large_span_reused),
       cmocka_unit_test(test_aligned),
       cmocka_unit_test(test_realloc_keeps_content),
