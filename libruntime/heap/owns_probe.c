@@ -12,6 +12,12 @@
  */
 #include "owns_probe.h"
 
+_Static_assert(RT_HEAP_SEG_SHIFT == SEG_SHIFT && RT_HEAP_SM_FAST == SM_FAST &&
+                   RT_HEAP_SEGMAP_LEN == SEGMAP_LEN,
+               "owns_probe.h describes the segment map as heap_int.h has it");
+
+RT_API const _Atomic uint8_t *rt__heap_segmap(void) { return segmap; }
+
 /* A paged segment fills its SEG_SIZE window; a large block's mapping
  * starts at its window but may end before the window does, and what
  * follows may be anybody's, so the mapping's size decides. */

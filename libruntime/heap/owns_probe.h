@@ -21,4 +21,14 @@ RT_API bool rt__heap_maybe_owns(const void *p);
  * before); NULL is neither. */
 RT_API void rt__heap_free(void *p, void (*other)(void *));
 
+/* The segment map itself: byte A >> RT_HEAP_SEG_SHIFT (below
+ * RT_HEAP_SEGMAP_LEN) is RT_HEAP_SM_FAST iff address A lies in a paged
+ * segment, whose whole window is the heap's (other values: ask
+ * rt__heap_maybe_owns).  The override of 1.1.0 tested it inline in
+ * free(); kept for it (rt__heap_free does that test now). */
+#define RT_HEAP_SEG_SHIFT 22
+#define RT_HEAP_SEGMAP_LEN ((size_t)1 << (47 - RT_HEAP_SEG_SHIFT))
+#define RT_HEAP_SM_FAST 2
+RT_API const _Atomic uint8_t *rt__heap_segmap(void);
+
 #endif
