@@ -681,7 +681,7 @@ static bool plan_aslots(struct rt__plan *p, const rt_sig *s,
                         const unsigned char *d)
 {
   struct aslot *as = p->aslot;
-  unsigned nw = (unsigned)d[0] + d[1] + d[2];
+  unsigned nw = (unsigned)d[0] + d[1];
   if (d[2] != 0 || (p->ret_mem && !RET_MEM_GP0) || s->nret_strs != 0 ||
       (p->nops == 0 && nw != 0))
     return false;
@@ -743,9 +743,9 @@ int rt__plan_prepare(rt_sig *s)
   p->ret_word = rt__kind_word(s->ret->kind);
   p->eform = entry_form(p);
   p->call = callers[rc][shape];
-  if (p->use == RU_STRUCT && s->nret_strs == 0 &&
-      rt__rc_class(p->ret_size) < RT__RC_CLASSES)
-    p->ret_rc = (unsigned char)(rt__rc_class(p->ret_size) + 1);
+  unsigned rcc = rt__rc_class(p->ret_size);
+  if (p->use == RU_STRUCT && s->nret_strs == 0 && rcc < RT__RC_CLASSES)
+    p->ret_rc = (unsigned char)(rcc + 1);
   s->plan = p;
   s->plan_bytes = s->plan_size = bytes;
   /* Scalars only: an invoker that calls the function itself. */
@@ -1300,12 +1300,6 @@ static const rt__invoker scalar_invokers[RC_COUNT][NSHAPES] = {
  * function called through the shape's prototype and the result registers
  * stored straight into the storage, or, for a struct returned in memory,
  * the storage's address passed as the hidden first argument. */
-static inline RT_ALWAYS_INLINE int fill_struct(const rt_fn *fn,
-                                               const struct rt__plan *p,
-                                               const rt_value *a, u64 *w)
-{
-  return fill_aggs_in(fn, p, a, w);
-}
 
 /* The integer and floating classes: a scalar result (struct arguments),
  * a struct of up to 8 bytes in the register, or (integer class) a struct
@@ -1317,7 +1311,7 @@ static inline RT_ALWAYS_INLINE int fill_struct(const rt_fn *fn,
   {                                                                           \
     const struct rt__plan *p = fn_plan(fn);                                   \
     u64 w[W_WORDS];                                                           \
-    int rc = fill_struct(fn, p, a, w);                                        \
+    int rc = fill_aggs_in(fn, p, a, w);                                       \
     if (RT_UNLIKELY(rc))                                                      \
       return rc;                                                              \
     if (p->use != RU_STRUCT) {                                                \
@@ -1349,7 +1343,7 @@ static inline RT_ALWAYS_INLINE int fill_struct(const rt_fn *fn,
   {                                                                           \
     const struct rt__plan *p = fn_plan(fn);                                   \
     u64 w[W_WORDS];                                                           \
-    int rc = fill_struct(fn, p, a, w);                                        \
+    int rc = fill_aggs_in(fn, p, a, w);                                       \
     if (RT_UNLIKELY(rc))                                                      \
       return rc;                                                              \
     const rt_sig *sig = fn->sig;                                              \
@@ -1677,25 +1671,33 @@ static inline RT_ALWAYS_INLINE int aslot_srcs(const rt_fn *fn,
 #undef AD
 #define AW(i) ld64(src[i])
 #define AD(i) dbl(ld64(src[i]))
-#define ASLOT_HEAD(R, name, g, f, s)                                          \
+#define ASLOT_HEAD(R, name, g, f)                                             \
   RT_CALL_ALIGN static int ainv_##R##_##name(const rt_fn *fn,                \
                                              const rt_value *a,             \
                                              rt_value *ret)                 \
   {                                                                           \
     const struct rt__plan *p = fn_plan(fn);                                   \
-    const char *src[(g) + (f) + (s) + 1];                                     \
-    int rc = aslot_srcs(fn, p, a, src, (g) + (f) + (s));                      \
+    const char *src[(g) + (f) + 1];                                           \
+    int rc = aslot_srcs(fn, p, a, src, (g) + (f));                            \
     if (RT_UNLIKELY(rc))                                                      \
       return rc;
-/* The end of a struct result's invoker: the storage taken before the
- * call, the result registers stored into it. */
-#define ASLOT_STRUCT(RT, params, args)                                        \
+/* The end of a struct result's invoker: the storage taken after the
+ * checks, and the result registers stored into it, or (MEM, x86-64) the
+ * storage's address passed as word 0 for a result the callee returns in
+ * memory. */
+#define ASLOT_STRUCT(RT, MEM, params, args)                                   \
     unsigned fl_;                                                             \
     void *mem = plan_ret_block(fn, p, &fl_);                                  \
     if (RT_UNLIKELY(!mem))                                                    \
       return rt__last_code;                                                   \
-    RT r_ = ((RT(*) params)fn->fp) args;                                      \
-    memcpy(mem, &r_, sizeof r_);                                              \
+    u64 at_ = (uintptr_t)mem;                                                 \
+    if ((MEM) && p->ret_mem) {                                                \
+      src[0] = (const char *)&at_;                                            \
+      ((RT(*) params)fn->fp) args;                                            \
+    } else {                                                                  \
+      RT r_ = ((RT(*) params)fn->fp) args;                                    \
+      memcpy(mem, &r_, sizeof r_);                                            \
+    }                                                                         \
     rt__ret_block_take(fn->sig, mem, fl_, ret);                               \
     return rt__last_code;                                                     \
   }
@@ -1705,28 +1707,17 @@ static inline RT_ALWAYS_INLINE int aslot_srcs(const rt_fn *fn,
 #define ASLOT_MEM_int RET_MEM_GP0
 #define ASLOT_MEM_f64 0
 #define ASLOT1(R, RT, name, g, f, s, params, args)                            \
-  ASLOT_HEAD(R, name, g, f, s)                                                \
+  ASLOT_HEAD(R, name, g, f)                                                   \
     if (p->use != RU_STRUCT) {                                                \
       RT r_ = ((RT(*) params)fn->fp) args;                                    \
       take_scalar(p, raw_of_##RT(r_), ret);                                   \
       return rt__last_code;                                                   \
     }                                                                         \
-    if (ASLOT_MEM_##R && p->ret_mem) {                                        \
-      unsigned fl_;                                                           \
-      void *mem = plan_ret_block(fn, p, &fl_);                                \
-      if (RT_UNLIKELY(!mem))                                                  \
-        return rt__last_code;                                                 \
-      u64 at_ = (uintptr_t)mem;                                               \
-      src[0] = (const char *)&at_;                                            \
-      ((RT(*) params)fn->fp) args;                                            \
-      rt__ret_block_take(fn->sig, mem, fl_, ret);                             \
-      return rt__last_code;                                                   \
-    }                                                                         \
-  ASLOT_STRUCT(RT, params, args)
+  ASLOT_STRUCT(RT, ASLOT_MEM_##R, params, args)
 /* The two-eightbyte struct returns. */
 #define ASLOT2(R, RT, name, g, f, s, params, args)                            \
-  ASLOT_HEAD(R, name, g, f, s)                                                \
-  ASLOT_STRUCT(RT, params, args)
+  ASLOT_HEAD(R, name, g, f)                                                   \
+  ASLOT_STRUCT(RT, 0, params, args)
 #define A_INT(...) ASLOT1(int, u64, __VA_ARGS__)
 #define A_F64(...) ASLOT1(f64, double, __VA_ARGS__)
 #define A_II(...) ASLOT2(ii, struct r_ii, __VA_ARGS__)
