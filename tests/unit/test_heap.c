@@ -378,6 +378,74 @@ static void test_idle_pages_purged_at_thread_exit(void **state)
   }
 }
 
+/* A class's current page stays its own while idle, but once another
+ * class of the same kind needs memory its segment has no idle page for,
+ * the idle current page is released and used before fresh memory comes
+ * in (doc/architecture.md "Idle current pages").  In a thread of its
+ * own, so the heap is a new one. */
+enum { IDLE_CUR_MAX = 2 * 4096 }; /* 1 KiB blocks: two segments' worth */
+
+struct idle_cur {
+  int failed;
+  uintptr_t page;   /* the 512-byte class's page (128 KiB, aligned) */
+  long reused_after; /* 1 KiB blocks allocated until one landed there */
+  bool a_again_ok;
+};
+
+static void *idle_cur_thread(void *arg)
+{
+  struct idle_cur *r = arg;
+  unsigned char *a = rt_alloc(512);
+  if (a == NULL) {
+    r->failed = 1;
+    return NULL;
+  }
+  memset(a, 0x5a, 512);
+  r->page = (uintptr_t)a >> 17;
+  rt_free(a); /* its page: idle, still the class's current page */
+  static void *b[IDLE_CUR_MAX];
+  long n = 0;
+  r->reused_after = -1;
+  while (n < IDLE_CUR_MAX) {
+    if ((b[n] = rt_alloc(1024)) == NULL) {
+      r->failed = 1;
+      break;
+    }
+    memset(b[n], 0xa5, 1024);
+    if ((uintptr_t)b[n++] >> 17 == r->page) {
+      r->reused_after = n;
+      break;
+    }
+  }
+  /* The 512-byte class takes a new page, and its blocks are sound. */
+  unsigned char *a2 = rt_alloc(512);
+  r->a_again_ok = a2 != NULL && rt_heap_owns(a2);
+  if (a2 != NULL) {
+    memset(a2, 0x11, 512);
+    r->a_again_ok = r->a_again_ok && count_nonzero(a2, 512) == 512;
+    rt_free(a2);
+  }
+  for (long i = 0; i < n; i++) {
+    if (!rt_heap_owns(b[i]) || count_nonzero(b[i], 1024) != 1024)
+      r->failed = 2;
+    rt_free(b[i]);
+  }
+  return NULL;
+}
+
+static void test_idle_current_page_released_for_other_class(void **state)
+{
+  (void)state;
+  struct idle_cur r = {0};
+  pthread_t t;
+  assert_int_equal(pthread_create(&t, NULL, idle_cur_thread, &r), 0);
+  pthread_join(t, NULL);
+  assert_int_equal(r.failed, 0);
+  /* Before: never (the page stayed the 512-byte class's). */
+  assert_true(r.reused_after > 0);
+  assert_true(r.a_again_ok);
+}
+
 /* A freed large block's span is reused by the next large block that
  * fits, without a new mapping; what the old block wrote is not seen by
  * rt_calloc, nor kept past a smaller block; rt_heap_owns stays exact. */
@@ -980,6 +1048,7 @@ int main(int argc, char **argv)
       cmocka_unit_test(test_calloc_zeroes_reused_blocks),
       cmocka_unit_test(test_idle_pages_purged_after_delay),
       cmocka_unit_test(test_idle_pages_purged_at_thread_exit),
+      cmocka_unit_test(test_idle_current_page_released_for_other_class),
       cmocka_unit_test(test_large_span_reused),
       cmocka_unit_test(test_aligned),
       cmocka_unit_test(test_realloc_keeps_content),
