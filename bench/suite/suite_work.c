@@ -37,6 +37,7 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -85,7 +86,11 @@ static void *touched(char *p, size_t n)
   return p;
 }
 
-/* Run FN(ARG + i * SIZE) in N threads and wait for them. */
+/* Run FN(ARG + i * SIZE) in N threads and wait for them.  Each
+ * thread's argument starts a cache line (alignas(64) on its first
+ * member): the random state is written on every operation, and two
+ * threads' states on one line would add the harness's own false sharing
+ * to every threaded workload. */
 static void run_threads(int n, void *(*fn)(void *), void *arg, size_t size)
 {
   pthread_t th[16];
@@ -103,7 +108,7 @@ static void run_threads(int n, void *(*fn)(void *), void *arg, size_t size)
 enum { LARSON_THREADS = 2, LARSON_SLOTS = 5000 };
 
 struct lineage {
-  char *slot[LARSON_SLOTS];
+  alignas(64) char *slot[LARSON_SLOTS];
   uint64_t rng;
   long ops;
 };
@@ -145,7 +150,7 @@ enum { MSTRESS_THREADS = 2, MSTRESS_SWAP = 1000 };
 static _Atomic(uint64_t *) mstress_swap[MSTRESS_SWAP];
 
 struct mstress_arg {
-  uint64_t rng;
+  alignas(64) uint64_t rng;
   long allocs;
 };
 
@@ -252,7 +257,7 @@ static struct {
         PTHREAD_COND_INITIALIZER, NULL, NULL, 0, XM_PRODUCERS};
 
 struct xm_arg {
-  uint64_t rng;
+  alignas(64) uint64_t rng;
   long batches;
 };
 
@@ -345,7 +350,7 @@ static void glibc_simple(void)
 enum { GT_THREADS = 2, GT_SET = 4096 };
 
 struct gt_arg {
-  uint64_t rng;
+  alignas(64) uint64_t rng;
   long ops;
 };
 
@@ -393,7 +398,7 @@ static void glibc_thread(void)
 enum { AT_SLOTS = 1 << 17 };
 
 struct at_arg {
-  uint64_t rng;
+  alignas(64) uint64_t rng;
   long ops;
 };
 
