@@ -83,9 +83,13 @@ __attribute__((noinline)) static void free_local_slow(struct page *pg)
       partial_push(h, pg);
     else
       page_release(h, pg);
-  } else if (page_used(pg) == 0 && cur_page(h, pg->cls) != pg) {
-    page_unqueue(h, pg);
-    page_release(h, pg);
+  } else if (page_used(pg) == 0) {
+    if (cur_page(h, pg->cls) != pg) {
+      page_unqueue(h, pg);
+      page_release(h, pg);
+    } else {
+      pg->idle_obtains = h->obtains;
+    }
   }
 }
 

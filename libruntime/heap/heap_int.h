@@ -162,6 +162,10 @@ struct page {
   /* Idle pages (PG_DIRTY): when the page went idle, rt__now_ms() modulo
    * 2^32 (segment_abandon purges the ones idle for PURGE_DELAY_MS). */
   uint32_t idle_ms;
+  /* The current page of its class with no block out: its heap's page
+   * count (heap.obtains) when its last block came back (see
+   * idle_cur_release). */
+  uint32_t idle_obtains;
   struct page *next, *prev;   /* partial or full queue of the heap */
   _Atomic uint64_t folded;    /* allocations already added to a heap's count */
   /* Third line: frees by other threads announced and not yet collected:
@@ -331,6 +335,7 @@ struct heap {
   struct pq full[NCLASS];    /* pages without, oldest first */
   struct segment *segs[NPAGED]; /* per kind; with free pages first */
   size_t dirty;            /* dirty unused pages in its segments */
+  uint32_t obtains;        /* pages taken from segments, modulo 2^32 */
   uint64_t purge_at;       /* when to purge them (ms), 0 if not due */
   struct heap *next, *prev;
   struct heap_counters st;
