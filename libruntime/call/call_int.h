@@ -6,6 +6,7 @@
 #define RT_CALL_INT_H
 
 #include "../internal.h"
+#include "../heap_owns.h" /* rt__str_owned */
 
 #include <ffi.h>
 #include <stddef.h>
@@ -349,10 +350,15 @@ static inline uint64_t rt__widen(const rt_value *v)
 /* The flags of a returned str.  By the signature contract it is a
  * runtime-heap string that the caller now owns; one that is not (a plugin
  * returning a literal) is left unowned, so rt_value_clear() never hands
- * foreign memory to rt_free(). */
+ * foreign memory to rt_free().  The test is rt_heap_owns(), exact; for a
+ * paged segment in the fast map state, inline (heap_owns.h): through the
+ * call it was 2 ns of a 5.6 ns str call, inline 1 ns. */
 RT_HIDDEN bool rt__heap_owns(const void *p); /* rt_heap_owns, no PLT */
-static inline unsigned rt__str_owned(const char *s)
+static inline RT_ALWAYS_INLINE unsigned rt__str_owned(const char *s)
 {
+  uintptr_t a = (uintptr_t)s;
+  if (RT_LIKELY(rt__segmap_get(a) == RT__SM_FAST)) /* never for NULL */
+    return rt__owns_fast(a) ? RT_VALUE_OWNED : 0;
   return s && rt__heap_owns(s) ? RT_VALUE_OWNED : 0;
 }
 

@@ -171,23 +171,14 @@ static inline RT_ALWAYS_INLINE bool free_fast(void *p)
   uintptr_t a = (uintptr_t)p;
   if (RT_LIKELY(segmap_get(a) == SM_FAST)) {
     struct segment *s = (struct segment *)(a & ~(uintptr_t)SEG_MASK);
-    struct window *wn = seg_window(s, a);
-    uint64_t recip = LOAD(wn->recip);
-    uint64_t lo;
-    uint32_t idx = (uint32_t)mul_hilo(a + LOAD(wn->nbase), recip, &lo);
-    bool exact = lo < recip;
-    struct page *pg = wn->pg;
-    struct bitpair *b = page_bits(pg, idx);
-    uint64_t bit = block_bit(idx), f = LOAD(b->free);
-    /* A page not in use is never exact; indices past the capacity have a
-     * bit set. */
-    if (RT_LIKELY(exact &&
-                  ((f | LOAD(b->remote)) & bit) == 0)) {
+    struct rt__winblock w = rt__window_block(a);
+    uint64_t f = LOAD(w.b->free);
+    if (RT_LIKELY(w.exact && ((f | LOAD(w.b->remote)) & w.bit) == 0)) {
       /* The heap, not the thread pointer: a thread created after a
        * fork may get the control block (the thread pointer) of one that
        * did not survive it, whose heap lives on unowned. */
       if (RT_LIKELY(atomic_load_explicit(&s->owner, RELAXED) == tl_heap))
-        free_local(pg, idx, f, p, 0, false);
+        free_local(w.pg, w.idx, f, p, 0, false);
       else
         free_remote(p);
       return true;
@@ -225,11 +216,9 @@ void *rt_realloc(void *p, size_t size)
   return q;
 }
 
-/* rt_heap_owns for a paged segment in the fast map state (SM_FAST: no
- * large block, no tool): no test of the segment's kind, the capacity
- * loaded beside the reciprocal, one branch at the end. */
-static inline RT_ALWAYS_INLINE bool owns_paged(struct segment *s,
-                                               const void *p)
+/* rt_heap_owns for a paged segment through its descriptors (while a
+ * tool is on, segments are SM_SLOW). */
+static bool owns_paged(struct segment *s, const void *p)
 {
   struct page *pg = page_of(s, p);
   bool exact; /* never, in a page not in use */
@@ -244,7 +233,7 @@ bool rt_heap_owns(const void *p)
   uint8_t m = segmap_get(a);
   struct segment *s = (struct segment *)(a & ~(uintptr_t)SEG_MASK);
   if (RT_LIKELY(m == SM_FAST))
-    return owns_paged(s, p);
+    return rt__owns_fast(a);
   if (m == SM_NONE)
     return false;
   if (s->kind == SEG_LARGE)

@@ -12,23 +12,25 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "../heap_owns.h" /* the window table and segment map, shared */
+
 /*
  * Every heap mapping starts on a SEG_SIZE boundary, so the segment of any
  * pointer is its address rounded down, and one byte per SEG_SIZE window of
  * the address space says whether that window is ours (rt_heap_owns() and
  * rt_free() never touch memory they have not checked in that map).
  */
-#define SEG_SHIFT 22
+#define SEG_SHIFT RT__SEG_SHIFT /* 22 */
 #define SEG_SIZE ((size_t)1 << SEG_SHIFT)
 #define SEG_MASK (SEG_SIZE - 1)
-#define VA_BITS 47
+#define VA_BITS RT__VA_BITS
 #define SEGMAP_LEN ((size_t)1 << (VA_BITS - SEG_SHIFT))
 
 /* The segment map: a byte per SEG_SIZE window of the address space (32
  * MiB of zero pages until written), which the fast free reads and tests
  * in one comparison.  Paged segments are SM_FAST, unless a tool (valgrind,
  * ASan) must hear of every free; large blocks are SM_SLOW. */
-enum { SM_NONE, SM_SLOW, SM_FAST };
+enum { SM_NONE = RT__SM_NONE, SM_SLOW = RT__SM_SLOW, SM_FAST = RT__SM_FAST };
 
 /* Tiny segments hold 64 KiB pages of blocks up to 128 bytes, small ones
  * 128 KiB pages of blocks up to 8 KiB, medium ones 512 KiB pages of
@@ -194,22 +196,8 @@ static inline uint64_t block_bit(uint32_t idx)
   return (uint64_t)1 << (idx & 63);
 }
 
-/* The 128-bit product of A and B: the high half returned, the low one in
- * *LO (block indices by reciprocal).  By hand on x86-64: for an
- * unsigned __int128, GCC 12 keeps the low half in a callee-saved register
- * and pushes and pops two of them on rt_free's fast path. */
-static inline uint64_t mul_hilo(uint64_t a, uint64_t b, uint64_t *lo)
-{
-#if defined(__x86_64__) && defined(__GNUC__)
-  uint64_t hi;
-  __asm__("mulq %3" : "=a"(*lo), "=d"(hi) : "a"(a), "rm"(b) : "cc");
-  return hi;
-#else
-  unsigned __int128 prod = (unsigned __int128)a * b;
-  *lo = (uint64_t)prod;
-  return (uint64_t)(prod >> 64);
-#endif
-}
+/* The 128-bit product of A and B (heap_owns.h). */
+#define mul_hilo rt__mul_hilo
 
 /*
  * What rt_free's fast path needs of the page an address falls in, per
@@ -222,16 +210,12 @@ static inline uint64_t mul_hilo(uint64_t a, uint64_t b, uint64_t *lo)
  * (glibc-thread, a free per allocation).  recip and nbase are 0 while
  * the page is not in use (no pointer is exact then), and pg always
  * points at the record of the page the window is in, so that the fast
- * path may read the bits before it tests exactness.
+ * path may read the bits before it tests exactness.  The entry and its
+ * place are heap_owns.h's (struct rt__window): rt_heap_owns() and the
+ * call unit's str results test ownership through it too.
  */
-#define WIN_SHIFT 16
+#define WIN_SHIFT RT__WIN_SHIFT
 #define NWIN (SEG_SIZE >> WIN_SHIFT)
-struct window {
-  _Atomic uint64_t recip;
-  _Atomic uintptr_t nbase;
-  struct page *pg;
-  uint64_t unused;
-};
 
 /*
  * Segment header, at the start of every mapping.  For small and medium
@@ -268,21 +252,18 @@ struct segment {
    * page_reclaim (the counts are the truth), on a line of its own, since
    * other threads write it. */
   alignas(64) _Atomic uint64_t rmap;
-  alignas(64) struct window win[NWIN]; /* paged: see struct window */
+  alignas(64) struct rt__window win[NWIN]; /* paged: see WIN_SHIFT */
   /* Page records: each page's descriptor followed by its bits, room for
    * the smallest class of the kind, so that a free finds both in the same
    * memory page. */
   alignas(64) struct page pages[];
 };
 
-_Static_assert(sizeof(struct window) == 32, "window entries are 32 bytes");
-
-/* The window of S that address A falls in: one shift and one mask. */
-static inline struct window *seg_window(struct segment *s, uintptr_t a)
-{
-  return (struct window *)((char *)s->win +
-                           ((a >> (WIN_SHIFT - 5)) & ((NWIN - 1) << 5)));
-}
+_Static_assert(sizeof(struct rt__window) == 32 &&
+                   offsetof(struct segment, win) == RT__SEG_WIN_OFFSET &&
+                   sizeof(struct page) == RT__PAGE_BITS_OFFSET &&
+                   sizeof(struct bitpair) == sizeof(struct rt__bitpair),
+               "heap_owns.h describes the window table as the heap has it");
 
 /* Page I of S (records are page_stride bytes apart). */
 static inline struct page *seg_page(struct segment *s, size_t i)
@@ -294,6 +275,12 @@ static inline struct page *seg_page(struct segment *s, size_t i)
 static inline struct page *page_of(struct segment *s, const void *p)
 {
   return seg_page(s, ((uintptr_t)p & SEG_MASK) >> s->page_shift);
+}
+
+/* What heap mapping starts in the SEG_SIZE window of address A. */
+static inline uint8_t segmap_get(uintptr_t a)
+{
+  return rt__segmap_get(a);
 }
 
 #define USE_SHIFT 16 /* a page holds at most 4096 blocks */

@@ -105,16 +105,8 @@ static void segmap_set(struct segment *s, bool on)
   if (on)
     v = s->kind == SEG_LARGE || (LOAD(rt__heap_flags) & HF_TOOLS) ? SM_SLOW
                                                                   : SM_FAST;
-  atomic_store_explicit(&segmap[(uintptr_t)s >> SEG_SHIFT], v,
+  atomic_store_explicit(&rt__segmap[(uintptr_t)s >> SEG_SHIFT], v,
                         memory_order_release);
-}
-
-/* What heap mapping starts in the SEG_SIZE window of address A. */
-static inline uint8_t segmap_get(uintptr_t a)
-{
-  uintptr_t i = a >> SEG_SHIFT;
-  return i < SEGMAP_LEN ? atomic_load_explicit(&segmap[i], memory_order_acquire)
-                        : SM_NONE;
 }
 
 /* The segment P lies in, or NULL if no heap mapping starts in P's window. */

@@ -16,7 +16,7 @@ _Static_assert(RT_HEAP_SEG_SHIFT == SEG_SHIFT && RT_HEAP_SM_FAST == SM_FAST &&
                    RT_HEAP_SEGMAP_LEN == SEGMAP_LEN,
                "owns_probe.h describes the segment map as heap_int.h has it");
 
-RT_API const _Atomic uint8_t *rt__heap_segmap(void) { return segmap; }
+RT_API const _Atomic uint8_t *rt__heap_segmap(void) { return rt__segmap; }
 
 /* A paged segment fills its SEG_SIZE window; a large block's mapping
  * starts at its window but may end before the window does, and what

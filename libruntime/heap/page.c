@@ -82,12 +82,12 @@ static void page_extend(struct page *pg)
   pg->zmark = page_frees(pg);
 }
 
-/* Set the windows of PG (struct window) to RECIP and NBASE. */
+/* Set the windows of PG (struct rt__window) to RECIP and NBASE. */
 static void page_windows(struct page *pg, uint64_t recip, uintptr_t nbase)
 {
   struct segment *s = page_segment(pg);
   unsigned per = 1u << (s->page_shift - WIN_SHIFT);
-  struct window *w = &s->win[page_index(pg) * per];
+  struct rt__window *w = &s->win[page_index(pg) * per];
   for (unsigned i = 0; i < per; i++) {
     /* The reciprocal 0 while the base is not the page's. */
     if (recip == 0)

@@ -44,7 +44,7 @@
 #define LOAD(x) atomic_load_explicit(&(x), RELAXED)
 #define STORE(x, v) atomic_store_explicit(&(x), (v), RELAXED)
 
-static _Atomic uint8_t segmap[SEGMAP_LEN];
+RT_HIDDEN _Atomic uint8_t rt__segmap[SEGMAP_LEN]; /* heap_int.h */
 static pthread_mutex_t glock = PTHREAD_MUTEX_INITIALIZER;
 static struct heap *all_heaps, *free_heaps;   /* under glock */
 static struct segment *abandoned[NPAGED], *cache[NPAGED]; /* glock */

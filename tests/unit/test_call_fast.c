@@ -27,6 +27,7 @@
 
 #include "testutil.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -443,6 +444,69 @@ static void run_results(bool fast)
   rt_fn_free(s);
 }
 
+/* A str result is owned exactly when it is a live block's start of the
+ * runtime heap (rt_heap_owns, which the integer and plan invokers test
+ * inline for paged blocks): not a literal, NULL, a block's interior, a
+ * freed block, a block another thread freed, nor malloc's memory; a
+ * large block is, its interior not. */
+NOINLINE static char *id_str(char *p) { return p; }
+NOINLINE static char *id_str_d(double d, char *p)
+{
+  (void)d;
+  return p;
+}
+
+static void *free_in_thread(void *p)
+{
+  rt_free(p);
+  return NULL;
+}
+
+static void expect_owned(rt_fn *const fns[2], char *p, unsigned flags)
+{
+  for (int i = 0; i < 2; i++) {
+    rt_value a[] = {vf64(0.5), {RT_TYPE_PTR, 0, {.ptr = p}}};
+    rt_value r = {RT_TYPE_I32, 0, {.u64 = 42}};
+    call_ok(fns[i], i ? a : a + 1, i ? 2 : 1, &r);
+    assert_int_equal(r.kind, RT_TYPE_STR);
+    assert_ptr_equal(r.v.str, p);
+    if (r.flags != flags)
+      fail_msg("%s: str %p owned %u, expected %u",
+               rt_sig_text(rt_fn_sig(fns[i])), (void *)p, r.flags, flags);
+  }
+}
+
+static void run_str_owned(bool fast)
+{
+  rt_fn *fns[2] = {fn_new((vfn)id_str, "(ptr) -> str", fast),
+                   fn_new((vfn)id_str_d, "(f64, ptr) -> str", fast)};
+  char *heap = rt_strdup("heap"), *other = rt_strdup("other");
+  char *gone = rt_strdup("gone"), *large = rt_alloc(300000);
+  char *foreign = malloc(16);
+  assert_true(heap && other && gone && large && foreign);
+  expect_owned(fns, heap, RT_VALUE_OWNED);
+  expect_owned(fns, large, RT_VALUE_OWNED);
+  expect_owned(fns, (char *)"literal", 0);
+  expect_owned(fns, NULL, 0);
+  expect_owned(fns, heap + 1, 0);
+  expect_owned(fns, large + 4096, 0);
+  expect_owned(fns, foreign, 0);
+  rt_free(gone);
+  expect_owned(fns, gone, 0);
+  pthread_t t; /* freed by another thread: its remote bit, uncollected */
+  assert_int_equal(pthread_create(&t, NULL, free_in_thread, other), 0);
+  pthread_join(t, NULL);
+  expect_owned(fns, other, 0);
+  rt_free(heap);
+  rt_free(large);
+  free(foreign);
+  rt_fn_free(fns[0]);
+  rt_fn_free(fns[1]);
+}
+
+static void test_str_owned_fast(void **s) { (void)s; run_str_owned(true); }
+static void test_str_owned_ffi(void **s) { (void)s; run_str_owned(false); }
+
 static void test_results_fast(void **s) { (void)s; run_results(true); }
 static void test_results_ffi(void **s) { (void)s; run_results(false); }
 
@@ -839,6 +903,8 @@ int main(void)
       cmocka_unit_test(test_int_stack_ffi),
       cmocka_unit_test(test_narrow_fast),   cmocka_unit_test(test_narrow_ffi),
       cmocka_unit_test(test_results_fast),  cmocka_unit_test(test_results_ffi),
+      cmocka_unit_test(test_str_owned_fast),
+      cmocka_unit_test(test_str_owned_ffi),
       cmocka_unit_test(test_errors_fast),   cmocka_unit_test(test_errors_ffi),
       cmocka_unit_test(test_struct_words_fast),
       cmocka_unit_test(test_struct_words_ffi),
