@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <runtime.h>
 
@@ -447,8 +448,8 @@ static void run_results(bool fast)
 /* A str result is owned exactly when it is a live block's start of the
  * runtime heap (rt_heap_owns, which the integer and plan invokers test
  * inline for paged blocks): not a literal, NULL, a block's interior, a
- * freed block, a block another thread freed, nor malloc's memory; a
- * large block is, its interior not. */
+ * freed block, a block another thread freed, nor memory mapped by
+ * others; a large block is, its interior not. */
 NOINLINE static char *id_str(char *p) { return p; }
 NOINLINE static char *id_str_d(double d, char *p)
 {
@@ -482,8 +483,11 @@ static void run_str_owned(bool fast)
                    fn_new((vfn)id_str_d, "(f64, ptr) -> str", fast)};
   char *heap = rt_strdup("heap"), *other = rt_strdup("other");
   char *gone = rt_strdup("gone"), *large = rt_alloc(300000);
-  char *foreign = malloc(16);
-  assert_true(heap && other && gone && large && foreign);
+  /* Another allocator's memory (not malloc's: under libruntime-malloc.so
+   * that is the runtime heap). */
+  char *foreign = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  assert_true(heap && other && gone && large && foreign != MAP_FAILED);
   expect_owned(fns, heap, RT_VALUE_OWNED);
   expect_owned(fns, large, RT_VALUE_OWNED);
   expect_owned(fns, (char *)"literal", 0);
@@ -499,7 +503,7 @@ static void run_str_owned(bool fast)
   expect_owned(fns, other, 0);
   rt_free(heap);
   rt_free(large);
-  free(foreign);
+  munmap(foreign, 4096);
   rt_fn_free(fns[0]);
   rt_fn_free(fns[1]);
 }
