@@ -17,7 +17,8 @@ static inline uint32_t block_index_exact(const struct page *pg, const void *p,
 {
   uint64_t recip = LOAD(pg->recip);
   uint64_t lo;
-  uint32_t idx = (uint32_t)mul_hilo((uintptr_t)p + LOAD(pg->nbase), recip, &lo);
+  uint32_t idx =
+      (uint32_t)rt__mul_hilo((uintptr_t)p + LOAD(pg->nbase), recip, &lo);
   *exact = lo < recip;
   return idx;
 }

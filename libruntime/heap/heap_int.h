@@ -196,9 +196,6 @@ static inline uint64_t block_bit(uint32_t idx)
   return (uint64_t)1 << (idx & 63);
 }
 
-/* The 128-bit product of A and B (heap_owns.h). */
-#define mul_hilo rt__mul_hilo
-
 /*
  * What rt_free's fast path needs of the page an address falls in, per
  * 64 KiB window of a paged segment (a tiny page is one window, a small
