@@ -106,8 +106,9 @@ rt__window_block(uintptr_t a)
                                lo < recip};
 }
 
-/* rt_heap_owns() for an address A whose segment map byte is RT__SM_FAST
- * (a paged segment, no tool): A is a live block's start. */
+/* rt_heap_owns() for an address A of a paged segment (its segment map
+ * byte RT__SM_FAST, or RT__SM_SLOW with a tool on): A is a live block's
+ * start. */
 static inline RT_ALWAYS_INLINE bool rt__owns_fast(uintptr_t a)
 {
   struct rt__winblock w = rt__window_block(a);

@@ -36,7 +36,7 @@ static inline RT_ALWAYS_INLINE void *
 page_pop(struct page *pg, uint64_t fs, bool tooled)
 {
   uint32_t w = (uint32_t)__builtin_ctzll(fs);
-  struct bitpair *b = page_word(pg, w);
+  struct rt__bitpair *b = page_word(pg, w);
   uint64_t f = LOAD(b->free);
   uint32_t idx = w * 64 + (uint32_t)__builtin_ctzll(f);
   RT_ASSERT(f != 0 && idx < LOAD(pg->capacity));

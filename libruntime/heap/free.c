@@ -216,17 +216,6 @@ void *rt_realloc(void *p, size_t size)
   return q;
 }
 
-/* rt_heap_owns for a paged segment through its descriptors (while a
- * tool is on, segments are SM_SLOW). */
-static bool owns_paged(struct segment *s, const void *p)
-{
-  struct page *pg = page_of(s, p);
-  bool exact; /* never, in a page not in use */
-  uint32_t idx = block_index_exact(pg, p, &exact);
-  uint32_t cap = LOAD(pg->capacity);
-  return exact & (idx < cap) && block_live(pg, idx);
-}
-
 bool rt_heap_owns(const void *p)
 {
   uintptr_t a = (uintptr_t)p;
@@ -241,7 +230,7 @@ bool rt_heap_owns(const void *p)
      * rewritten) by another thread. */
     return atomic_load_explicit(&s->live, memory_order_acquire) == 1 &&
            p == large_data(s);
-  return owns_paged(s, p);
+  return rt__owns_fast(a); /* paged, with a tool on (SM_SLOW) */
 }
 
 /* The same for the library's own callers (rt__str_owned, on every str

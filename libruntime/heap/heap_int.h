@@ -99,7 +99,7 @@ enum page_flag {
  * never reads or writes a block's memory, so a free costs no store into
  * a cold block and an allocation no load from one.
  *
- * Each word of 64 blocks has two bits per block (struct bitpair, after
+ * Each word of 64 blocks has two bits per block (struct rt__bitpair, after
  * the descriptor): free, written by the page's owner alone (a plain load
  * and store, no locked instruction), and remote, where another thread
  * that frees a block sets its bit (an atomic or, which also catches two
@@ -175,18 +175,14 @@ struct page {
   alignas(64) _Atomic uint32_t rpending;
 };
 
-struct bitpair {
-  _Atomic uint64_t free, remote;
-};
-
 /* Word W of PG's bits: after its descriptor, a pair per word. */
-static inline struct bitpair *page_word(struct page *pg, uint32_t w)
+static inline struct rt__bitpair *page_word(struct page *pg, uint32_t w)
 {
-  return (struct bitpair *)(pg + 1) + w;
+  return (struct rt__bitpair *)(pg + 1) + w;
 }
 
 /* The bits of block IDX of PG. */
-static inline struct bitpair *page_bits(struct page *pg, uint32_t idx)
+static inline struct rt__bitpair *page_bits(struct page *pg, uint32_t idx)
 {
   return page_word(pg, idx >> 6);
 }
@@ -258,8 +254,7 @@ struct segment {
 
 _Static_assert(sizeof(struct rt__window) == 32 &&
                    offsetof(struct segment, win) == RT__SEG_WIN_OFFSET &&
-                   sizeof(struct page) == RT__PAGE_BITS_OFFSET &&
-                   sizeof(struct bitpair) == sizeof(struct rt__bitpair),
+                   sizeof(struct page) == RT__PAGE_BITS_OFFSET,
                "heap_owns.h describes the window table as the heap has it");
 
 /* Page I of S (records are page_stride bytes apart). */

@@ -31,7 +31,7 @@ static inline unsigned page_index(const struct page *pg)
  * called by a thread other than the owner.  See struct page. */
 static inline bool block_live(struct page *pg, uint32_t idx)
 {
-  struct bitpair *b = page_bits(pg, idx);
+  struct rt__bitpair *b = page_bits(pg, idx);
   return ((LOAD(b->free) | LOAD(b->remote)) & block_bit(idx)) == 0;
 }
 
@@ -73,7 +73,7 @@ static void page_extend(struct page *pg)
     last = (first | 63) + 1;
   uint64_t bits = (~(uint64_t)0 >> (63 - ((last - 1) & 63))) &
                   (~(uint64_t)0 << (first & 63));
-  struct bitpair *b = page_bits(pg, first);
+  struct rt__bitpair *b = page_bits(pg, first);
   /* Free first, remote then: a block is never live in between. */
   STORE(b->free, LOAD(b->free) | bits);
   atomic_fetch_and_explicit(&b->remote, ~bits, RELAXED);
@@ -117,7 +117,8 @@ static void page_format(struct page *pg, unsigned cls)
    * which checks no capacity, never takes them for live; page_collect
    * leaves them. */
   uint32_t nwords = (cap + 63) / 64;
-  size_t room = (s->page_stride - sizeof(struct page)) / sizeof(struct bitpair);
+  size_t room =
+      (s->page_stride - sizeof(struct page)) / sizeof(struct rt__bitpair);
   uint32_t marked = nwords + ((cap & 63) == 0 && nwords < room);
   for (uint32_t w = 0; w < marked; w++) {
     STORE(page_word(pg, w)->free, 0);
@@ -162,7 +163,7 @@ static void page_collect(struct heap_counters *st, struct page *pg)
   }
   uint32_t n = 0;
   for (uint32_t w = 0; w < (pg->fresh + 63) / 64 && n < pending; w++) {
-    struct bitpair *b = page_word(pg, w);
+    struct rt__bitpair *b = page_word(pg, w);
     /* Acquire: a freer's announcement (rpending) came before its bit. */
     uint64_t r = atomic_load_explicit(&b->remote, memory_order_acquire);
     if (w == pg->fresh >> 6)

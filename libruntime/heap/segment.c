@@ -49,7 +49,8 @@ static void segment_format(struct segment *s, enum seg_kind kind)
    * sets): 1216 bytes in tiny segments, 448 in small ones, 192 in
    * medium ones. */
   size_t words = (((size_t)1 << shift) / min + 63) / 64;
-  size_t lines = (sizeof(struct page) + words * sizeof(struct bitpair) + 63) / 64;
+  size_t lines =
+      (sizeof(struct page) + words * sizeof(struct rt__bitpair) + 63) / 64;
   s->page_stride = (uint32_t)((lines | 1) * 64);
   size_t hdr = offsetof(struct segment, pages) + s->npages * s->page_stride;
   s->first_page = (uint16_t)((hdr + ((size_t)1 << shift) - 1) >> shift);

@@ -392,17 +392,37 @@ struct idle_cur {
   bool a_again_ok;
 };
 
-static void *idle_cur_thread(void *arg)
+/* A 512-byte block allocated and freed: its page (R->page) is then
+ * idle, and still its class's current page.  False if out of memory. */
+static bool idle_512_page(struct idle_cur *r)
 {
-  struct idle_cur *r = arg;
   unsigned char *a = rt_alloc(512);
   if (a == NULL) {
     r->failed = 1;
-    return NULL;
+    return false;
   }
   memset(a, 0x5a, 512);
   r->page = (uintptr_t)a >> 17;
-  rt_free(a); /* its page: idle, still the class's current page */
+  rt_free(a);
+  return true;
+}
+
+/* FN run in a thread of its own, so that the heap is a new one. */
+static struct idle_cur run_idle_cur(void *(*fn)(void *))
+{
+  struct idle_cur r = {0};
+  pthread_t t;
+  assert_int_equal(pthread_create(&t, NULL, fn, &r), 0);
+  pthread_join(t, NULL);
+  assert_int_equal(r.failed, 0);
+  return r;
+}
+
+static void *idle_cur_thread(void *arg)
+{
+  struct idle_cur *r = arg;
+  if (!idle_512_page(r))
+    return NULL;
   static void *b[IDLE_CUR_MAX];
   long n = 0;
   r->reused_after = -1;
@@ -436,11 +456,7 @@ static void *idle_cur_thread(void *arg)
 static void test_idle_current_page_released_for_other_class(void **state)
 {
   (void)state;
-  struct idle_cur r = {0};
-  pthread_t t;
-  assert_int_equal(pthread_create(&t, NULL, idle_cur_thread, &r), 0);
-  pthread_join(t, NULL);
-  assert_int_equal(r.failed, 0);
+  struct idle_cur r = run_idle_cur(idle_cur_thread);
   /* Before: never (the page stayed the 512-byte class's). */
   assert_true(r.reused_after > 0);
   assert_true(r.a_again_ok);
@@ -455,13 +471,8 @@ enum { KEPT_B_BLOCKS = 3 * 128 }; /* three pages of 1 KiB blocks */
 static void *idle_cur_kept_thread(void *arg)
 {
   struct idle_cur *r = arg;
-  unsigned char *a = rt_alloc(512);
-  if (a == NULL) {
-    r->failed = 1;
+  if (!idle_512_page(r))
     return NULL;
-  }
-  r->page = (uintptr_t)a >> 17;
-  rt_free(a);
   static void *b[KEPT_B_BLOCKS];
   for (int i = 0; i < KEPT_B_BLOCKS; i++)
     if ((b[i] = rt_alloc(1024)) == NULL || (uintptr_t)b[i] >> 17 == r->page)
@@ -477,11 +488,7 @@ static void *idle_cur_kept_thread(void *arg)
 static void test_idle_current_page_kept_for_a_while(void **state)
 {
   (void)state;
-  struct idle_cur r = {0};
-  pthread_t t;
-  assert_int_equal(pthread_create(&t, NULL, idle_cur_kept_thread, &r), 0);
-  pthread_join(t, NULL);
-  assert_int_equal(r.failed, 0);
+  struct idle_cur r = run_idle_cur(idle_cur_kept_thread);
   assert_true(r.a_again_ok); /* still its page */
 }
 
