@@ -157,6 +157,7 @@ __attribute__((noinline)) static void *alloc_slow(size_t size,
   struct heap *h = heap_get();
   if (h == NULL)
     return NULL;
+  STORE(h->slow_ops, LOAD(h->slow_ops) + 1);
   unsigned cls = size_class(size);
   struct page *cur = cur_page(h, cls), *pg = cur;
   if (cur == &empty_page || !page_has_free(h, cur)) {

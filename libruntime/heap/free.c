@@ -131,12 +131,17 @@ __attribute__((noinline)) static void free_remote(void *p)
   tool_free(p, size);
   /* The first free pending in the page marks it in its segment's map,
    * for the owner's page_reclaim. */
-  if (atomic_fetch_add_explicit(&pg->rpending, 1, RELAXED) == 0) {
+  uint32_t pending = atomic_fetch_add_explicit(&pg->rpending, 1, RELAXED) + 1;
+  if (pending == 1) {
     struct segment *s = page_segment(pg);
     uint64_t pbit = (uint64_t)1 << (((uintptr_t)p & SEG_MASK) >> s->page_shift);
     if (!(LOAD(s->rmap) & pbit))
       atomic_fetch_or_explicit(&s->rmap, pbit, memory_order_release);
   }
+  /* The last block out of a full page (page.c: emptied pages of idle
+   * owners); the field shares the count's line. */
+  if (RT_UNLIKELY(pending >= LOAD(pg->full_used)))
+    cand_mark(pg);
   /* Of two threads freeing the block at once, one finds the bit set. */
   uint64_t bit = block_bit(idx);
   if (atomic_fetch_or_explicit(&page_bits(pg, idx)->remote, bit,

@@ -70,6 +70,7 @@ enum { SM_NONE = RT__SM_NONE, SM_SLOW = RT__SM_SLOW, SM_FAST = RT__SM_FAST };
 #define FULL_SCAN 4         /* full pages checked for remote frees */
 #define PURGE_PAGES 16      /* idle dirty pages a thread always keeps */
 #define PURGE_DELAY_MS 50   /* how long more may stay before a purge */
+#define CAND_DELAY_MS 10    /* ... for a candidate of an idle owner */
 #define CACHE_SEGMENTS 8    /* empty segments kept mapped */
 #define CACHE_DIRTY_MAX ((size_t)16 << 20) /* ... of which mapped in */
 #define LARGE_CACHE 16      /* freed large blocks' spans kept mapped */
@@ -173,7 +174,22 @@ struct page {
   /* Third line: frees by other threads announced and not yet collected:
    * a freer counts itself here before it sets its block's remote bit. */
   alignas(64) _Atomic uint32_t rpending;
+  /* Whether the page is on its owner's full queue, and a candidate for a
+   * purge (page.c, "emptied pages of idle owners"): RS_*. */
+  _Atomic uint32_t rstate;
+  /* Blocks out when it went on the full queue, UINT32_MAX while it is not
+   * there: a freer compares its count with this, not with the second
+   * line's, which the owner writes. */
+  _Atomic uint32_t full_used;
+  _Atomic uint32_t cand_ops; /* a candidate's owner's heap.slow_ops then */
+  _Atomic uint64_t cand_ms;  /* rt__now_ms() when it became a candidate */
 };
+
+/* page.rstate.  The owner sets RS_FULL as it queues the page as full and
+ * takes it back to RS_NONE (page_unfull) before it collects the page's
+ * blocks or hands any out, waiting while another thread holds the page
+ * (RS_BUSY) to make it a candidate (RS_CAND) or to purge it. */
+enum { RS_NONE, RS_FULL, RS_CAND, RS_BUSY };
 
 /* Word W of PG's bits: after its descriptor, a pair per word. */
 static inline struct rt__bitpair *page_word(struct page *pg, uint32_t w)
@@ -315,6 +331,10 @@ struct heap {
   struct segment *segs[NPAGED]; /* per kind; with free pages first */
   size_t dirty;            /* dirty unused pages in its segments */
   uint32_t obtains;        /* pages taken from segments, modulo 2^32 */
+  /* Calls of alloc_slow, modulo 2^32: whether the owner has looked for
+   * memory since its emptied pages became candidates (page.c).  Written
+   * by the owner, read by the threads that purge candidates. */
+  _Atomic uint32_t slow_ops;
   uint64_t purge_at;       /* when to purge them (ms), 0 if not due */
   struct heap *next, *prev;
   struct heap_counters st;

@@ -403,6 +403,7 @@ static struct page *page_obtain(struct heap *h, unsigned cls)
   struct segment *s = h->segs[kind];
   /* No idle page to take: fresh memory, or a new segment, would come in. */
   if (s == NULL || s->free_pages == 0 || s->dirty_map == 0) {
+    cand_maybe_purge();
     idle_cur_release(h, kind, cls);
     s = h->segs[kind];
   }

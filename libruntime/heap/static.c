@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,10 @@ static struct heap_counters gone;  /* counters of exited threads */
 static _Atomic size_t mapped_bytes;
 static _Atomic uint64_t peak_bytes;
 static struct segment *all_segs; /* every tiny, small and medium segment */
+/* Full pages that other threads have emptied (page.c): how many, and
+ * when they may next be looked for. */
+static _Atomic unsigned ncand;
+static _Atomic uint64_t cand_scan_ms;
 static _Atomic long fail_countdown = -1;
 /* Where the next segment-aligned mapping is asked for (os_map), and how
  * many times running the kernel put one elsewhere. */

@@ -49,6 +49,8 @@ static void segment_abandon(struct heap *h, struct segment *s)
   RT_ASSERT(atomic_load_explicit(&s->owner, RELAXED) == h);
   for (uint64_t m = LOAD(s->formatted); m; m &= m - 1) {
     struct page *pg = seg_page(s, __builtin_ctzll(m));
+    if (pg->flags & PG_FULL)
+      page_unfull(pg);
     pg->flags = PG_USED;
     pg->next = pg->prev = NULL;
     page_collect(&h->st, pg);
@@ -112,9 +114,25 @@ void rt__heap_fork_parent(void) { rt__fork_mutex(&glock, RT__FORK_PARENT); }
 
 /* Only the forking thread lives on in the child.  The other threads'
  * heaps are left as they were (they may have been mid-update); their
- * blocks can still be freed, through the remote bits.  The lock is made
- * anew: its owner in the parent may not be the thread the child has. */
-void rt__heap_fork_child(void) { rt__fork_mutex(&glock, RT__FORK_CHILD); }
+ * blocks can still be freed, through the remote bits, and their
+ * emptied pages purged.  The lock is made anew: its owner in the parent
+ * may not be the thread the child has.  A page that a thread of the
+ * parent held to make it a candidate (page.c) would be held for good:
+ * it goes back to the full queue's state, and the candidates are
+ * counted anew. */
+void rt__heap_fork_child(void)
+{
+  rt__fork_mutex(&glock, RT__FORK_CHILD);
+  unsigned n = 0;
+  for (struct segment *s = all_segs; s; s = s->all_next)
+    for (uint64_t m = LOAD(s->formatted); m; m &= m - 1) {
+      struct page *pg = seg_page(s, __builtin_ctzll(m));
+      if (LOAD(pg->rstate) == RS_BUSY)
+        STORE(pg->rstate, RS_FULL);
+      n += LOAD(pg->rstate) == RS_CAND;
+    }
+  STORE(ncand, n);
+}
 
 static void heap_global_init(void)
 {
@@ -150,14 +168,19 @@ static void heap_trim_segments(struct heap *h, enum seg_kind kind)
     next = s->next;
     for (uint64_t m = LOAD(s->formatted); m; m &= m - 1) {
       struct page *pg = seg_page(s, __builtin_ctzll(m));
+      bool full = pg->flags & PG_FULL;
+      if (full)
+        page_unfull(pg); /* before its blocks are collected */
       page_collect(&h->st, pg);
       if (page_used(pg) == 0) {
         page_unqueue(h, pg);
         if (page_release(h, pg))
           break;
-      } else if ((pg->flags & PG_FULL) && page_used(pg) < LOAD(pg->capacity)) {
+      } else if (full && page_used(pg) < LOAD(pg->capacity)) {
         full_remove(h, pg);
         partial_push(h, pg);
+      } else if (full) {
+        page_refull(pg);
       }
     }
   }
@@ -175,6 +198,9 @@ void rt_heap_trim(void)
     }
     heap_purge(h);
   }
+  pthread_mutex_lock(&glock);
+  cand_purge(0, true);
+  pthread_mutex_unlock(&glock);
   sample_peak();
   large_cache_flush();
   for (int k = SEG_TINY; k <= SEG_MEDIUM; k++) {

@@ -83,8 +83,10 @@ RT_API int rt_heap_stats(struct rt_heap_stats *out);
  * that other threads made into the calling thread's pages are collected,
  * pages and segments with no live block are released, segments left by
  * exited threads are taken over (and released if empty), unused pages are
- * purged (madvise) and the cache of empty segments is unmapped.  Never
- * fails; other threads' caches are left alone. */
+ * purged (madvise), so are pages of any thread whose blocks other threads
+ * have all freed since it last allocated from them, and the cache of empty
+ * segments is unmapped.  Never fails; other threads' caches are left
+ * alone. */
 RT_API void rt_heap_trim(void);
 
 /*

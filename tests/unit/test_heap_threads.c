@@ -12,7 +12,9 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <runtime.h>
@@ -443,6 +445,220 @@ static void test_fork_from_threaded_parent(void **state)
   rt_free(before);
 }
 
+/* ---- pages emptied by other threads while their owner is idle ---------- */
+
+enum { EMPTIED = 200 }; /* blocks of one class: eight pages and more */
+
+static double now_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Of the whole 4 KiB pages of memory inside blocks BLK[0..N) of SIZE
+ * bytes, how many are resident (mincore); their number in *WHOLE. */
+static int resident_pages(void **blk, int n, size_t size, int *whole)
+{
+  long psz = sysconf(_SC_PAGESIZE);
+  int in = 0;
+  *whole = 0;
+  for (int i = 0; i < n; i++) {
+    uintptr_t a = ((uintptr_t)blk[i] + (uintptr_t)psz - 1) & ~(uintptr_t)(psz - 1);
+    for (; a + (uintptr_t)psz <= (uintptr_t)blk[i] + size; a += (uintptr_t)psz) {
+      unsigned char v = 0;
+      assert_int_equal(mincore((void *)a, (size_t)psz, &v), 0);
+      ++*whole;
+      in += v & 1;
+    }
+  }
+  return in;
+}
+
+/* EMPTIED blocks of SIZE bytes in BLK, written; another thread frees all
+ * but the last (whose page stays this thread's current one): the pages
+ * before it are full ones with no block live.  Nothing else allocates
+ * meanwhile, so nothing purges them. */
+static void fill_then_empty_remotely(void **blk, size_t size)
+{
+  for (int i = 0; i < EMPTIED; i++) {
+    assert_non_null(blk[i] = rt_alloc(size));
+    memset(blk[i], 0x5a, size);
+  }
+  struct block_set set = {blk, EMPTIED - 1};
+  pthread_t t;
+  assert_int_equal(pthread_create(&t, NULL, free_set, &set), 0);
+  assert_int_equal(pthread_join(t, NULL), 0);
+}
+
+/* This thread takes EMPTIED - 1 blocks of SIZE into AGAIN, reusing the
+ * emptied pages of BLK, and writes them; how many were BLK's. */
+static int take_back(void **blk, void **again, size_t size)
+{
+  int reused = 0;
+  for (int i = 0; i < EMPTIED - 1; i++) {
+    assert_non_null(again[i] = rt_alloc(size));
+    for (int j = 0; j < EMPTIED - 1; j++)
+      reused += again[i] == blk[j];
+    memset(again[i], i & 0xff, size);
+  }
+  return reused;
+}
+
+/* The blocks take_back wrote still hold it; all are freed. */
+static void check_back(void **blk, void **again, size_t size, int reused)
+{
+  for (int i = 0; i < EMPTIED - 1; i++) {
+    const unsigned char *c = again[i];
+    if (c[0] != (i & 0xff) || c[size - 1] != (i & 0xff))
+      fail_msg("block %d lost what was written into it", i);
+    rt_free(again[i]);
+  }
+  rt_free(blk[EMPTIED - 1]);
+  if (reused < EMPTIED / 2)
+    fail_msg("only %d of %d blocks came from the emptied pages", reused,
+             EMPTIED - 1);
+}
+
+static void take_back_and_check(void **blk, size_t size)
+{
+  static void *again[EMPTIED];
+  check_back(blk, again, size, take_back(blk, again, size));
+}
+
+static void *alloc_once(void *arg)
+{
+  (void)arg;
+  void *p = rt_alloc(100); /* a new thread's first page: fresh memory */
+  rt_free(p);
+  return NULL;
+}
+
+/* Sleep until MS milliseconds after T0 (now_ms() time), then let another
+ * thread take fresh memory, the moment due candidates are purged. */
+static void purge_moment(double t0, double ms)
+{
+  double left = t0 + ms - now_ms();
+  if (left > 0)
+    usleep((useconds_t)(left * 1000));
+  pthread_t t;
+  assert_int_equal(pthread_create(&t, NULL, alloc_once, NULL), 0);
+  assert_int_equal(pthread_join(t, NULL), 0);
+}
+
+/* This thread (the owner) stays idle while another thread empties its
+ * full pages: their memory goes back to the OS 10 ms later (not before:
+ * a busy owner takes such pages back at once), when another thread next
+ * takes fresh memory; the owner then uses the blocks again as usual.
+ * 10 KiB blocks (each holds a whole 4 KiB page of memory), a class no
+ * earlier test of this thread uses. */
+static void test_idle_owner_emptied_pages_purged(void **state)
+{
+  (void)state;
+  static void *blk[EMPTIED];
+  fill_then_empty_remotely(blk, 10240);
+  double t0 = now_ms();
+  int whole, in = resident_pages(blk, EMPTIED / 2, 10240, &whole);
+  assert_true(whole >= EMPTIED / 2);
+  assert_int_equal(in, whole); /* not yet */
+  purge_moment(t0, 20);
+  in = resident_pages(blk, EMPTIED / 2, 10240, &whole);
+  if (in != 0)
+    fail_msg("%d of the %d emptied pages of memory are still resident",
+             in, whole);
+  take_back_and_check(blk, 10240);
+}
+
+/* The same while the owner keeps allocating (other sizes): its emptied
+ * pages wait PURGE_DELAY_MS (50 ms), as its own idle pages do, so that
+ * it may take them back first.  14 KiB blocks. */
+static void test_busy_owner_emptied_pages_kept_longer(void **state)
+{
+  (void)state;
+  static void *blk[EMPTIED];
+  fill_then_empty_remotely(blk, 14336);
+  double t0 = now_ms();
+  /* Slow paths of this heap's: a page of blocks of each of a few sizes. */
+  for (size_t size = 24; size <= 512; size *= 2) {
+    void *p[64];
+    for (int i = 0; i < 64; i++)
+      assert_non_null(p[i] = rt_alloc(size));
+    for (int i = 0; i < 64; i++)
+      rt_free(p[i]);
+  }
+  purge_moment(t0, 20);
+  int whole, in = resident_pages(blk, EMPTIED / 2, 14336, &whole);
+  if (now_ms() - t0 < 45 && in != whole)
+    fail_msg("%d of the %d emptied pages of memory went back to the OS "
+             "while their owner was allocating", whole - in, whole);
+  purge_moment(t0, 70);
+  in = resident_pages(blk, EMPTIED / 2, 14336, &whole);
+  if (in != 0)
+    fail_msg("%d of the %d emptied pages of memory are still resident "
+             "after 70 ms", in, whole);
+  take_back_and_check(blk, 14336);
+}
+
+static void *trim_once(void *arg)
+{
+  (void)arg;
+  rt_heap_trim();
+  return NULL;
+}
+
+/* rt_heap_trim in any thread purges such pages at once.  12 KiB blocks. */
+static void test_trim_purges_pages_emptied_by_other_threads(void **state)
+{
+  (void)state;
+  static void *blk[EMPTIED];
+  fill_then_empty_remotely(blk, 12288);
+  pthread_t t;
+  assert_int_equal(pthread_create(&t, NULL, trim_once, NULL), 0);
+  assert_int_equal(pthread_join(t, NULL), 0);
+  int whole, in = resident_pages(blk, EMPTIED / 2, 12288, &whole);
+  assert_true(whole >= EMPTIED / 2);
+  if (in != 0)
+    fail_msg("%d of the %d emptied pages of memory are still resident "
+             "after rt_heap_trim", in, whole);
+  take_back_and_check(blk, 12288);
+}
+
+static _Atomic bool trimming;
+static _Atomic unsigned trims;
+
+static void *trim_loop(void *arg)
+{
+  (void)arg;
+  while (atomic_load(&trimming)) {
+    rt_heap_trim();
+    atomic_fetch_add(&trims, 1);
+  }
+  return NULL;
+}
+
+/* The owner takes its emptied pages back while another thread purges
+ * candidates as fast as it can, and keeps them through two more purges:
+ * a purge never reaches a page the owner has taken back (what it wrote
+ * stays written).  7 KiB blocks. */
+static void test_owner_takes_pages_back_during_purges(void **state)
+{
+  (void)state;
+  static void *blk[EMPTIED], *again[EMPTIED];
+  for (int round = 0; round < 20; round++) {
+    fill_then_empty_remotely(blk, 7168);
+    pthread_t t;
+    atomic_store(&trimming, true);
+    assert_int_equal(pthread_create(&t, NULL, trim_loop, NULL), 0);
+    int reused = take_back(blk, again, 7168);
+    unsigned seen = atomic_load(&trims);
+    while (atomic_load(&trims) < seen + 2)
+      sched_yield();
+    atomic_store(&trimming, false);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    check_back(blk, again, 7168, reused);
+  }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -456,6 +672,10 @@ int main(void)
       cmocka_unit_test(
           test_remote_frees_in_other_pages_reused_before_fresh_memory),
       cmocka_unit_test(test_fork_from_threaded_parent),
+      cmocka_unit_test(test_idle_owner_emptied_pages_purged),
+      cmocka_unit_test(test_busy_owner_emptied_pages_kept_longer),
+      cmocka_unit_test(test_trim_purges_pages_emptied_by_other_threads),
+      cmocka_unit_test(test_owner_takes_pages_back_during_purges),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
