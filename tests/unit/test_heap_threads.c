@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <cmocka.h>
 
@@ -456,6 +457,24 @@ static double now_ms(void)
   return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* Whether madvise(MADV_DONTNEED) takes memory out of the process here
+ * (as Linux does; an emulator such as qemu-user may ignore it, and then
+ * no purge can be seen). */
+static bool dontneed_releases(void)
+{
+  long psz = sysconf(_SC_PAGESIZE);
+  unsigned char *p = mmap(NULL, (size_t)psz, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  assert_true(p != MAP_FAILED);
+  p[0] = 1;
+  unsigned char v = 0;
+  bool released = madvise(p, (size_t)psz, MADV_DONTNEED) == 0 &&
+                  mincore(p, (size_t)psz, &v) == 0 && (v & 1) == 0 &&
+                  p[0] == 0;
+  munmap(p, (size_t)psz);
+  return released;
+}
+
 /* Of the whole 4 KiB pages of memory inside blocks BLK[0..N) of SIZE
  * bytes, how many are resident (mincore); their number in *WHOLE. */
 static int resident_pages(void **blk, int n, size_t size, int *whole)
@@ -563,7 +582,7 @@ static void test_idle_owner_emptied_pages_purged(void **state)
   assert_int_equal(in, whole); /* not yet */
   purge_moment(t0, 20);
   in = resident_pages(blk, EMPTIED / 2, 10240, &whole);
-  if (in != 0)
+  if (in != 0 && dontneed_releases())
     fail_msg("%d of the %d emptied pages of memory are still resident",
              in, whole);
   take_back_and_check(blk, 10240);
@@ -593,7 +612,7 @@ static void test_busy_owner_emptied_pages_kept_longer(void **state)
              "while their owner was allocating", whole - in, whole);
   purge_moment(t0, 70);
   in = resident_pages(blk, EMPTIED / 2, 14336, &whole);
-  if (in != 0)
+  if (in != 0 && dontneed_releases())
     fail_msg("%d of the %d emptied pages of memory are still resident "
              "after 70 ms", in, whole);
   take_back_and_check(blk, 14336);
@@ -617,7 +636,7 @@ static void test_trim_purges_pages_emptied_by_other_threads(void **state)
   assert_int_equal(pthread_join(t, NULL), 0);
   int whole, in = resident_pages(blk, EMPTIED / 2, 12288, &whole);
   assert_true(whole >= EMPTIED / 2);
-  if (in != 0)
+  if (in != 0 && dontneed_releases())
     fail_msg("%d of the %d emptied pages of memory are still resident "
              "after rt_heap_trim", in, whole);
   take_back_and_check(blk, 12288);
