@@ -295,7 +295,7 @@ static __attribute__((noinline)) void cand_mark(struct page *pg)
   if (!atomic_compare_exchange_strong_explicit(&pg->rstate, &st, RS_BUSY,
                                                memory_order_acquire, RELAXED))
     return;
-  /* Synchronized with the owner's full_push: the count of blocks out is
+  /* Synchronized with the owner's page_refull: the count of blocks out is
    * the one it left, or lower (its own frees).  Frees announced are never
    * more than blocks out, so equal means none is live. */
   st = RS_FULL;
@@ -372,7 +372,8 @@ static void page_unfull(struct page *pg)
     atomic_fetch_sub_explicit(&ncand, 1, RELAXED);
 }
 
-/* PG, off the owner's queues' state, goes (back) on the full queue's. */
+/* PG goes (back) into the full queue's state: freers may make it a
+ * candidate from now on (full_push, and a trim that leaves it full). */
 static void page_refull(struct page *pg)
 {
   STORE(pg->full_used, page_used(pg));
