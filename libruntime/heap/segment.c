@@ -69,6 +69,7 @@ static struct segment *segment_create(enum seg_kind kind)
   struct segment *s = os_map(SEG_SIZE, SEG_SIZE);
   if (s == NULL)
     return NULL;
+  os_no_huge(s, SEG_SIZE); /* before the first write faults memory in */
   segment_format(s, kind);
   segmap_set(s, true);
   pthread_mutex_lock(&glock);

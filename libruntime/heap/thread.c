@@ -138,6 +138,13 @@ static void heap_global_init(void)
 {
   if (pthread_key_create(&heap_key, heap_abandon) != 0)
     heap_fatal("rt_alloc: cannot create the heap's thread key");
+  /* The segment map: 32 MiB of which a program writes a few bytes, each
+   * of which would bring in 2 MiB under huge pages.  Done before the first
+   * segment, so before any write into it; the pages wholly inside it. */
+  uintptr_t lo = (uintptr_t)rt__segmap, hi = lo + SEGMAP_LEN;
+  lo = (lo + OS_PAGE - 1) & ~(uintptr_t)(OS_PAGE - 1);
+  hi &= ~(uintptr_t)(OS_PAGE - 1);
+  os_no_huge((void *)lo, hi - lo);
 #if defined(HAVE_VALGRIND_MEMCHECK_H) && !defined(RT_HEAP_ASAN)
   if (RUNNING_ON_VALGRIND)
     set_flag(HF_TOOLS, true);

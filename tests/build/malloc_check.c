@@ -232,6 +232,35 @@ static void check_default(void)
   free(p);
 }
 
+/* What a small program keeps resident: a block of each of the heap's
+ * kinds of segment, written, then VmRSS in KiB on stdout.  The caller
+ * compares it with the C library's malloc (tests/build/malloc_override.sh):
+ * under a transparent huge page policy of "always" each segment and the
+ * segment map once brought in 2 MiB. */
+static void check_rss(void)
+{
+  static const size_t sizes[] = {24, 100, 1000, 5000, 20000, 100000};
+  void *b[sizeof sizes / sizeof *sizes];
+  for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+    b[i] = seen(malloc(sizes[i]));
+    EXPECT(b[i] != NULL);
+    if (b[i])
+      memset(b[i], 1, sizes[i]);
+  }
+  FILE *f = fopen("/proc/self/status", "r");
+  char line[256];
+  long kb = -1;
+  while (f && fgets(line, sizeof line, f))
+    if (strncmp(line, "VmRSS:", 6) == 0)
+      kb = atol(line + 6);
+  if (f)
+    fclose(f);
+  EXPECT(kb > 0);
+  printf("%ld\n", kb);
+  for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
+    free(b[i]);
+}
+
 int main(int argc, char **argv)
 {
   const char *mode = argc > 1 ? argv[1] : "";
@@ -249,6 +278,8 @@ int main(int argc, char **argv)
     check_threads();
   else if (strcmp(mode, "default") == 0)
     check_default();
+  else if (strcmp(mode, "rss") == 0)
+    check_rss();
   else if (strcmp(mode, "interior") == 0) {
     char *p = malloc(64);
     free(seen(p + 16));

@@ -47,6 +47,21 @@ else diag "$(cat "$tmp/out")"; fail "not preloaded: malloc is not the runtime he
 if preloaded "$prog" default > /dev/null 2>&1; then fail "preloaded: 'default' sees the runtime heap"
 else ok "preloaded: 'default' sees the runtime heap"; fi
 
+# A small program's resident memory stays near the C library's malloc's,
+# whatever the transparent huge page policy (.ci/run repeats this suite
+# with it set to "always", where each of the heap's segments and its
+# segment map once brought in 2 MiB: 7.8 MB against glibc's 1.3).
+if base=$("$prog" rss 2> "$tmp/err") && rt=$(preloaded "$prog" rss 2>> "$tmp/err"); then
+  thp=$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/enabled 2> /dev/null)
+  if [ "$rt" -le $((base + 1024)) ]; then
+    ok "a small program's resident memory: $rt KiB, glibc's $base (huge pages: ${thp:-none})"
+  else
+    fail "a small program's resident memory: $rt KiB, glibc's $base (huge pages: ${thp:-none})"
+  fi
+else
+  diag "$(cat "$tmp/err")"; fail "malloc_check rss runs, with and without the heap"
+fi
+
 # aborts MODE TEXT: MODE ends in SIGABRT with TEXT on stderr.
 aborts() {
   preloaded "$prog" "$1" > "$tmp/out" 2>&1

@@ -235,6 +235,90 @@ static bool resident(const void *p)
   return mincore(page, 4096, &v) == 0 && (v & 1);
 }
 
+/* What /proc/self/smaps says of the mapping holding P. */
+struct vma_info {
+  bool found;   /* a mapping holds P */
+  bool no_huge; /* VmFlags has nh: madvise(MADV_NOHUGEPAGE) */
+  long huge_kb; /* AnonHugePages */
+};
+
+static struct vma_info vma_of(const void *p)
+{
+  struct vma_info v = {false, false, 0};
+  FILE *f = fopen("/proc/self/smaps", "r");
+  if (f == NULL)
+    return v;
+  char line[512];
+  bool in = false;
+  uintptr_t a = (uintptr_t)p;
+  while (fgets(line, sizeof line, f)) {
+    unsigned long lo, hi;
+    char c;
+    if (sscanf(line, "%lx-%lx %c", &lo, &hi, &c) == 3) {
+      /* A mapping's first line; the field lines ("Rss:") have no range. */
+      if (in)
+        break;
+      in = lo <= a && a < hi;
+      v.found = v.found || in;
+      continue;
+    }
+    if (!in)
+      continue;
+    if (strncmp(line, "AnonHugePages:", 14) == 0)
+      v.huge_kb = atol(line + 14);
+    else if (strncmp(line, "VmFlags:", 8) == 0)
+      v.no_huge = strstr(line + 8, " nh") != NULL;
+  }
+  fclose(f);
+  return v;
+}
+
+/* libruntime's own (RUNTIME_PRIVATE_1.1): where the segment map is. */
+extern const _Atomic uint8_t *rt__heap_segmap(void);
+
+/* Found on a machine whose transparent huge page policy is "always" (the
+ * default of several distributions): two small blocks made 6 MiB of huge
+ * pages resident, 2 MiB for each segment and for the segment map.  The
+ * heap's segments and map are kept out of huge pages whatever the
+ * policy; large blocks follow the system's. */
+static void test_heap_memory_not_in_huge_pages(void **state)
+{
+  (void)state;
+  if (access("/sys/kernel/mm/transparent_hugepage/enabled", R_OK) != 0)
+    skip(); /* a kernel without transparent huge pages */
+  static const size_t sizes[] = {100, 1000, 20000}; /* tiny, small, medium */
+  void *p[3];
+  for (size_t i = 0; i < 3; i++) {
+    p[i] = rt_alloc(sizes[i]);
+    assert_non_null(p[i]);
+    memset(p[i], 0x5a, rt_alloc_usable_size(p[i]));
+  }
+  for (size_t i = 0; i < 3; i++) {
+    struct vma_info v = vma_of(p[i]);
+    if (!v.found)
+      skip(); /* an emulator's /proc: the host's mappings */
+    if (!v.no_huge || v.huge_kb != 0)
+      fail_msg("a %zu-byte block's segment at %p: %s, %ld KiB of huge "
+               "pages", sizes[i], p[i],
+               v.no_huge ? "nh set" : "nh (MADV_NOHUGEPAGE) not set",
+               v.huge_kb);
+  }
+  const _Atomic uint8_t *map = rt__heap_segmap();
+  struct vma_info m = vma_of((const void *)(map + ((size_t)16 << 20)));
+  assert_true(m.found);
+  assert_true(m.no_huge);
+  assert_int_equal(m.huge_kb, 0);
+  /* A large block is the program's own array: the system's policy. */
+  void *big = rt_alloc((size_t)3 << 20);
+  assert_non_null(big);
+  struct vma_info b = vma_of(big);
+  assert_true(b.found);
+  assert_false(b.no_huge);
+  rt_free(big);
+  for (size_t i = 0; i < 3; i++)
+    rt_free(p[i]);
+}
+
 static void sleep_ms(long ms)
 {
   struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
@@ -1097,6 +1181,7 @@ int main(int argc, char **argv)
       cmocka_unit_test(test_idle_current_page_released_for_other_class),
       cmocka_unit_test(test_idle_current_page_kept_for_a_while),
       cmocka_unit_test(test_large_span_reused),
+      cmocka_unit_test(test_heap_memory_not_in_huge_pages),
       cmocka_unit_test(test_aligned),
       cmocka_unit_test(test_realloc_keeps_content),
       cmocka_unit_test(test_realloc_failure_keeps_block),
