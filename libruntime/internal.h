@@ -106,6 +106,52 @@ static inline uint64_t rt__now_ms(void)
   return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* Character classes and case of ASCII, whatever the process's locale.
+ * The grammars the library reads (signatures, value text, host names)
+ * are ASCII, and <ctype.h> and strcasecmp follow the locale a program
+ * has set: under tr_TR.UTF-8 strcasecmp("INVALID", "invalid") is not 0
+ * (I folds to dotless i), and in 8-bit locales isalnum() is true for 65
+ * bytes above 0x7f.  Use these, not <ctype.h>, on such text. */
+static inline bool rt__ascii_space(int c)
+{
+  return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+static inline bool rt__ascii_digit(int c) { return c >= '0' && c <= '9'; }
+
+static inline bool rt__ascii_alnum(int c)
+{
+  return rt__ascii_digit(c) || (c >= 'a' && c <= 'z') ||
+         (c >= 'A' && c <= 'Z');
+}
+
+static inline bool rt__ascii_xdigit(int c)
+{
+  return rt__ascii_digit(c) || ((unsigned)c | 0x20) - 'a' < 6;
+}
+
+static inline int rt__ascii_lower(int c)
+{
+  return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+/* strncasecmp of ASCII letters only: 0 when the first N bytes of A and B
+ * (or all of both, if shorter) match but for the case of A-Z. */
+static inline int rt__ascii_ncasecmp(const char *a, const char *b, size_t n)
+{
+  for (; n; n--, a++, b++) {
+    int d = rt__ascii_lower((unsigned char)*a) - rt__ascii_lower((unsigned char)*b);
+    if (d || !*a)
+      return d;
+  }
+  return 0;
+}
+
+static inline int rt__ascii_casecmp(const char *a, const char *b)
+{
+  return rt__ascii_ncasecmp(a, b, SIZE_MAX);
+}
+
 /* Defined in init.c and referenced from error.c, which every part links
  * through rt__error: so a program linked with libruntime.a gets init.o
  * (the constructor, the exit handler, the atfork) without being told to

@@ -2,7 +2,6 @@
  * and its call plan, both made once when the signature is parsed). */
 #include "call_int.h"
 
-#include <ctype.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,7 +180,7 @@ static size_t column(const struct parser *ps, const char *at)
 
 static void skip_ws(struct parser *ps)
 {
-  while (isspace((unsigned char)*ps->p))
+  while (rt__ascii_space((unsigned char)*ps->p))
     ps->p++;
 }
 
@@ -206,7 +205,7 @@ static bool take_tok(struct parser *ps, const char *tok)
 static size_t word_len(const char *p)
 {
   size_t n = 0;
-  while (isalnum((unsigned char)p[n]) || p[n] == '_')
+  while (rt__ascii_alnum((unsigned char)p[n]) || p[n] == '_')
     n++;
   return n;
 }

@@ -1,7 +1,6 @@
 /* value.c — rt_value: clearing, text parsing and formatting. */
 #include "call_int.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <float.h>
 #include <inttypes.h>
@@ -12,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 /* A returned struct with str members: free the ones it owns (see
  * RT__VALUE_STRS), then the block that starts before V.AGG. */
@@ -32,8 +30,9 @@ __attribute__((noinline)) static void free_struct_strs(void *agg)
 
 /* Text is read and written in the C locale whatever the process's is
  * (a decimal point, not a comma): the thread switches to it for the
- * duration of rt_value_parse/rt_value_format, which covers strtod,
- * snprintf and the ctype tests alike. */
+ * duration of rt_value_parse/rt_value_format, for strtod and snprintf;
+ * classes and case are tested with the rt__ascii_ functions, which no
+ * locale changes. */
 static locale_t c_locale;
 static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
 
@@ -141,10 +140,10 @@ static int scan_int(const char *s, bool *neg, uint64_t *mag)
   uint64_t m = 0;
   bool over = false;
   for (; *s; s++) {
-    if (base == 16 ? !isxdigit((unsigned char)*s) : !isdigit((unsigned char)*s))
+    if (base == 16 ? !rt__ascii_xdigit((unsigned char)*s) : !rt__ascii_digit((unsigned char)*s))
       return RT_ETYPE;
-    unsigned d = isdigit((unsigned char)*s) ? (unsigned)(*s - '0')
-                                            : (unsigned)(tolower(*s) - 'a' + 10);
+    unsigned d = rt__ascii_digit((unsigned char)*s) ? (unsigned)(*s - '0')
+                                            : (unsigned)(rt__ascii_lower((unsigned char)*s) - 'a' + 10);
     if (m > (UINT64_MAX - d) / base)
       over = true;
     m = m * base + d;
@@ -210,7 +209,7 @@ static bool text_is_inf(const char *s)
 {
   if (*s == '-' || *s == '+')
     s++;
-  return strncasecmp(s, "inf", 3) == 0;
+  return rt__ascii_ncasecmp(s, "inf", 3) == 0;
 }
 
 /* strtod/strtof over the whole text; a finite text that overflows is out
@@ -225,7 +224,7 @@ static int parse_float(const rt_type *t, const char *text, rt_value *out)
     f = strtof(text, &end);
   else
     d = strtod(text, &end);
-  if (end == text || *end || isspace((unsigned char)*text))
+  if (end == text || *end || rt__ascii_space((unsigned char)*text))
     return type_error(t, text, "a number, nan, inf or a hex float");
   bool inf = t->kind == RT_TYPE_F32 ? isinf(f) : isinf(d);
   if (errno == ERANGE && inf && !text_is_inf(text))
@@ -244,7 +243,7 @@ static int parse_bool(const rt_type *t, const char *text, rt_value *out)
 {
   static const char *const words[] = {"false", "no", "0", "true", "yes", "1"};
   for (size_t i = 0; i < RT_ARRAY_LEN(words); i++) {
-    if (strcasecmp(text, words[i]) == 0) {
+    if (rt__ascii_casecmp(text, words[i]) == 0) {
       out->kind = RT_TYPE_BOOL;
       out->v.b = i >= 3;
       return 0;
@@ -263,7 +262,7 @@ static int parse_char(const rt_type *t, const char *text, rt_value *out)
   bool neg;
   uint64_t code;
   int rc = scan_int(text, &neg, &code);
-  if (rc == RT_ETYPE || neg || !isdigit((unsigned char)text[0])) {
+  if (rc == RT_ETYPE || neg || !rt__ascii_digit((unsigned char)text[0])) {
     out->kind = RT_TYPE_VOID;
     return type_error(t, text, "one character or a decimal code 0..255");
   }
@@ -278,7 +277,7 @@ static int parse_char(const rt_type *t, const char *text, rt_value *out)
 
 static int parse_ptr(const rt_type *t, const char *text, rt_value *out)
 {
-  if (strcasecmp(text, "NULL") == 0) {
+  if (rt__ascii_casecmp(text, "NULL") == 0) {
     out->kind = RT_TYPE_PTR;
     out->v.ptr = NULL;
     return 0;
@@ -322,7 +321,7 @@ struct vparser {
 
 static void vskip(struct vparser *vp)
 {
-  while (isspace((unsigned char)*vp->p))
+  while (rt__ascii_space((unsigned char)*vp->p))
     vp->p++;
 }
 
@@ -348,7 +347,7 @@ static bool has_str(const rt_type *t)
 static size_t token_len(struct vparser *vp)
 {
   size_t n = strcspn(vp->p, ",}");
-  while (n && isspace((unsigned char)vp->p[n - 1]))
+  while (n && rt__ascii_space((unsigned char)vp->p[n - 1]))
     n--;
   return n;
 }
@@ -434,10 +433,10 @@ static int parse_struct(const rt_type *t, const char *text, rt_value *out)
 
 static int parse_trimmed(const rt_type *t, const char *text, rt_value *out)
 {
-  while (isspace((unsigned char)*text))
+  while (rt__ascii_space((unsigned char)*text))
     text++;
   size_t n = strlen(text);
-  while (n && isspace((unsigned char)text[n - 1]))
+  while (n && rt__ascii_space((unsigned char)text[n - 1]))
     n--;
   return parse_token(t, text, n, out);
 }
@@ -543,7 +542,7 @@ static int fmt_scalar(const rt_type *t, const rt_value *v, rt_buf *out)
 static bool char_needs_code(char c)
 {
   return c == '\0' || c == ',' || c == '{' || c == '}' ||
-         isspace((unsigned char)c);
+         rt__ascii_space((unsigned char)c);
 }
 
 static int fmt_struct(const rt_type *t, const void *agg, rt_buf *out)

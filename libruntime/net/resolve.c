@@ -23,7 +23,6 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 #include "net_int.h"
@@ -158,7 +157,7 @@ static bool reserved_invalid(const char *host)
   size_t len = strlen(host);
   if (len > 0 && host[len - 1] == '.')
     len--;
-  if (len < 7 || strncasecmp(host + len - 7, "invalid", 7) != 0)
+  if (len < 7 || rt__ascii_ncasecmp(host + len - 7, "invalid", 7) != 0)
     return false;
   return len == 7 || host[len - 8] == '.';
 }

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <ctype.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,6 +290,31 @@ static void test_malformed_signatures(void **state)
   }
 }
 
+/* The grammar is ASCII in every locale: in an 8-bit one (de_DE is
+ * ISO-8859-1), where isalnum() is true for the byte of 'ä', that byte
+ * still ends a type name, as in the C locale. */
+static void test_signatures_ascii_in_8bit_locale(void **state)
+{
+  (void)state;
+  static const char *const texts[] = {"(i32\xe4)->void", "(void\xe4)->void",
+                                      "({i8, f64\xe4})->void"};
+  for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+    rt_sig *s = NULL;
+    assert_int_equal(rt_sig_parse(texts[i], &s), RT_ESIG);
+    char in_c[512];
+    snprintf(in_c, sizeof in_c, "%s", rt_last_error());
+    if (!setlocale(LC_ALL, "de_DE"))
+      fail_msg("locale de_DE (ISO-8859-1) is not installed (Debian: "
+               "locales-all)");
+    assert_true(isalnum(0xe4)); /* really in effect */
+    int rc = rt_sig_parse(texts[i], &s);
+    setlocale(LC_ALL, "C");
+    assert_int_equal(rc, RT_ESIG);
+    assert_null(s);
+    assert_string_equal(rt_last_error(), in_c);
+  }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -298,6 +325,7 @@ int main(void)
       cmocka_unit_test(test_refcount_and_nulls),
       cmocka_unit_test(test_parse_out_of_memory),
       cmocka_unit_test(test_malformed_signatures),
+      cmocka_unit_test(test_signatures_ascii_in_8bit_locale),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

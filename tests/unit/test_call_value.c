@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <runtime.h>
 
@@ -351,6 +352,26 @@ static void test_locale_independent(void **state)
   setlocale(LC_ALL, "C");
 }
 
+/* Under tr_TR.UTF-8, where strcasecmp("INF", "inf") is not 0 (I folds
+ * to a dotless i), words are still read without regard to ASCII case. */
+static void test_turkish_locale_words(void **state)
+{
+  (void)state;
+  if (!setlocale(LC_ALL, "tr_TR.UTF-8"))
+    fail_msg("locale tr_TR.UTF-8 is not installed (Debian: locales-all)");
+  assert_int_not_equal(strcasecmp("INF", "inf"), 0); /* really in effect */
+  expect_round(T_F64, "INF", "inf");
+  expect_round(T_F64, "-Infinity", "-inf");
+  expect_round(T_F32, "+INFINITY", "inf");
+  expect_round(T_F64, "NaN", "nan");
+  expect_round(T_BOOL, "YES", "true");
+  expect_round(T_BOOL, "FALSE", "false");
+  expect_round(T_PTR, "null", "0x0");
+  expect_round(T_I32, "0XFF", "255");
+  expect_error(T_F64, "1e999", RT_ERANGE, "is out of range for f64");
+  setlocale(LC_ALL, "C");
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -362,6 +383,7 @@ int main(void)
       cmocka_unit_test(test_format_errors),
       cmocka_unit_test(test_parse_out_of_memory),
       cmocka_unit_test(test_locale_independent),
+      cmocka_unit_test(test_turkish_locale_words),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -25,7 +25,9 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <locale.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -249,6 +251,27 @@ static void test_invalid_tld_fails_without_lookup(void **state)
   assert_int_equal(rt_resolve("notinvalid", NULL, RT_RESOLVE_NUMERIC, &l),
                    RT_ERESOLVE);
   assert_int_equal(stats().misses, before.misses + 1);
+}
+
+/* Under tr_TR.UTF-8 strncasecmp() does not match "INVALID" with
+ * "invalid" (I folds to a dotless i): a name under the reserved domain
+ * in capitals went to the resolver in a program that had set that
+ * locale. */
+static void test_invalid_tld_under_turkish_locale(void **state)
+{
+  (void)state;
+  if (!setlocale(LC_ALL, "tr_TR.UTF-8"))
+    fail_msg("locale tr_TR.UTF-8 is not installed (Debian: locales-all)");
+  assert_int_not_equal(strncasecmp("INVALID", "invalid", 7), 0);
+  struct rt_net_stats before = stats();
+  int calls = atomic_load(&gai_calls);
+  rt_addrlist *l = (rt_addrlist *)&l;
+  int rc = rt_resolve("A.B.INVALID.", "80", 0, &l);
+  setlocale(LC_ALL, "C");
+  assert_int_equal(rc, RT_ERESOLVE);
+  assert_null(l);
+  assert_int_equal(atomic_load(&gai_calls), calls);
+  assert_int_equal(stats().misses, before.misses);
 }
 
 /* ---- argument checks --------------------------------------------------- */
@@ -746,6 +769,7 @@ int main(void)
       T(test_service_names),
       T(test_passive_wildcard),
       T(test_invalid_tld_fails_without_lookup),
+      T(test_invalid_tld_under_turkish_locale),
       T(test_null_and_empty_arguments),
       T(test_long_names),
       T(test_addrlist_null_safe),
