@@ -3,7 +3,8 @@
 # bundled plugins and a test plugin, with $CC and with gcc and clang (if
 # installed), each hardened as Ubuntu and Fedora do by default (CET:
 # -fcf-protection=full -z ibt -z shstk, which adds an 8-aligned
-# .note.gnu.property) plus -z separate-code, -z now and --build-id=sha1.
+# .note.gnu.property) plus -z separate-code, -z now and --build-id=sha1,
+# and the test plugin built with -flto --gc-sections and stripped.
 # Every one must load and answer through rthost; libc.so.6 and rthost
 # itself must be refused as non-plugins, not as malformed files.
 . "$top_srcdir/tests/helpers/tap.sh"
@@ -77,6 +78,28 @@ for cc in $compilers; do
   if grep -qi 'malformed\|refused\|untrusted' "$d.list"; then
     fail "$cc: rthost list shows no refusal"; diag "$(cat "$d.list")"
   else ok "$cc: rthost list shows no refusal"; fi
+done
+
+# Built for size and packaged as distributions do: link-time
+# optimisation, unused sections collected (--gc-sections must keep the
+# manifest note and the hooks), then stripped as dh_strip does.  Each
+# must still load, run its init hook and answer.
+for cc in $compilers; do
+  d="$tmp/lto-$(echo "$cc" | tr -c 'A-Za-z0-9\n' _)"
+  mkdir -p "$d" && chmod 755 "$d"
+  san=""; [ "$cc" = "${CC:-cc}" ] && san=$RT_SAN_FLAGS
+  if $cc $san -O2 -flto -ffunction-sections -fdata-sections -shared -fPIC \
+       -Wl,--gc-sections $cflags "$tmp/cet.c" -o "$d/cet.so" $libs \
+       > "$d.log" 2>&1 &&
+     ${STRIP:-strip} --strip-unneeded "$d/cet.so" >> "$d.log" 2>&1; then
+    chmod 755 "$d/cet.so"
+    out=$("$rthost" --plugin-path "$d" call cet mul 6 7 2>&1)
+    check "$cc -flto --gc-sections, stripped: cet mul 6 7 = 42 (got $out)" \
+      test "$out" = 42
+  else
+    fail "$cc builds the test plugin with -flto --gc-sections, stripped"
+    diag "$(cat "$d.log")"
+  fi
 done
 
 # Not plugins, but not malformed either.
