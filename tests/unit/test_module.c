@@ -26,6 +26,8 @@
 
 #include <runtime.h>
 
+#include "testutil.h"
+
 /* The test plugins are copied into DIR (mode 0755, files 0644), so the
  * trust checks pass whatever the umask of the build was. */
 static char dir[64];
@@ -438,7 +440,8 @@ static void test_noexec_mount(void **state)
   if (mount("tmpfs", mnt, "tmpfs", MS_NOEXEC | MS_NOSUID | MS_NODEV,
             "mode=755") != 0) {
     rmdir(mnt);
-    skip(); /* not root, or in a container without CAP_SYS_ADMIN */
+    SKIP_UNLESS(false, "cannot mount a tmpfs (not root, or in a container "
+                       "without CAP_SYS_ADMIN)");
   }
   install_as("good", "noexec/good.so", 0644);
   size_t before = rt_module_count();
@@ -525,8 +528,7 @@ static void test_world_writable_directories(void **state)
 static void test_foreign_owner(void **state)
 {
   (void)state;
-  if (geteuid() != 0)
-    skip();
+  SKIP_UNLESS(geteuid() == 0, "giving a file to another user needs root");
   install_as("good", "owned.so", 0644);
   assert_int_equal(chown(at("owned.so"), 4242, 4242), 0);
   expect_refused(at("owned.so"), 0, RT_EUNTRUSTED, "owned by uid 4242",
