@@ -8,6 +8,9 @@
 # library that held 600.  Its TLS stays within 256 bytes, it loads
 # beside a library holding 1 KiB, and the error messages it now maps per
 # thread work in every thread and are unmapped when the thread exits.
+# And it is never unloaded (-z nodelete): a thread that used it and exits
+# after the host dlclose()d it runs its key destructors (a segfault, exit
+# 139, before).
 . "$top_srcdir/tests/helpers/tap.sh"
 
 case "$RT_SAN_FLAGS" in
@@ -81,6 +84,50 @@ int main(int argc, char **argv)
   return 0;
 }
 EOC
+cat > "$tmp/unload.c" <<'EOC'
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <unistd.h>
+
+static void *(*alloc)(size_t);
+static void (*release)(void *);
+static int (*set_error)(int, const char *, ...);
+static int used[2], go[2];
+
+/* Uses the library, then exits only after the host has closed it. */
+static void *worker(void *arg)
+{
+  (void)arg;
+  char c;
+  release(alloc(100));
+  set_error(-22, "worker");
+  if (write(used[1], "u", 1) != 1 || read(go[0], &c, 1) != 1)
+    return NULL;
+  return NULL;
+}
+
+int main(int argc, char **argv)
+{
+  (void)argc;
+  void *rt = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+  if (!rt || pipe(used) || pipe(go))
+    return 1;
+  *(void **)&alloc = dlsym(rt, "rt_alloc");
+  *(void **)&release = dlsym(rt, "rt_free");
+  *(void **)&set_error = dlsym(rt, "rt_set_error");
+  pthread_t t;
+  char c;
+  if (pthread_create(&t, NULL, worker, NULL) || read(used[0], &c, 1) != 1)
+    return 1;
+  printf("dlclose: %d\n", dlclose(rt));
+  fflush(stdout);
+  if (write(go[1], "g", 1) != 1 || pthread_join(t, NULL))
+    return 1;
+  printf("the worker exited\n");
+  return 0;
+}
+EOC
 if ${CC:-cc} -shared -fPIC "$tmp/neighbour.c" -o "$tmp/libneighbour.so" \
      > "$tmp/cc.log" 2>&1 &&
    ${CC:-cc} "$tmp/host.c" -o "$tmp/host" -ldl -lpthread >> "$tmp/cc.log" 2>&1; then
@@ -98,5 +145,19 @@ main again: main: no file 'x'"
   fi
 else
   diag "$(cat "$tmp/cc.log")"; fail "the host and its neighbour build"
+fi
+
+check "libruntime.so is marked NODELETE" \
+  sh -c "readelf -dW '$lib' | grep -q 'FLAGS_1.*NODELETE'"
+if ${CC:-cc} "$tmp/unload.c" -o "$tmp/unload" -ldl -lpthread > "$tmp/cc.log" 2>&1; then
+  out=$("$tmp/unload" "$lib" 2>&1); st=$?
+  if [ $st -eq 0 ] && [ "$out" = "dlclose: 0
+the worker exited" ]; then
+    ok "a thread that used it exits after dlclose()"
+  else
+    diag "exit $st: $out"; fail "a thread that used it exits after dlclose()"
+  fi
+else
+  diag "$(cat "$tmp/cc.log")"; fail "the unloading host builds"
 fi
 finish
