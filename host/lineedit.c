@@ -3,7 +3,8 @@
  * rt_getline() on rt_stdin(), no prompt.  A terminal: a prompt, and when
  * rthost was built with libedit (configure --with-libedit) line editing,
  * history and tab completion of the shell's commands, plugin names and
- * PLUGIN.FUNCTION, taken from the manifests on the search path.  End of
+ * PLUGIN.FUNCTION, taken from the manifests on the search path, with
+ * characters read in the user's locale's encoding (LC_CTYPE).  End of
  * input (Ctrl-D) at a terminal ends the prompt's line with a newline.
  */
 #include "config.h"
@@ -15,6 +16,7 @@
 
 #ifdef HAVE_LIBEDIT
 #include <editline/readline.h>
+#include <locale.h>
 #endif
 
 struct rthost_lineedit {
@@ -106,6 +108,11 @@ rthost_lineedit *rthost_lineedit_open(rthost *h)
   ed.tty = rthost_interactive();
 #ifdef HAVE_LIBEDIT
   if (ed.tty) {
+    /* libedit reads characters by the locale's encoding: in the C locale
+     * it dropped every byte of "héllo" but the ASCII ones.  Character
+     * handling only; the library reads its grammars in ASCII whatever
+     * the locale, and numbers in the C locale. */
+    setlocale(LC_CTYPE, "");
     completing = h;
     rl_readline_name = "rthost";
     rl_attempted_completion_function = complete;

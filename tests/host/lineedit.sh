@@ -9,7 +9,8 @@ command -v python3 > /dev/null || skip_all "python3 drives the terminal"
 pty="$top_srcdir/tests/helpers/term.py"
 term() { # SCRIPT-TEXT: run the shell on a terminal through the steps
   printf '%s\n' "$1" > "$tmp/steps"
-  TERM=dumb python3 "$pty" "$tmp/steps" "$rthost" --plugin-path "$plugdir" shell \
+  env ${term_locale:+LC_ALL=$term_locale} TERM=dumb \
+    python3 "$pty" "$tmp/steps" "$rthost" --plugin-path "$plugdir" shell \
     > "$tmp/out" 2> "$tmp/err"
   status=$?; out=$(cat "$tmp/out"); err=$(cat "$tmp/err")
 }
@@ -52,4 +53,13 @@ send \x04'
 expect_status "terminal with libedit" 0
 case $out in "exit 0"*) ok "libedit: completion of commands, PLUGIN.FUNCTION, plugins; history" ;;
   *) fail "libedit: completion of commands, PLUGIN.FUNCTION, plugins; history"; show ;; esac
+
+# Typed in a UTF-8 locale, non-ASCII characters reach the plugin (libedit
+# in the C locale dropped them: "héllo" arrived as "hllo").
+term_locale=C.UTF-8 term 'expect rthost> 
+send call strings.upper "héllo wörld"\r
+expect HéLLO WöRLD
+expect rthost> 
+send \x04'
+expect_status "libedit, UTF-8: non-ASCII text typed" 0
 finish
