@@ -75,11 +75,13 @@ bool rthost_is_oom(int rc)
     return true;
   if (rc != RT_EDLOPEN)
     return false;
-  /* The dynamic loader says so in words only. */
+  /* The library reports the dynamic loader's memory failures as
+   * RT_ENOMEM; these words are for what it could not tell.  Not "cannot
+   * allocate" alone: "cannot allocate memory in static TLS block" is a
+   * plugin that cannot be loaded here, not a shortage. */
   const char *msg = rt_last_error();
   return strstr(msg, "Cannot allocate memory") != NULL ||
-         strstr(msg, "failed to map segment") != NULL ||
-         strstr(msg, "cannot allocate") != NULL;
+         strstr(msg, "failed to map segment") != NULL;
 }
 
 /* Append the message, each line break (and the indentation after it)

@@ -9,11 +9,14 @@
 #include "module_int.h"
 
 #include <dlfcn.h>
+#include <errno.h>
+#include <stdint.h>
 #include <link.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 /* ---- one load in progress ---- */
@@ -101,6 +104,39 @@ static int name_free(struct load *l)
                    "them", l->name, other->path, l->f.resolved);
 }
 
+/* Whether SPAN bytes of private memory can be mapped now (and are at once
+ * unmapped again). */
+static bool span_mappable(uint64_t span)
+{
+  if (span == 0 || span > SIZE_MAX)
+    return span == 0;
+  void *p = mmap(NULL, (size_t)span, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED)
+    return false;
+  munmap(p, (size_t)span);
+  return true;
+}
+
+/* Whether the dynamic loader failed for want of memory.  It says "out of
+ * memory" when its own allocation failed and quotes strerror(ENOMEM) for
+ * some calls, but "failed to map segment from shared object" keeps no
+ * errno (nor is errno left as mmap set it); a noexec file system, the
+ * other usual cause, was ruled out before dlopen (file.c), so then a
+ * mapping as large as the plugin's segments is tried: if that fails too,
+ * memory ran out.  It was reported as a refusal advising missing
+ * libraries (found with Fedora's build flags under ulimit -v). */
+static bool dl_out_of_memory(const struct load *l, const char *why)
+{
+  static const char oom[] = "out of memory";
+  size_t n = strlen(why);
+  if (strstr(why, strerror(ENOMEM)) != NULL ||
+      (n >= sizeof oom - 1 && strcmp(why + n - (sizeof oom - 1), oom) == 0))
+    return true;
+  return strstr(why, "failed to map segment") != NULL &&
+         !span_mappable(l->f.info.load_hi - l->f.info.load_lo);
+}
+
 static int load_dlopen(struct load *l)
 {
   dlerror();
@@ -108,10 +144,24 @@ static int load_dlopen(struct load *l)
   if (l->handle)
     return 0;
   const char *why = dlerror();
+  if (why == NULL)
+    why = "unknown reason";
+  /* Not memory, though it says "cannot allocate": a library loaded with
+   * dlopen() takes its thread-local storage from a small fixed reserve. */
+  if (strstr(why, "static TLS block") != NULL)
+    return rt__error(RT_EDLOPEN, "the dynamic loader refused plugin '%s' "
+                     "(%s): %s; the plugin or a library it needs has more "
+                     "initial-exec thread-local storage than this process "
+                     "has room for: build it without -ftls-model=initial-exec",
+                     l->name, l->f.resolved, why);
+  if (dl_out_of_memory(l, why))
+    return rt__error(RT_ENOMEM, "cannot load plugin '%s' (%s): out of "
+                     "memory (the dynamic loader: %s)", l->name,
+                     l->f.resolved, why);
   return rt__error(RT_EDLOPEN, "the dynamic loader refused plugin '%s' "
                    "(%s): %s; check that every library it needs is "
                    "installed and that it defines every symbol it uses",
-                   l->name, l->f.resolved, why ? why : "unknown reason");
+                   l->name, l->f.resolved, why);
 }
 
 /* The descriptor symbol must be the plugin's own (dlsym also searches the

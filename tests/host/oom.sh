@@ -53,6 +53,42 @@ for mb in 30 32 34 35 36 37 38 39 40 41 42 43 44 46 48 52 56 64; do
   limited $mb --plugin-path "$plugdir" call strings upper abc
   judge "call strings under ulimit -v ${mb} MB" ABC
 done
+# A plugin the dynamic loader cannot map for want of memory (a gibibyte of
+# zeroes under a 400 MB limit): out of memory, exit 1.  A plugin with
+# more initial-exec TLS than dlopen() has room for ("cannot allocate
+# memory in static TLS block"): refused, exit 3, not out of memory, at
+# any limit.  The first was a refusal advising missing libraries in the
+# library's words (found with Fedora's build flags, whose larger rthost
+# met it at 48 MB), the second "out of memory" in rthost's.
+mkdir "$tmp/big" && chmod 755 "$tmp/big"
+for p in bigbss bigtls; do
+  ${CC:-cc} -O2 -shared -fPIC -I"$top_srcdir/libruntime" \
+    -I"$top_builddir/libruntime" "$top_srcdir/tests/plugins/$p.c" \
+    -o "$tmp/big/$p.so" -L"$top_builddir/libruntime/.libs" -lruntime \
+    >> "$tmp/cc.log" 2>&1 || { diag "$(cat "$tmp/cc.log")"; fail "$p.so builds"; }
+  chmod 755 "$tmp/big/$p.so" 2> /dev/null
+done
+limited 400 --plugin-path "$tmp/big" call bigbss.touch 5
+if [ "$status" -eq 1 ] &&
+   case $err in "rthost: bigbss: out of memory; "*) true ;; *) false ;; esac; then
+  ok "a plugin the loader cannot map: out of memory, exit 1"
+else
+  fail "a plugin the loader cannot map: out of memory, exit 1"; show
+fi
+for mb in 400 0; do
+  lim="ulimit -v $mb MB"; [ $mb -eq 0 ] && lim="no limit"
+  if [ $mb -eq 0 ]; then
+    "$bin" --plugin-path "$tmp/big" call bigtls.touch 5 > "$tmp/out" 2> "$tmp/err"
+    status=$?; out=$(cat "$tmp/out"); err=$(cat "$tmp/err")
+  else limited $mb --plugin-path "$tmp/big" call bigtls.touch 5; fi
+  if [ "$status" -eq 3 ] &&
+     case $err in *"static TLS block"*"-ftls-model=initial-exec"*) true ;; *) false ;; esac; then
+    ok "a plugin with too much initial-exec TLS ($lim): refused, exit 3"
+  else
+    fail "a plugin with too much initial-exec TLS ($lim): refused, exit 3"; show
+  fi
+done
+
 check "some limit ran out of memory (the test reached the failure path)" \
   test "$oom_seen" -gt 0
 check "some limit was enough (the test reached success)" test "$ok_seen" -gt 0

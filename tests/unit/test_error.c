@@ -20,9 +20,6 @@
 #include <runtime.h>
 
 #include "testutil.h"
-#if defined(HAVE_VALGRIND_MEMCHECK_H)
-#include <valgrind/valgrind.h>
-#endif
 
 static void test_system_codes_are_negative_errno(void **state)
 {
@@ -147,16 +144,7 @@ static void *error_without_memory(void *arg)
 static void test_message_without_memory(void **state)
 {
   (void)state;
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-  SKIP_UNLESS(false, "a sanitizer's runtime needs room to map under a limit");
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-  SKIP_UNLESS(false, "a sanitizer's runtime needs room to map under a limit");
-#endif
-#endif
-#if defined(RUNNING_ON_VALGRIND)
-  SKIP_UNLESS(!RUNNING_ON_VALGRIND, "valgrind maps for itself");
-#endif
+  SKIP_UNDER_MAPPING_TOOLS();
   pid_t pid = fork();
   assert_true(pid >= 0);
   if (pid == 0) {
@@ -164,35 +152,19 @@ static void test_message_without_memory(void **state)
     if (pipe(go) != 0 || pthread_create(&t, NULL, error_without_memory, NULL))
       _exit(10);
     /* No new mapping from here on: the limit is what is mapped now. */
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kb = 0;
-    while (f && fgets(line, sizeof line, f))
-      if (strncmp(line, "VmSize:", 7) == 0)
-        kb = atol(line + 7);
-    if (f)
-      fclose(f);
-    struct rlimit lim = {(rlim_t)kb * 1024, (rlim_t)kb * 1024};
-    if (kb == 0 || setrlimit(RLIMIT_AS, &lim) != 0)
-      _exit(11);
-    void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m != MAP_FAILED)
-      _exit(12); /* the limit does not hold: nothing to test */
+    int capped = cap_address_space(0);
+    if (capped != 0)
+      _exit(capped < 0 ? 11 : 12); /* 12: the limit does not hold */
     void *res;
     if (write(go[1], "g", 1) != 1 || pthread_join(t, &res) != 0)
       _exit(13);
     _exit((int)(intptr_t)res);
   }
   int st;
-  assert_int_equal(waitpid(pid, &st, 0), pid);
-  assert_true(WIFEXITED(st));
-  /* qemu-user keeps RLIMIT_AS from the host: nothing can fail there. */
-  SKIP_UNLESS(WEXITSTATUS(st) != 12, "the address-space limit does not hold "
-                                     "here (an emulator)");
-  if (WEXITSTATUS(st) != 0)
+  CAPPED_CHILD_STATUS(pid, st);
+  if (st != 0)
     fail_msg("child exit %d (1-3: the thread's check, 10-13: set-up)",
-             WEXITSTATUS(st));
+             st);
 }
 
 int main(void)

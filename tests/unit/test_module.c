@@ -2,6 +2,7 @@
  * message, nothing left behind by a refusal, the registry, the search
  * path, manifests without loading, and the one-runtime contrast. */
 #define _GNU_SOURCE 1 /* RTLD_NOLOAD */
+#include <config.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -37,7 +39,7 @@ static const char *const plugins[] = {
     "good",   "stay",       "private",  "privlinked", "abimajor",
     "abiminor", "nodesc",   "nonote",   "mismatch",   "unresolved",
     "initfail", "initexit", "badsig",   "reenter",    "initsilent",
-    "nolink",   "privexport",
+    "nolink",   "privexport", "bigbss",   "bigtls",
 };
 
 /* ---- helpers ---- */
@@ -523,6 +525,50 @@ static void test_world_writable_directories(void **state)
   unlink(at("wwdir/good.so"));
   rmdir(at("wwdir/sub"));
   rmdir(at("wwdir"));
+}
+
+/* The dynamic loader's failures that are not the plugin's fault or are
+ * not memory, told apart.  A plugin it cannot map for want of address
+ * space (a gibibyte of zeroes under a limit) is RT_ENOMEM, "out of
+ * memory"; it was a refusal (RT_EDLOPEN) advising missing libraries. */
+static void test_loader_out_of_memory(void **state)
+{
+  (void)state;
+  SKIP_UNDER_MAPPING_TOOLS();
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    /* Room for the plugin's code, not for its gibibyte. */
+    int capped = cap_address_space((size_t)256 << 20);
+    if (capped != 0)
+      _exit(capped < 0 ? 11 : 12); /* 12: the limit does not hold */
+    rt_module *m = (rt_module *)1;
+    int rc = rt_module_open(so("bigbss"), 0, &m);
+    if (rc != RT_ENOMEM || m != NULL) {
+      fprintf(stderr, "rt_module_open: %s: %s\n", rt_err_name(rc),
+              rt_last_error());
+      _exit(1);
+    }
+    if (!strstr(rt_last_error(), "out of memory") ||
+        !strstr(rt_last_error(), "bigbss"))
+      _exit(2);
+    _exit(0);
+  }
+  int st;
+  CAPPED_CHILD_STATUS(pid, st);
+  if (st != 0)
+    fail_msg("child exit %d (1: not RT_ENOMEM, 2: message, 11-12: set-up)",
+             st);
+}
+
+/* "cannot allocate memory in static TLS block" is the plugin's own
+ * initial-exec TLS, more than the process keeps for dlopen(): a refusal
+ * saying how to build it, not a shortage of memory. */
+static void test_static_tls_refused(void **state)
+{
+  (void)state;
+  expect_refused(so("bigtls"), 0, RT_EDLOPEN, "static TLS block",
+                 "build it without -ftls-model=initial-exec", NULL);
 }
 
 static void test_foreign_owner(void **state)
@@ -1538,6 +1584,8 @@ int main(void)
       cmocka_unit_test(test_missing_file),
       cmocka_unit_test(test_out_of_descriptors),
       cmocka_unit_test(test_noexec_mount),
+      cmocka_unit_test(test_loader_out_of_memory),
+      cmocka_unit_test(test_static_tls_refused),
       cmocka_unit_test(test_directory_named_so),
       cmocka_unit_test(test_symlink_loop),
       cmocka_unit_test(test_world_writable_file),
