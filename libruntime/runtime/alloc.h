@@ -46,7 +46,11 @@ RT_API void *rt_alloc_aligned(size_t align, size_t size) RT_MALLOC
 
 /* rt_alloc_usable_size: bytes usable at P (>= the size asked for); 0 for
  * NULL.  P must be a live block of this heap: anything else is reported
- * and aborts, as in rt_free. */
+ * and aborts, as in rt_free.  To write past the size asked for, first
+ * call rt_realloc(P, that many bytes) and write through the pointer it
+ * returns: up to the usable size that is P itself, and the compiler then
+ * knows the new size, which _FORTIFY_SOURCE=3 checks writes against (the
+ * allocation functions declare alloc_size). */
 RT_API size_t rt_alloc_usable_size(const void *p);
 
 /* rt_strdup / rt_strndup: copies of S on the runtime heap (rt_free them).
