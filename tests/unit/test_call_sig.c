@@ -315,6 +315,14 @@ static void test_signatures_ascii_in_8bit_locale(void **state)
   }
 }
 
+/* Whatever a locale test left: the C locale again. */
+static int c_locale(void **state)
+{
+  (void)state;
+  setlocale(LC_ALL, "C");
+  return 0;
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -325,7 +333,8 @@ int main(void)
       cmocka_unit_test(test_refcount_and_nulls),
       cmocka_unit_test(test_parse_out_of_memory),
       cmocka_unit_test(test_malformed_signatures),
-      cmocka_unit_test(test_signatures_ascii_in_8bit_locale),
+      cmocka_unit_test_teardown(test_signatures_ascii_in_8bit_locale,
+                                c_locale),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+#include <ctype.h>
 
 #include <runtime.h>
 
@@ -359,7 +359,9 @@ static void test_turkish_locale_words(void **state)
   (void)state;
   if (!setlocale(LC_ALL, "tr_TR.UTF-8"))
     fail_msg("locale tr_TR.UTF-8 is not installed (Debian: locales-all)");
-  assert_int_not_equal(strcasecmp("INF", "inf"), 0); /* really in effect */
+  /* In effect: i has no one-byte capital.  (Not strcasecmp: the
+   * sanitizers replace it with an ASCII one of their own.) */
+  assert_int_equal(toupper('i'), 'i');
   expect_round(T_F64, "INF", "inf");
   expect_round(T_F64, "-Infinity", "-inf");
   expect_round(T_F32, "+INFINITY", "inf");
@@ -369,7 +371,14 @@ static void test_turkish_locale_words(void **state)
   expect_round(T_PTR, "null", "0x0");
   expect_round(T_I32, "0XFF", "255");
   expect_error(T_F64, "1e999", RT_ERANGE, "is out of range for f64");
+}
+
+/* Whatever a locale test left: the C locale again. */
+static int c_locale(void **state)
+{
+  (void)state;
   setlocale(LC_ALL, "C");
+  return 0;
 }
 
 int main(void)
@@ -383,7 +392,7 @@ int main(void)
       cmocka_unit_test(test_format_errors),
       cmocka_unit_test(test_parse_out_of_memory),
       cmocka_unit_test(test_locale_independent),
-      cmocka_unit_test(test_turkish_locale_words),
+      cmocka_unit_test_teardown(test_turkish_locale_words, c_locale),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
